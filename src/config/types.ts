@@ -1,0 +1,198 @@
+/**
+ * The normalised configuration Olla runs on. The YAML file (same format as the Go original's
+ * `config.yaml`) is parsed and validated by `schema.ts` into this shape: durations are
+ * milliseconds, sizes are bytes, every default filled in. Later layers read only this type.
+ */
+
+export type DurationMs = number;
+export type Bytes = number;
+
+export interface CorsConfig {
+  enabled: boolean;
+  allowedOrigins: string[];
+  allowedMethods: string[];
+  allowedHeaders: string[];
+  /** Empty means "expose every X-Olla-* response header". */
+  exposedHeaders: string[];
+  allowCredentials: boolean;
+  maxAge: number;
+}
+
+export interface RateLimitsConfig {
+  globalRequestsPerMinute: number;
+  perIpRequestsPerMinute: number;
+  healthRequestsPerMinute: number;
+  burstSize: number;
+  perEndpoint: { defaultRequestsPerMinute: number };
+  cleanupInterval: DurationMs;
+  trustProxyHeaders: boolean;
+  trustedProxyCidrs: string[];
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  readTimeout: DurationMs;
+  readHeaderTimeout: DurationMs;
+  writeTimeout: DurationMs;
+  idleTimeout: DurationMs;
+  shutdownTimeout: DurationMs;
+  requestLogging: boolean;
+  cors: CorsConfig;
+  requestLimits: { maxBodySize: Bytes; maxHeaderSize: Bytes };
+  rateLimits: RateLimitsConfig;
+  /** Our addition: optional bearer token guarding /internal/*. Empty string = off. */
+  auth: { token: string };
+}
+
+export type StickyKeySource = 'session_header' | 'prefix_hash' | 'auth_header' | 'ip';
+
+export interface StickySessionsConfig {
+  enabled: boolean;
+  idleTtlSeconds: number;
+  maxSessions: number;
+  keySources: StickyKeySource[];
+  prefixHashBytes: number;
+}
+
+export interface RetryConfig {
+  enabled: boolean;
+  onConnectionFailure: boolean;
+  /** 0 = try every candidate once. */
+  maxAttempts: number;
+}
+
+export interface FilterConfig {
+  include: string[];
+  exclude: string[];
+}
+
+export type ProxyEngineName = 'sherpa' | 'olla';
+export type BalancerName = 'priority' | 'round-robin' | 'least-connections';
+export type ProxyProfileName = 'auto' | 'streaming' | 'standard';
+
+export interface ProxyConfig {
+  engine: ProxyEngineName;
+  profile: ProxyProfileName;
+  loadBalancer: BalancerName;
+  /** 0 = the engine's own default. */
+  streamBufferSize: Bytes;
+  connectionTimeout: DurationMs;
+  connectionKeepAlive: DurationMs;
+  responseTimeout: DurationMs;
+  readTimeout: DurationMs;
+  responseHeaderTimeout: DurationMs;
+  tlsHandshakeTimeout: DurationMs;
+  stickySessions: StickySessionsConfig;
+  retry: RetryConfig;
+  profileFilter?: FilterConfig;
+}
+
+export type EndpointAuthType = 'basic' | 'bearer' | 'api_key';
+
+/** Outbound credentials, already resolved from `${ENV}` and `*_file`. Never serialise. */
+export interface EndpointAuthConfig {
+  type: EndpointAuthType;
+  /** Header name for api_key auth (default X-Api-Key). */
+  header?: string;
+  token?: string;
+  key?: string;
+  username?: string;
+  password?: string;
+}
+
+export interface EndpointConfig {
+  url: string;
+  name: string;
+  type: string;
+  /** Undefined = take the profile's default priority. */
+  priority?: number;
+  /** Empty = take the profile's model discovery path. */
+  modelUrl: string;
+  /** Empty = take the profile's health check path. */
+  healthCheckUrl: string;
+  checkInterval: DurationMs;
+  checkTimeout: DurationMs;
+  preservePath: boolean;
+  headers: Record<string, string>;
+  auth?: EndpointAuthConfig;
+  modelFilter?: FilterConfig;
+}
+
+export interface ModelDiscoveryConfig {
+  enabled: boolean;
+  interval: DurationMs;
+  timeout: DurationMs;
+  concurrentWorkers: number;
+  retryAttempts: number;
+  retryBackoff: DurationMs;
+}
+
+export interface DiscoveryConfig {
+  type: 'static';
+  refreshInterval: DurationMs;
+  healthCheck: { initialDelay: DurationMs };
+  static: { endpoints: EndpointConfig[] };
+  modelDiscovery: ModelDiscoveryConfig;
+}
+
+export type RoutingStrategyName = 'strict' | 'optimistic' | 'discovery';
+export type FallbackBehavior = 'compatible_only' | 'all' | 'none';
+
+export interface ModelRegistryConfig {
+  type: 'memory';
+  enableUnifier: boolean;
+  unification: { staleThreshold: DurationMs; cleanupInterval: DurationMs };
+  routingStrategy: {
+    type: RoutingStrategyName;
+    options: {
+      fallbackBehavior: FallbackBehavior;
+      discoveryTimeout: DurationMs;
+      discoveryRefreshOnMiss: boolean;
+    };
+  };
+}
+
+export interface InspectorConfig {
+  enabled: boolean;
+  outputDir: string;
+  sessionHeader: string;
+}
+
+export interface AnthropicTranslatorConfig {
+  enabled: boolean;
+  passthroughEnabled: boolean;
+  maxMessageSize: Bytes;
+  inspector: InspectorConfig;
+}
+
+export interface LoggingConfig {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  format: 'json' | 'text';
+  output: 'stdout' | 'file';
+}
+
+export interface DashboardConfig {
+  enabled: boolean;
+  accessPolicy: { allowedCidrs: string[]; allowedHosts: string[] };
+  gateInternalApi: boolean;
+}
+
+export interface OllaConfig {
+  server: ServerConfig;
+  proxy: ProxyConfig;
+  discovery: DiscoveryConfig;
+  modelRegistry: ModelRegistryConfig;
+  translators: { anthropic: AnthropicTranslatorConfig };
+  logging: LoggingConfig;
+  engineering: { showNerdstats: boolean };
+  dashboard: DashboardConfig;
+  /** alias -> the real names different backends know the model by. */
+  modelAliases: Record<string, string[]>;
+  /** Our addition: a directory of extra or overriding profile YAML files ('' = none). */
+  profilesDir: string;
+  /** Global model include/exclude filter (the original's `filters` / `model_filter`). */
+  modelFilter?: FilterConfig;
+  /** Where the config came from ('' when defaults only). */
+  filename: string;
+}

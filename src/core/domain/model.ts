@@ -1,0 +1,68 @@
+/** Models as discovered on one endpoint, and as unified across endpoints. */
+
+export type ModelCapability =
+  | 'chat'
+  | 'completion'
+  | 'vision'
+  | 'embeddings'
+  | 'tools'
+  | 'code'
+  | 'reasoning'
+  | (string & {});
+
+export interface ModelDetails {
+  family?: string;
+  families?: string[];
+  parameterSize?: string;
+  quantizationLevel?: string;
+  format?: string;
+  parentModel?: string;
+  contextLength?: number;
+  maxContextLength?: number;
+  digest?: string;
+  publisher?: string;
+  /** e.g. `loaded` / `not-loaded` for LM Studio. */
+  state?: string;
+  type?: string;
+  modifiedAt?: string;
+  expiresAt?: string;
+}
+
+/** A model as one endpoint reports it. */
+export interface ModelInfo {
+  name: string;
+  size?: number;
+  description?: string;
+  type?: string;
+  details?: ModelDetails;
+  capabilities?: ModelCapability[];
+  lastSeen: number; // epoch ms
+}
+
+export interface SourceEndpoint {
+  endpointName: string;
+  endpointUrl: string;
+  /** The name this endpoint knows the model by. */
+  nativeName: string;
+  state: string;
+  lastSeen: number;
+  diskSize?: number;
+}
+
+/** One model, merged across every endpoint that serves it. */
+export interface UnifiedModel {
+  id: string;
+  family: string;
+  variant: string;
+  parameterSize: string;
+  parameterCount: number;
+  quantization: string;
+  format: string;
+  aliases: string[];
+  sourceEndpoints: SourceEndpoint[];
+  capabilities: ModelCapability[];
+  maxContextLength?: number;
+  diskSize: number;
+  lastSeen: number;
+  metadata: Record<string, unknown>;
+}

@@ -1,0 +1,15 @@
+/** How Olla decided where a request goes, surfaced in X-Olla-Routing-* headers. */
+
+export type RoutingAction = 'routed' | 'fallback' | 'rejected';
+
+export interface RoutingDecision {
+  strategy: string;
+  action: RoutingAction;
+  reason: string;
+}
+
+/** The sticky-session outcome of one request, surfaced in X-Olla-Sticky-* headers. */
+export interface StickyOutcome {
+  result: 'hit' | 'miss' | 'repin' | 'disabled';
+  source: 'session_header' | 'prefix_hash' | 'auth_header' | 'ip' | 'none';
+}

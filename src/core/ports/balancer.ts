@@ -1,0 +1,28 @@
+import type { Endpoint } from '../domain/endpoint.js';
+import type { StickyOutcome } from '../domain/routing.js';
+
+/** Per-request facts a selector may use (sticky sessions key on these). */
+export interface SelectionContext {
+  model?: string;
+  /** Raw request headers (lower-cased names). */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  clientIp: string;
+  /** The request body, when buffered (sticky prefix hashing reads it). */
+  body?: Buffer;
+  /** Written by a sticky wrapper so the proxy can set X-Olla-Sticky-* headers. */
+  sticky?: StickyOutcome;
+}
+
+/**
+ * Picks one endpoint from routable candidates. Implementations: priority, round-robin,
+ * least-connections, and the sticky-session decorator around any of them.
+ */
+export interface EndpointSelector {
+  readonly name: string;
+  select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
+  /** A request to `endpoint` started; pair every call with exactly one `release`. */
+  acquire(endpoint: Endpoint): void;
+  release(endpoint: Endpoint): void;
+  /** Requests in flight to `endpoint`. */
+  connections(endpoint: Endpoint): number;
+}

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Endpoint } from '../domain/endpoint.js';
+import type { RoutingDecision } from '../domain/routing.js';
+import type { SelectionContext } from './balancer.js';
+
+/** Everything the handler worked out before the proxy engine takes over. */
+export interface ProxyRequest {
+  requestId: string;
+  /** `performance.now()` when Olla received the request. */
+  startTime: number;
+  method: string;
+  /** Path (and query string) to join to the endpoint URL: the route prefix already stripped. */
+  targetPath: string;
+  /** The original request body bytes (forwarded untouched), or undefined for none. */
+  body: Buffer | undefined;
+  /** Routable endpoints that may serve this request; the balancer picks among them. */
+  candidates: readonly Endpoint[];
+  model?: string;
+  routing?: RoutingDecision;
+  /** Name the chosen endpoint knows the model by, when it differs (aliases). */
+  nativeModelName?: (endpoint: Endpoint) => string | undefined;
+  selection: SelectionContext;
+}
+
+export interface ProxyResult {
+  endpoint?: Endpoint;
+  status: number;
+  bytes: number;
+  retries: number;
+  /** Set when the response failed (before or after headers). */
+  error?: Error;
+}
+
+/** A proxy engine: `sherpa` (simple) or `olla` (pooled, high-performance). */
+export interface ProxyEngine {
+  readonly name: string;
+  /**
+   * Select an endpoint, forward the request, stream the response back (retrying other
+   * candidates on connection failure before any byte reached the client) and resolve once the
+   * exchange has ended, however it ended. Never rejects: failures are answered and reported
+   * in the result.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, request: ProxyRequest): Promise<ProxyResult>;
+  close(): Promise<void>;
+}
