@@ -1,4 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Transform } from 'node:stream';
+import type { ErrorDialect } from '../error-body.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { SelectionContext } from './balancer.js';
@@ -20,6 +22,25 @@ export interface ProxyRequest {
   /** Name the chosen endpoint knows the model by, when it differs (aliases). */
   nativeModelName?: (endpoint: Endpoint) => string | undefined;
   selection: SelectionContext;
+  /** Which error body shape the client expects (default `olla`). */
+  dialect?: ErrorDialect;
+  /** Set by translators: rewrites the upstream response before it reaches the client. */
+  interceptor?: ResponseInterceptor;
+}
+
+/**
+ * Lets a translator reshape the upstream response (e.g. OpenAI SSE into Anthropic events)
+ * while the engine keeps ownership of selection, retry, timeouts and abort handling.
+ */
+export interface ResponseInterceptor {
+  /**
+   * Called once with the upstream status and headers. Return the status and headers to send
+   * and a Transform the upstream body is piped through; the engine handles backpressure.
+   */
+  onResponse(
+    status: number,
+    headers: IncomingHttpHeaders,
+  ): { status: number; headers: Record<string, string>; body: Transform };
 }
 
 export interface ProxyResult {
