@@ -1,4 +1,4 @@
-import { OllaError, RateLimitedError } from './errors.js';
+import { InternalError, OllaError, RateLimitedError } from './errors.js';
 
 /**
  * The one place an error becomes a response body. Each route family answers in the dialect its
@@ -37,13 +37,7 @@ const OPENAI_TYPES: Record<number, string> = {
 
 export function toOllaError(err: unknown): OllaError {
   if (err instanceof OllaError) return err;
-  // Imported lazily to keep this module free of cycles with errors.ts subclasses.
-  return new InternalServerError(err instanceof Error ? err.message : String(err));
-}
-
-class InternalServerError extends OllaError {
-  readonly code = 'OLLA_ERR_INTERNAL';
-  readonly status = 500;
+  return new InternalError(err instanceof Error ? err.message : String(err));
 }
 
 export function errorResponse(error: unknown, dialect: ErrorDialect, requestId?: string): ErrorResponse {
