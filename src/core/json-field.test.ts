@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { findTopLevelField, readTopLevelString, replaceTopLevelString } from './json-field.js';
+
+const buf = (s: string) => Buffer.from(s, 'utf8');
+
+describe('readTopLevelString', () => {
+  it('reads the model of a chat request', () => {
+    expect(readTopLevelString(buf('{"model":"llama3.2:3b","messages":[]}'), 'model')).toBe('llama3.2:3b');
+  });
+
+  it('ignores a nested field of the same name', () => {
+    const body = '{"options":{"model":"nested"},"messages":[{"model":"x"}],"model":"top"}';
+    expect(readTopLevelString(buf(body), 'model')).toBe('top');
+  });
+
+  it('decodes escapes and unicode', () => {
+    expect(readTopLevelString(buf('{"model":"a\\"b\\u00e9"}'), 'model')).toBe('a"bé');
+    expect(readTopLevelString(buf('{ "model" : "模型" }'), 'model')).toBe('模型');
+  });
+
+  it('returns undefined for absent, non-string, malformed and non-object bodies', () => {
+    expect(readTopLevelString(buf('{"messages":[]}'), 'model')).toBeUndefined();
+    expect(readTopLevelString(buf('{"model":42}'), 'model')).toBeUndefined();
+    expect(readTopLevelString(buf('{"model":"unterminated'), 'model')).toBeUndefined();
+    expect(readTopLevelString(buf('["model","x"]'), 'model')).toBeUndefined();
+    expect(readTopLevelString(buf(''), 'model')).toBeUndefined();
+  });
+
+  it('agrees with JSON.parse on any object', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.option(fc.string()), (obj, model) => {
+        const doc: Record<string, unknown> = { ...obj };
+        if (model !== null) doc.model = model;
+        const parsed = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+        const expected = typeof parsed.model === 'string' ? parsed.model : undefined;
+        expect(readTopLevelString(buf(JSON.stringify(doc)), 'model')).toBe(expected);
+        expect(readTopLevelString(buf(JSON.stringify(doc, null, 2)), 'model')).toBe(expected);
+      }),
+    );
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        readTopLevelString(Buffer.from(bytes), 'model');
+      }),
+    );
+  });
+});
+
+describe('findTopLevelField', () => {
+  it('spans arrays and objects', () => {
+    const body = buf('{"model":"m","messages":[{"role":"user","content":"hi ]"}],"n":1}');
+    const span = findTopLevelField(body, 'messages');
+    expect(span && body.subarray(span.start, span.end).toString()).toBe('[{"role":"user","content":"hi ]"}]');
+  });
+});
+
+describe('replaceTopLevelString', () => {
+  it('replaces only the top-level value and keeps every other byte', () => {
+    const body = buf('{"model": "alias", "messages":[{"model":"alias"}]}');
+    expect(replaceTopLevelString(body, 'model', 'llama3:8b')?.toString()).toBe(
+      '{"model": "llama3:8b", "messages":[{"model":"alias"}]}',
+    );
+  });
+
+  it('round-trips through JSON.parse for any object', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string(), fc.string(), (obj, from, to) => {
+        const doc = { ...obj, model: from };
+        const out = replaceTopLevelString(buf(JSON.stringify(doc)), 'model', to);
+        expect(JSON.parse(out!.toString())).toEqual(JSON.parse(JSON.stringify({ ...doc, model: to })));
+      }),
+    );
+  });
+});
