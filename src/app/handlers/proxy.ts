@@ -1,0 +1,142 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Header } from '../../core/constants.js';
+import type { PlatformProfile } from '../../core/domain/profile.js';
+import { ModelNotFoundError, NoHealthyEndpointError, RouteNotFoundError } from '../../core/errors.js';
+import { readTopLevelString } from '../../core/json-field.js';
+import type { EndpointRepository } from '../../core/ports/endpoints.js';
+import type { ModelLookup } from '../../core/ports/models.js';
+import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { Logger } from '../../logger/logger.js';
+import { dialectForPath } from '../dialect.js';
+import { requestIdFrom } from '../request-id.js';
+
+export interface ProxyRouteDeps {
+  endpoints: EndpointRepository;
+  models: ModelLookup;
+  engine: ProxyEngine;
+  /** Every routing prefix a profile declares, with its profile. */
+  prefixes: ReadonlyMap<string, PlatformProfile>;
+  isPathAllowed(profile: PlatformProfile, path: string): boolean;
+  clientIp(request: FastifyRequest): string;
+  logger: Logger;
+  requestLogging: boolean;
+}
+
+/** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
+interface RouteScope {
+  base: string;
+  profile?: PlatformProfile;
+  types: readonly string[];
+}
+
+function isJson(request: FastifyRequest): boolean {
+  const type = request.headers['content-type'];
+  // Clients often omit the type on JSON bodies; a leading brace is as good a sign.
+  return type === undefined || type.includes('json');
+}
+
+/**
+ * Parse, pick candidates, hand over to the engine. Everything that decides *where* a request
+ * goes lives here; everything about *how* bytes move lives in the engine.
+ */
+async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: FastifyRequest, reply: FastifyReply) {
+  const startTime = performance.now();
+  const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
+  const rawUrl = request.raw.url ?? '/';
+  const rest = rawUrl.slice(scope.base.length - 1);
+  const targetPath = rest.length === 0 || rest[0] !== '/' ? `/${rest}` : rest;
+  const dialect = dialectForPath(rawUrl);
+
+  if (scope.profile) {
+    const pathOnly = targetPath.split('?', 1)[0]!;
+    if (!deps.isPathAllowed(scope.profile, pathOnly)) {
+      throw new RouteNotFoundError(`${pathOnly} is not a ${scope.profile.displayName} API path`, {
+        allowed_paths: scope.profile.api.paths,
+      });
+    }
+  }
+
+  const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+  const model = body && isJson(request) ? readTopLevelString(body, 'model') : undefined;
+  const candidates = deps.endpoints.routableOfTypes(scope.types);
+  const route = await deps.models.route(model, candidates);
+
+  if (route.endpoints.length === 0) {
+    if (route.decision) {
+      reply.header(Header.routingStrategy, route.decision.strategy);
+      reply.header(Header.routingDecision, route.decision.action);
+      reply.header(Header.routingReason, route.decision.reason);
+    }
+    reply.header(Header.requestId, requestId);
+    if (model && route.decision?.action === 'rejected' && candidates.length > 0) {
+      throw new ModelNotFoundError(`model '${model}' is not available on any endpoint`, {
+        model,
+        hint: 'see /olla/models for the models Olla can route to',
+      });
+    }
+    const where = scope.profile ? `${scope.profile.displayName} ` : '';
+    throw new NoHealthyEndpointError(`no healthy ${where}endpoints available`, {
+      hint: 'see /internal/status/endpoints for each endpoint health',
+      ...(model ? { model } : {}),
+    });
+  }
+
+  const proxyRequest: ProxyRequest = {
+    requestId,
+    startTime,
+    method: request.method,
+    targetPath,
+    body,
+    candidates: route.endpoints,
+    model,
+    routing: route.decision,
+    nativeModelName: route.nativeName,
+    selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
+    dialect,
+  };
+
+  reply.hijack();
+  const result = await deps.engine.handle(request.raw, reply.raw, proxyRequest);
+  if (deps.requestLogging) {
+    deps.logger.info(
+      {
+        request_id: requestId,
+        method: request.method,
+        path: rawUrl.split('?', 1)[0],
+        model,
+        endpoint: result.endpoint?.name,
+        status: result.status,
+        duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
+        bytes: result.bytes,
+        retries: result.retries,
+        sticky: proxyRequest.selection.sticky?.result,
+        ...(result.error ? { error: result.error.message } : {}),
+      },
+      result.error ? 'request failed' : 'request completed',
+    );
+  }
+}
+
+/**
+ * Registers `/olla/proxy/*` and `/olla/<prefix>/*` for every profile prefix, in an encapsulated
+ * context whose only body parser hands over raw bytes: the proxy forwards the client's exact
+ * body and reads just the `model` field from it.
+ */
+export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps): void {
+  app.register(async (scoped) => {
+    scoped.removeAllContentTypeParsers();
+    scoped.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => done(null, payload));
+
+    const mount = (scope: RouteScope) => {
+      const handler = (request: FastifyRequest, reply: FastifyReply) => handleProxy(deps, scope, request, reply);
+      scoped.all(`${scope.base}*`, handler);
+    };
+
+    mount({ base: '/olla/proxy/', types: [] });
+    for (const [prefix, profile] of deps.prefixes) {
+      if (prefix === 'proxy' || prefix === 'anthropic') continue;
+      mount({ base: `/olla/${prefix}/`, profile, types: [profile.name] });
+    }
+  });
+}

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { ServerConfig } from '../config/types.js';
+import { errorResponse } from '../core/error-body.js';
+import {
+  BadRequestError,
+  HeadersTooLargeError,
+  OllaError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+} from '../core/errors.js';
+import type { Logger } from '../logger/logger.js';
+import { dialectForPath } from './dialect.js';
+
+/** Turns fastify's own errors (body too large, bad content) into Olla's typed errors. */
+function toOllaError(err: FastifyError): OllaError | FastifyError {
+  if (err instanceof OllaError) return err;
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new PayloadTooLargeError(
+        'request body exceeds server.request_limits.max_body_size; send a smaller body or raise the limit',
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new BadRequestError(err.message);
+    default:
+      if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new BadRequestError(err.message);
+      return err;
+  }
+}
+
+function writeRawError(socket: Socket, status: number, reason: string, body: string): void {
+  if (!socket.writable) return;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export function createHttpServer(config: ServerConfig, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    // Node's parser enforces the header limit before any handler runs; clientError below
+    // answers it in JSON rather than a bare status line.
+    serverFactory: (handler) => {
+      const server: Server = createServer(
+        {
+          maxHeaderSize: Math.min(config.requestLimits.maxHeaderSize, 0x7fffffff),
+          headersTimeout: config.readHeaderTimeout || 60_000,
+          requestTimeout: config.readTimeout,
+          keepAliveTimeout: config.idleTimeout || 65_000,
+        },
+        handler as (req: IncomingMessage, res: ServerResponse) => void,
+      );
+      server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+        if (err.code === 'HPE_HEADER_OVERFLOW') {
+          const { body } = errorResponse(
+            new HeadersTooLargeError('request headers exceed server.request_limits.max_header_size'),
+            'olla',
+          );
+          writeRawError(socket, 431, 'Request Header Fields Too Large', body);
+        } else if (err.code === 'ECONNRESET' || !socket.writable) {
+          socket.destroy();
+        } else {
+          const { body } = errorResponse(new BadRequestError(`malformed HTTP request: ${err.code ?? err.message}`), 'olla');
+          writeRawError(socket, 400, 'Bad Request', body);
+        }
+      });
+      return server;
+    },
+    bodyLimit: config.requestLimits.maxBodySize,
+    // Paths like /olla/proxy/../../etc are passed through verbatim and rejected by routing.
+    ignoreTrailingSlash: true,
+    maxParamLength: 2048,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: () => '',
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const err = toOllaError(error);
+    if (!(err instanceof OllaError)) {
+      logger.error({ err, url: request.url }, 'unhandled error in handler');
+    }
+    const res = errorResponse(err, dialectForPath(request.url));
+    reply.code(res.status).headers(res.headers).send(res.body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const res = errorResponse(
+      new RouteNotFoundError(`no route for ${request.method} ${request.url.split('?')[0]}`, {
+        hint: 'see /version for the routes Olla serves',
+      }),
+      dialectForPath(request.url),
+    );
+    reply.code(res.status).headers(res.headers).send(res.body);
+  });
+
+  return app;
+}
