@@ -43,7 +43,8 @@ export async function probeEndpoint(endpoint: Endpoint, options: ProbeOptions): 
   const started = performance.now();
   const deadline = started + endpoint.checkTimeout * 2;
   const headers = probeHeaders(endpoint, options.userAgent);
-  let result = await attempt(endpoint, headers, Math.min(endpoint.checkTimeout, deadline - started), options);
+  const attemptTimeout = () => Math.max(1, Math.min(endpoint.checkTimeout, deadline - performance.now()));
+  let result = await attempt(endpoint, headers, attemptTimeout(), options);
   for (let retry = 1; retry <= PROBE_MAX_RETRIES && result !== undefined && isRetryable(result); retry++) {
     const delay = probeRetryDelayMs(retry);
     if (performance.now() + delay >= deadline) break;
@@ -52,7 +53,7 @@ export async function probeEndpoint(endpoint: Endpoint, options: ProbeOptions): 
     } catch {
       return undefined;
     }
-    result = await attempt(endpoint, headers, Math.min(endpoint.checkTimeout, deadline - performance.now()), options);
+    result = await attempt(endpoint, headers, attemptTimeout(), options);
   }
   if (result !== undefined) result.latencyMs = performance.now() - started;
   return result;

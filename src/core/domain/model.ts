@@ -26,6 +26,10 @@ export interface ModelDetails {
   type?: string;
   modifiedAt?: string;
   expiresAt?: string;
+  /** Lemonade: the Hugging Face checkpoint a model was built from. */
+  checkpoint?: string;
+  /** Lemonade: the inference engine (oga-cpu, oga-npu, llamacpp, flm). */
+  recipe?: string;
 }
 
 /** A model as one endpoint reports it. */
@@ -47,6 +51,8 @@ export interface SourceEndpoint {
   state: string;
   lastSeen: number;
   diskSize?: number;
+  /** The endpoint's normalised platform (type without `-`/`_`), used to pick native names per format. */
+  platform?: string;
 }
 
 /** One model, merged across every endpoint that serves it. */
