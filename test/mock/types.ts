@@ -85,14 +85,12 @@ export interface MockScriptRequest {
   body: unknown;
   model: string;
   stream: boolean;
-  /** 0-based count of requests this backend has received (across clear()). */
+  /** 0-based count of requests this backend has received since the last clear(). */
   index: number;
 }
 
 /** One SSE frame of a scripted stream: a JSON (or raw string) `data:` payload, or raw bytes. */
-export type MockScriptedFrame =
-  | { data: unknown; event?: string; delayMs?: number }
-  | { raw: string; delayMs?: number };
+export type MockScriptedFrame = { data: unknown; event?: string; delayMs?: number } | { raw: string; delayMs?: number };
 
 export type MockScriptedResponse =
   | { kind: 'json'; body: unknown; status?: number; headers?: Record<string, string> }
