@@ -83,8 +83,16 @@ const encoder = new TextEncoder();
 /**
  * Locates the value of top-level `key` in a JSON object. Returns undefined when the body is not
  * an object, the key is absent, or the document is malformed before the key is reached.
+ *
+ * With `valueLimit`, only that many bytes of the value are scanned and the span is cut there
+ * (sticky sessions hash the first bytes of `messages`; scanning megabytes of history to find its
+ * end would cost more than the hash).
  */
-export function findTopLevelField(buf: Uint8Array, key: string): FieldSpan | undefined {
+export function findTopLevelField(
+  buf: Uint8Array,
+  key: string,
+  valueLimit = Number.POSITIVE_INFINITY,
+): FieldSpan | undefined {
   const keyBytes = encoder.encode(key);
   let i = skipSpace(buf, 0);
   if (buf[i] !== OPEN_BRACE) return undefined;
@@ -97,6 +105,11 @@ export function findTopLevelField(buf: Uint8Array, key: string): FieldSpan | und
     i = skipSpace(buf, keyEnd);
     if (buf[i] !== COLON) return undefined;
     i = skipSpace(buf, i + 1);
+    if (matches && i + valueLimit < buf.length) {
+      const bounded = buf.subarray(0, i + valueLimit);
+      const end = skipValue(bounded, i);
+      return { start: i, end: end < 0 ? bounded.length : end };
+    }
     const valueEnd = skipValue(buf, i);
     if (valueEnd < 0) return undefined;
     if (matches) return { start: i, end: valueEnd };

@@ -11,12 +11,20 @@ import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
 
+/** A provider route: the profile whose paths it allows and the endpoint types it may use. */
+export interface ProviderScope {
+  prefix: string;
+  profile: PlatformProfile;
+  types: readonly string[];
+  /** When no endpoint of `types` is routable: fail (true) or widen to every routable one. */
+  failClosed: boolean;
+}
+
 export interface ProxyRouteDeps {
   endpoints: EndpointRepository;
   models: ModelLookup;
   engine: ProxyEngine;
-  /** Every routing prefix a profile declares, with its profile. */
-  prefixes: ReadonlyMap<string, PlatformProfile>;
+  providers: readonly ProviderScope[];
   isPathAllowed(profile: PlatformProfile, path: string): boolean;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
@@ -28,6 +36,7 @@ interface RouteScope {
   base: string;
   profile?: PlatformProfile;
   types: readonly string[];
+  failClosed: boolean;
 }
 
 function isJson(request: FastifyRequest): boolean {
@@ -59,7 +68,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
 
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
   const model = body && isJson(request) ? readTopLevelString(body, 'model') : undefined;
-  const candidates = deps.endpoints.routableOfTypes(scope.types);
+  let candidates = deps.endpoints.routableOfTypes(scope.types);
+  if (candidates.length === 0 && !scope.failClosed) candidates = deps.endpoints.routable();
   const route = await deps.models.route(model, candidates);
 
   if (route.endpoints.length === 0) {
@@ -133,10 +143,10 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
       scoped.all(`${scope.base}*`, handler);
     };
 
-    mount({ base: '/olla/proxy/', types: [] });
-    for (const [prefix, profile] of deps.prefixes) {
-      if (prefix === 'proxy' || prefix === 'anthropic') continue;
-      mount({ base: `/olla/${prefix}/`, profile, types: [profile.name] });
+    mount({ base: '/olla/proxy/', types: [], failClosed: false });
+    for (const p of deps.providers) {
+      if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
+      mount({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
     }
   });
 }

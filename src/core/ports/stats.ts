@@ -16,6 +16,13 @@ export interface RequestRecord {
   sticky?: string;
   inputTokens?: number;
   outputTokens?: number;
+  /** The client's address, when known: per-model unique-client counts read it. */
+  clientIp?: string;
+  /**
+   * Endpoint names tried before the one that answered, in order, when the request failed over.
+   * Lets the dashboard show where a failover started; `retries` alone still counts it.
+   */
+  failedOver?: readonly string[];
 }
 
 /** Receives one record per proxied request; implementations must be cheap. */

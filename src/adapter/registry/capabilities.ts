@@ -1,0 +1,69 @@
+import type { ModelCapability } from '../../core/domain/model.js';
+
+/**
+ * Which model capabilities satisfy a required one. Spellings vary between the unifier,
+ * profiles and backends, so each requirement accepts its synonyms (as the original's matcher).
+ */
+const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
+  vision: ['vision', 'vision_understanding', 'image'],
+  embeddings: ['embeddings', 'embedding'],
+  tools: ['tools', 'function', 'function_calling'],
+  code: ['code', 'code_generation'],
+  chat: ['chat', 'chat_completion'],
+  completion: ['completion', 'text', 'text_generation'],
+};
+
+export function capabilitySatisfies(modelCapability: string, required: string): boolean {
+  return modelCapability === required || (SYNONYMS[required]?.includes(modelCapability) ?? false);
+}
+
+const CODE_KEYWORDS = ['code', 'programming', 'function', 'class', 'debug', 'implement'];
+
+/**
+ * What a request body needs beyond plain chat, read the way the original's body inspector
+ * does: `tools`/`functions`/`tool_choice`/`function_call` need tools, an image part in any
+ * message needs vision, an `input` field needs embeddings, and a `language`/`code_model` field
+ * or a system prompt that mentions code needs code. The original infers these from the body
+ * only, never the path. Empty when nothing special is needed.
+ */
+export function requiredCapabilities(body: unknown): ModelCapability[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
+  const data = body as Record<string, unknown>;
+  const needs: ModelCapability[] = [];
+  const messages = Array.isArray(data.messages) ? data.messages : [];
+  if (messages.some((m) => hasImage((m as Record<string, unknown> | null)?.content))) needs.push('vision');
+  if (['tools', 'functions', 'tool_choice', 'function_call'].some((k) => data[k] != null)) needs.push('tools');
+  if (data.input != null) needs.push('embeddings');
+  if (asksForCode(data, messages)) needs.push('code');
+  return needs;
+}
+
+function hasImage(content: unknown): boolean {
+  if (Array.isArray(content)) {
+    return content.some((part) => {
+      if (typeof part !== 'object' || part === null) return false;
+      const { type, text } = part as Record<string, unknown>;
+      return (
+        type === 'image_url' ||
+        type === 'image' ||
+        (type === 'text' && typeof text === 'string' && text.startsWith('data:image/'))
+      );
+    });
+  }
+  if (typeof content === 'object' && content !== null) {
+    const type = (content as Record<string, unknown>).type;
+    return type === 'image_url' || type === 'image';
+  }
+  return false;
+}
+
+function asksForCode(data: Record<string, unknown>, messages: unknown[]): boolean {
+  if ((typeof data.language === 'string' && data.language !== '') || data.code_model === true) return true;
+  return messages.some((m) => {
+    if (typeof m !== 'object' || m === null) return false;
+    const { role, content } = m as Record<string, unknown>;
+    if (role !== 'system' || typeof content !== 'string') return false;
+    const lower = content.toLowerCase();
+    return CODE_KEYWORDS.some((k) => lower.includes(k));
+  });
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { ClientIpResolver } from '../../adapter/security/client-ip.js';
+import type { RateLimiter } from '../../adapter/security/rate-limit.js';
+import { replyWithError, routeOf } from './reply-error.js';
+
+const HEALTH_ROUTE = '/internal/health';
+
+/**
+ * The original limits only its proxy routes (the `/olla/proxy/` and `/olla/<prefix>/` catch-alls);
+ * internal, model-listing and translator routes are exempt. Here those catch-alls are the
+ * wildcard routes under /olla/.
+ */
+export function isProxyCatchAll(route: string | undefined): boolean {
+  if (route === undefined) return false;
+  return route.startsWith('/olla/') && route.endsWith('*');
+}
+
+export interface RateLimitDeps {
+  limiter: RateLimiter;
+  clientIp: ClientIpResolver;
+  /** Which routes (by pattern) are limited; defaults to the proxy catch-alls. */
+  appliesTo?: (route: string | undefined) => boolean;
+}
+
+/**
+ * Rate-limits requests on the root instance. Every limited request gets X-RateLimit-Limit,
+ * -Remaining and -Reset, allowed or not; a refused one gets 429 with Retry-After in its route's
+ * error dialect. Register after CORS so browser preflights are answered before they count.
+ */
+export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): void {
+  const { limiter, clientIp } = deps;
+  const appliesTo = deps.appliesTo ?? isProxyCatchAll;
+
+  app.addHook(
+    'onRequest',
+    function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+      const route = routeOf(request);
+      if (!appliesTo(route)) return done();
+      const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
+      const verdict = limiter.check(ip, route === HEALTH_ROUTE);
+      reply.header('x-ratelimit-limit', verdict.limit);
+      reply.header('x-ratelimit-remaining', verdict.remaining);
+      reply.header('x-ratelimit-reset', verdict.reset);
+      if (verdict.error === undefined) return done();
+      request.log.warn(
+        { client_ip: ip, limit: verdict.limit, retry_after: verdict.error.retryAfterSeconds },
+        'Rate limit exceeded',
+      );
+      replyWithError(request, reply, verdict.error);
+    },
+  );
+}
