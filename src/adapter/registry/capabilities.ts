@@ -1,3 +1,4 @@
+import { findTopLevelField } from '../../core/json-field.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 
 /**
@@ -66,4 +67,39 @@ function asksForCode(data: Record<string, unknown>, messages: unknown[]): boolea
     const lower = content.toLowerCase();
     return CODE_KEYWORDS.some((k) => lower.includes(k));
   });
+}
+
+const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "image"'].map((m) => Buffer.from(m));
+
+/**
+ * The same needs read from the raw request bytes, for the proxy's hot path: top-level fields
+ * are found with the scanner and images by a byte search, so a plain chat request is never
+ * parsed. Only a body that carries an image marker pays for JSON.parse, to confirm it.
+ */
+export function requiredCapabilitiesOfBody(body: Buffer): ModelCapability[] {
+  const needs: ModelCapability[] = [];
+  if (IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body)) needs.push('vision');
+  if (TOOL_FIELDS.some((k) => hasValue(body, k))) needs.push('tools');
+  if (hasValue(body, 'input')) needs.push('embeddings');
+  return needs;
+}
+
+const TOOL_FIELDS = ['tools', 'functions', 'tool_choice', 'function_call'];
+
+function hasValue(body: Buffer, key: string): boolean {
+  const span = findTopLevelField(body, key);
+  return span !== undefined && !(span.end - span.start === 4 && body.toString('latin1', span.start, span.end) === 'null');
+}
+
+function confirmsImage(body: Buffer): boolean {
+  try {
+    const data = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const messages = Array.isArray(data?.messages) ? data.messages : [];
+    return messages.some((m) => {
+      const msg = m as Record<string, unknown> | null;
+      return hasImage(msg?.content) || (Array.isArray(msg?.images) && msg.images.length > 0);
+    });
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FallbackBehavior, ModelRegistryConfig, RoutingStrategyName } from '../../config/types.js';
 import type { ModelInfo } from '../../core/domain/model.js';
-import { requiredCapabilities } from './capabilities.js';
+import { requiredCapabilities, requiredCapabilitiesOfBody } from './capabilities.js';
 import { ModelCatalogue } from './model-catalogue.js';
 import { ModelRouter } from './model-router.js';
 import { statusForDecision } from './routing/strategies.js';
@@ -188,5 +188,34 @@ describe('requiredCapabilities', () => {
     ['not json', []],
   ])('%j needs %j', (body, expected) => {
     expect(requiredCapabilities(body)).toEqual(expected);
+  });
+});
+
+describe('requiredCapabilitiesOfBody', () => {
+  const needs = (body: unknown) => requiredCapabilitiesOfBody(Buffer.from(JSON.stringify(body)));
+
+  it('needs nothing for a plain chat', () => {
+    expect(needs({ model: 'm', messages: [{ role: 'user', content: 'describe an image_url' }] })).toEqual([]);
+  });
+
+  it('needs vision for OpenAI image parts and Ollama images', () => {
+    const part = { type: 'image_url', image_url: { url: 'data:image/png;base64,AA' } };
+    expect(needs({ messages: [{ role: 'user', content: [part] }] })).toEqual(['vision']);
+    expect(needs({ messages: [{ role: 'user', content: 'hi', images: ['AA=='] }] })).toEqual(['vision']);
+  });
+
+  it('needs tools and embeddings from top-level fields only', () => {
+    expect(needs({ tools: [{ type: 'function' }], messages: [] })).toEqual(['tools']);
+    expect(needs({ tools: null, messages: [{ tools: 1 }] })).toEqual([]);
+    expect(needs({ input: 'text' })).toEqual(['embeddings']);
+  });
+
+  it('agrees with the parsed reading on vision, tools and embeddings', () => {
+    const bodies = [
+      { messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] },
+      { function_call: 'auto', messages: [] },
+      { input: ['a', 'b'] },
+    ];
+    for (const body of bodies) expect(needs(body)).toEqual(requiredCapabilities(body));
   });
 });

@@ -1,0 +1,387 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { anthropicToOpenAI, backendsAcceptTopK } from './request.js';
+import type { AnthropicRequest } from './types.js';
+import { validateAnthropicRequest } from './validate.js';
+
+const req = (over: Partial<AnthropicRequest> = {}): AnthropicRequest =>
+  validateAnthropicRequest({ model: 'm', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], ...over });
+
+describe('anthropicToOpenAI', () => {
+  it('maps the basic parameters directly', () => {
+    const out = anthropicToOpenAI(
+      req({ temperature: 0.7, top_p: 0.9, stop_sequences: ['END'], metadata: { user_id: 'u1' } }),
+    );
+    expect(out).toEqual({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 64,
+      stream: false,
+      temperature: 0.7,
+      top_p: 0.9,
+      stop: ['END'],
+      user: 'u1',
+    });
+  });
+
+  it('asks for usage in the stream so message_delta carries real counts', () => {
+    expect(anthropicToOpenAI(req({ stream: true })).stream_options).toEqual({ include_usage: true });
+    expect(anthropicToOpenAI(req({ stream: true }), { streamUsage: false }).stream_options).toBeUndefined();
+    expect(anthropicToOpenAI(req()).stream_options).toBeUndefined();
+  });
+
+  it('forwards top_k only when the caller says the backend takes it', () => {
+    expect(anthropicToOpenAI(req({ top_k: 40 })).top_k).toBeUndefined();
+    expect(anthropicToOpenAI(req({ top_k: 40 }), { includeTopK: true }).top_k).toBe(40);
+  });
+
+  it('sends top_k only when every candidate backend takes it', () => {
+    expect(backendsAcceptTopK(['vllm', 'llamacpp'])).toBe(true);
+    expect(backendsAcceptTopK(['vllm', 'openai'])).toBe(false);
+    expect(backendsAcceptTopK([])).toBe(false);
+  });
+
+  it('ignores the extended thinking setting, as the original does', () => {
+    const out = anthropicToOpenAI(req({ thinking: { type: 'enabled', budget_tokens: 1024 } }));
+    expect(out).not.toHaveProperty('thinking');
+  });
+
+  it('turns a string system prompt into the first message', () => {
+    const out = anthropicToOpenAI(req({ system: 'be brief' }));
+    expect(out.messages[0]).toEqual({ role: 'system', content: 'be brief' });
+  });
+
+  it('joins system text blocks and skips an empty system prompt', () => {
+    const blocks = anthropicToOpenAI(
+      req({
+        system: [
+          { type: 'text', text: 'one ' },
+          { type: 'text', text: 'two' },
+        ],
+      }),
+    );
+    expect(blocks.messages[0]).toEqual({ role: 'system', content: 'one two' });
+    expect(anthropicToOpenAI(req({ system: '' })).messages[0]!.role).toBe('user');
+  });
+
+  it('keeps text-only user blocks a plain string', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'a' },
+              { type: 'text', text: 'b' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([{ role: 'user', content: 'ab' }]);
+  });
+
+  it('turns base64 and url images into image_url parts, in order', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'look' },
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } },
+              { type: 'image', source: { type: 'url', url: 'https://example.test/cat.jpg' } },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'look' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          { type: 'image_url', image_url: { url: 'https://example.test/cat.jpg' } },
+        ],
+      },
+    ]);
+  });
+
+  it('turns assistant tool_use into tool_calls with JSON arguments and null content', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          { role: 'user', content: 'weather?' },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Perth' } }],
+          },
+        ],
+      }),
+    );
+    expect(out.messages[1]).toEqual({
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Perth"}' } },
+      ],
+    });
+  });
+
+  it('keeps assistant text beside tool calls and drops thinking blocks', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'hmm' },
+              { type: 'text', text: 'Checking.' },
+              { type: 'tool_use', id: 't1', name: 'f', input: {} },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages[0]).toMatchObject({ role: 'assistant', content: 'Checking.' });
+  });
+
+  it('skips assistant turns with nothing to say', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'only thoughts' }] },
+          { role: 'user', content: 'y' },
+        ],
+      }),
+    );
+    expect(out.messages.map((m) => m.role)).toEqual(['user', 'user']);
+  });
+
+  it('turns tool results into tool messages that come before the user text', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'and then?' },
+              { type: 'tool_result', tool_use_id: 't1', content: '22 degrees' },
+              { type: 'tool_result', tool_use_id: 't2', content: [{ type: 'text', text: 'sunny' }] },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      { role: 'tool', tool_call_id: 't1', content: '22 degrees' },
+      { role: 'tool', tool_call_id: 't2', content: 'sunny' },
+      { role: 'user', content: 'and then?' },
+    ]);
+  });
+
+  it('marks error results in the text without doubling the prefix', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 't1', content: 'file not found', is_error: true },
+              { type: 'tool_result', tool_use_id: 't2', content: 'Error: boom', is_error: true },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      { role: 'tool', tool_call_id: 't1', content: 'Error: file not found' },
+      { role: 'tool', tool_call_id: 't2', content: 'Error: boom' },
+    ]);
+  });
+
+  it('moves images from tool results into the following user message', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 't1',
+                content: [
+                  { type: 'text', text: 'screenshot' },
+                  { type: 'image', source: { type: 'base64', media_type: 'image/jpeg', data: 'BBBB' } },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      { role: 'tool', tool_call_id: 't1', content: 'screenshot' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/jpeg;base64,BBBB' } }] },
+    ]);
+  });
+
+  it('keeps non-block tool result content as JSON text, as the original does', () => {
+    const out = anthropicToOpenAI(
+      req({
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: { temp: 18 } }] }],
+      }),
+    );
+    expect(out.messages[0]).toEqual({ role: 'tool', tool_call_id: 't', content: '{"temp":18}' });
+  });
+
+  it('maps tools to functions with input_schema as parameters', () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const out = anthropicToOpenAI(
+      req({ tools: [{ name: 'get_weather', description: 'Weather', input_schema: schema }] }),
+    );
+    expect(out.tools).toEqual([
+      { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: schema } },
+    ]);
+  });
+
+  it.each([
+    [{ type: 'auto' }, 'auto'],
+    [{ type: 'any' }, 'required'],
+    [{ type: 'none' }, 'none'],
+    [
+      { type: 'tool', name: 'f' },
+      { type: 'function', function: { name: 'f' } },
+    ],
+  ] as const)('maps tool_choice %j', (choice, expected) => {
+    const out = anthropicToOpenAI(req({ tools: [{ name: 'f', input_schema: {} }], tool_choice: choice }));
+    expect(out.tool_choice).toEqual(expected);
+  });
+
+  it('turns disable_parallel_tool_use into parallel_tool_calls: false', () => {
+    const out = anthropicToOpenAI(
+      req({ tools: [{ name: 'f' }], tool_choice: { type: 'auto', disable_parallel_tool_use: true } }),
+    );
+    expect(out.parallel_tool_calls).toBe(false);
+    expect(out.tools![0]!.function.parameters).toEqual({ type: 'object', properties: {} });
+  });
+
+  it('drops tool_choice when there are no tools', () => {
+    expect(anthropicToOpenAI(req({ tool_choice: { type: 'any' } })).tool_choice).toBeUndefined();
+  });
+});
+
+// ---- property: any valid request translates ----
+
+const text = fc.string({ maxLength: 20 });
+const textBlock = fc.record({ type: fc.constant('text' as const), text });
+const imageBlock = fc.record({
+  type: fc.constant('image' as const),
+  source: fc.oneof(
+    fc.record({ type: fc.constant('base64' as const), media_type: fc.constant('image/png'), data: fc.base64String() }),
+    fc.record({ type: fc.constant('url' as const), url: fc.webUrl() }),
+  ),
+});
+const toolUseBlock = fc.record({
+  type: fc.constant('tool_use' as const),
+  id: fc.string({ minLength: 1, maxLength: 8 }),
+  name: fc.string({ minLength: 1, maxLength: 8 }),
+  input: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+});
+const toolResultBlock = fc.record(
+  {
+    type: fc.constant('tool_result' as const),
+    tool_use_id: fc.string({ minLength: 1, maxLength: 8 }),
+    content: fc.oneof(
+      text,
+      fc.array(fc.oneof(textBlock, imageBlock), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+    ),
+    is_error: fc.boolean(),
+  },
+  { requiredKeys: ['type', 'tool_use_id'] },
+);
+const thinkingBlock = fc.record({ type: fc.constant('thinking' as const), thinking: text });
+const userContent = fc.oneof(text, fc.array(fc.oneof(textBlock, imageBlock, toolResultBlock), { maxLength: 4 }));
+const assistantContent = fc.oneof(text, fc.array(fc.oneof(textBlock, toolUseBlock, thinkingBlock), { maxLength: 4 }));
+const message = fc.oneof(
+  fc.record({ role: fc.constant('user' as const), content: userContent }),
+  fc.record({ role: fc.constant('assistant' as const), content: assistantContent }),
+);
+const tool = fc.record(
+  {
+    name: fc.string({ minLength: 1, maxLength: 10 }),
+    description: text,
+    input_schema: fc.constant({ type: 'object', properties: {} }),
+  },
+  { requiredKeys: ['name'] },
+);
+const anthropicRequest = fc.record(
+  {
+    model: fc.string({ minLength: 1, maxLength: 10 }),
+    max_tokens: fc.integer({ min: 1, max: 100_000 }),
+    messages: fc.array(message, { minLength: 1, maxLength: 6 }),
+    system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
+    temperature: fc.double({ min: 0, max: 2, noNaN: true }),
+    top_p: fc.double({ min: 0, max: 1, noNaN: true }),
+    top_k: fc.nat(),
+    stop_sequences: fc.array(text, { maxLength: 3 }),
+    stream: fc.boolean(),
+    tools: fc.array(tool, { maxLength: 3 }),
+    tool_choice: fc.oneof(
+      fc.constantFrom({ type: 'auto' }, { type: 'any' }, { type: 'none' }, 'auto', 'any'),
+      fc.record({ type: fc.constant('tool'), name: fc.string({ minLength: 1 }) }),
+    ),
+    metadata: fc.record({ user_id: text }),
+    thinking: fc.constant({ type: 'enabled', budget_tokens: 1024 }),
+  },
+  { requiredKeys: ['model', 'max_tokens', 'messages'] },
+);
+
+describe('anthropicToOpenAI properties', () => {
+  it('translates any valid request without throwing, keeping model and limits, to valid JSON', () => {
+    fc.assert(
+      fc.property(anthropicRequest, fc.boolean(), (raw, includeTopK) => {
+        const request = validateAnthropicRequest(structuredClone(raw));
+        const out = anthropicToOpenAI(request, { includeTopK });
+        expect(out.model).toBe(raw.model);
+        expect(out.max_tokens).toBe(raw.max_tokens);
+        expect(out.stream).toBe(raw.stream === true);
+        expect(() => JSON.parse(JSON.stringify(out))).not.toThrow();
+        for (const m of out.messages) {
+          if (m.role === 'assistant') expect(m.content !== null || (m.tool_calls?.length ?? 0) > 0).toBe(true);
+          if (m.role === 'assistant' && m.tool_calls) {
+            for (const call of m.tool_calls) expect(() => JSON.parse(call.function.arguments)).not.toThrow();
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('preserves the order of tool results relative to the turns around them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }), (ids) => {
+        const out = anthropicToOpenAI(
+          req({
+            messages: [
+              {
+                role: 'assistant',
+                content: ids.map((id, i) => ({ type: 'tool_use' as const, id: `${id}${i}`, name: 'f', input: {} })),
+              },
+              {
+                role: 'user',
+                content: ids.map((id, i) => ({ type: 'tool_result' as const, tool_use_id: `${id}${i}`, content: 'r' })),
+              },
+            ],
+          }),
+        );
+        const toolIds = out.messages.flatMap((m) => (m.role === 'tool' ? [m.tool_call_id] : []));
+        expect(toolIds).toEqual(ids.map((id, i) => `${id}${i}`));
+        expect(out.messages[0]!.role).toBe('assistant');
+      }),
+    );
+  });
+});

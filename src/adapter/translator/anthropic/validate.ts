@@ -1,0 +1,239 @@
+import { BadRequestError } from '../../../core/errors.js';
+import {
+  type AnthropicContentBlock,
+  type AnthropicRequest,
+  type AnthropicToolChoice,
+  UNTRANSLATED_BLOCK_TYPES,
+} from './types.js';
+
+/**
+ * Checks an incoming Messages API body and narrows it to `AnthropicRequest`, naming the first bad
+ * field the way Anthropic does (`messages.2.content.0.type: unknown block type "foo"`).
+ *
+ * Like the original it is lenient where the upstream API is: unknown top-level fields are ignored
+ * (clients send newer options such as `context_management`), JSON `null` counts as absent, and
+ * block types Anthropic defines but a chat backend cannot use are accepted. What no Anthropic
+ * server would take (no model, no messages, a block type nobody defines) is refused here rather
+ * than surfacing later as a confusing backend error.
+ */
+
+type Json = Record<string, unknown>;
+
+const KNOWN_BLOCK_TYPES: ReadonlySet<string> = new Set([
+  'text',
+  'image',
+  'tool_use',
+  'tool_result',
+  'thinking',
+  ...UNTRANSLATED_BLOCK_TYPES,
+]);
+
+function fail(path: string, problem: string): never {
+  throw new BadRequestError(`${path}: ${problem}`, { field: path });
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Present and not JSON null. */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function requireString(obj: Json, key: string, path: string): string {
+  const value = obj[key];
+  if (!given(value)) fail(path, 'required');
+  if (typeof value !== 'string') fail(path, 'must be a string');
+  return value;
+}
+
+function optionalNumber(obj: Json, key: string, min: number, max: number, integer = false): void {
+  const value = obj[key];
+  if (!given(value)) {
+    delete obj[key];
+    return;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    fail(key, integer ? 'must be an integer' : 'must be a number');
+  }
+  if (value < min || value > max) {
+    fail(key, max === Number.POSITIVE_INFINITY ? `must be at least ${min}` : `must be between ${min} and ${max}`);
+  }
+}
+
+function validateImageSource(source: unknown, path: string): void {
+  if (!isObject(source)) fail(path, 'required');
+  const type = requireString(source, 'type', `${path}.type`);
+  if (type === 'base64') {
+    requireString(source, 'media_type', `${path}.media_type`);
+    requireString(source, 'data', `${path}.data`);
+  } else if (type === 'url') {
+    requireString(source, 'url', `${path}.url`);
+  } else {
+    fail(`${path}.type`, `unknown image source type ${JSON.stringify(type)}`);
+  }
+}
+
+function validateBlock(block: unknown, path: string): AnthropicContentBlock {
+  if (!isObject(block)) fail(path, 'must be an object');
+  const type = requireString(block, 'type', `${path}.type`);
+  if (!KNOWN_BLOCK_TYPES.has(type)) fail(`${path}.type`, `unknown block type ${JSON.stringify(type)}`);
+  switch (type) {
+    case 'text':
+      requireString(block, 'text', `${path}.text`);
+      break;
+    case 'image':
+      validateImageSource(block.source, `${path}.source`);
+      break;
+    case 'tool_use':
+      requireString(block, 'id', `${path}.id`);
+      requireString(block, 'name', `${path}.name`);
+      if (!given(block.input)) block.input = {};
+      break;
+    case 'tool_result':
+      requireString(block, 'tool_use_id', `${path}.tool_use_id`);
+      if (given(block.is_error) && typeof block.is_error !== 'boolean') fail(`${path}.is_error`, 'must be a boolean');
+      if (Array.isArray(block.content)) validateBlocks(block.content, `${path}.content`);
+      break;
+  }
+  return block as unknown as AnthropicContentBlock;
+}
+
+function validateBlocks(blocks: unknown[], path: string): AnthropicContentBlock[] {
+  for (let i = 0; i < blocks.length; i++) validateBlock(blocks[i], `${path}.${i}`);
+  return blocks as AnthropicContentBlock[];
+}
+
+/** String or blocks; a single block object (which the original also takes) becomes a list of one. */
+function validateContent(content: unknown, path: string): string | AnthropicContentBlock[] {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return validateBlocks(content, path);
+  if (isObject(content)) return [validateBlock(content, `${path}.0`)];
+  if (!given(content)) fail(path, 'required');
+  return fail(path, 'must be a string or an array of content blocks');
+}
+
+function validateMessages(obj: Json): void {
+  const messages = obj.messages;
+  if (!given(messages)) fail('messages', 'required');
+  if (!Array.isArray(messages)) fail('messages', 'must be an array');
+  if (messages.length === 0) fail('messages', 'at least one message is required');
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i];
+    const path = `messages.${i}`;
+    if (!isObject(message)) fail(path, 'must be an object');
+    if (message.role !== 'user' && message.role !== 'assistant') fail(`${path}.role`, 'must be "user" or "assistant"');
+    message.content = validateContent(message.content, `${path}.content`);
+  }
+}
+
+function validateSystem(obj: Json): void {
+  const system = obj.system;
+  if (!given(system)) {
+    delete obj.system;
+    return;
+  }
+  if (typeof system === 'string') return;
+  if (!Array.isArray(system)) fail('system', 'must be a string or an array of text blocks');
+  validateBlocks(system, 'system');
+}
+
+function validateTools(obj: Json): void {
+  const tools = obj.tools;
+  if (!given(tools)) {
+    delete obj.tools;
+    return;
+  }
+  if (!Array.isArray(tools)) fail('tools', 'must be an array');
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i];
+    const path = `tools.${i}`;
+    if (!isObject(tool)) fail(path, 'must be an object');
+    if (requireString(tool, 'name', `${path}.name`) === '') fail(`${path}.name`, 'required');
+    if (given(tool.description) && typeof tool.description !== 'string')
+      fail(`${path}.description`, 'must be a string');
+    if (given(tool.input_schema) && !isObject(tool.input_schema)) fail(`${path}.input_schema`, 'must be an object');
+  }
+}
+
+/**
+ * Both `"any"` and `{"type":"any"}` reach us. Unknown kinds fall back to `auto`, as in the
+ * original; only a `tool` choice without the tool's name is unusable.
+ */
+function normaliseToolChoice(obj: Json): void {
+  const choice = obj.tool_choice;
+  if (!given(choice)) {
+    delete obj.tool_choice;
+    return;
+  }
+  const source: Json =
+    typeof choice === 'string'
+      ? { type: choice }
+      : isObject(choice)
+        ? choice
+        : fail('tool_choice', 'must be an object');
+  const serial = source.disable_parallel_tool_use === true ? { disable_parallel_tool_use: true } : {};
+  let normalised: AnthropicToolChoice;
+  switch (source.type) {
+    case 'any':
+    case 'auto':
+      normalised = { type: source.type, ...serial };
+      break;
+    case 'none':
+      normalised = { type: 'none' };
+      break;
+    case 'tool':
+      normalised = { type: 'tool', name: requireString(source, 'name', 'tool_choice.name'), ...serial };
+      break;
+    default:
+      normalised = { type: 'auto' };
+  }
+  obj.tool_choice = normalised;
+}
+
+function validateStopSequences(obj: Json): void {
+  const stops = obj.stop_sequences;
+  if (!given(stops)) {
+    delete obj.stop_sequences;
+    return;
+  }
+  if (!Array.isArray(stops)) fail('stop_sequences', 'must be an array of strings');
+  for (let i = 0; i < stops.length; i++) {
+    if (typeof stops[i] !== 'string') fail(`stop_sequences.${i}`, 'must be a string');
+  }
+}
+
+/** Validates a decoded body in place and returns it typed. Throws `BadRequestError`. */
+export function validateAnthropicRequest(value: unknown): AnthropicRequest {
+  if (!isObject(value)) fail('request body', 'must be a JSON object');
+  if (requireString(value, 'model', 'model') === '') fail('model', 'required');
+  validateMessages(value);
+  const maxTokens = value.max_tokens;
+  if (!given(maxTokens)) fail('max_tokens', 'required');
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    fail('max_tokens', 'must be an integer of at least 1');
+  }
+  // The original's ranges: temperature up to 2 (OpenAI's ceiling) so no backend value is lost.
+  optionalNumber(value, 'temperature', 0, 2);
+  optionalNumber(value, 'top_p', 0, 1);
+  optionalNumber(value, 'top_k', 0, Number.POSITIVE_INFINITY, true);
+  validateStopSequences(value);
+  if (given(value.stream) && typeof value.stream !== 'boolean') fail('stream', 'must be a boolean');
+  validateSystem(value);
+  validateTools(value);
+  normaliseToolChoice(value);
+  if (given(value.metadata) && !isObject(value.metadata)) fail('metadata', 'must be an object');
+  return value as unknown as AnthropicRequest;
+}
+
+/** Decodes and validates a request body. Throws `BadRequestError` for bad JSON or fields. */
+export function parseAnthropicRequest(body: Buffer | string): AnthropicRequest {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`request body: invalid JSON (${(err as Error).message})`);
+  }
+  return validateAnthropicRequest(decoded);
+}
