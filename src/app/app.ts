@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
-import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
+import { createBalancer } from '../adapter/balancer/factory.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
-import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
-import { createBalancer } from '../adapter/balancer/factory.js';
+import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
+import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
+import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
 import type { OllaConfig } from '../config/types.js';
 import type { ModelLookup } from '../core/ports/models.js';

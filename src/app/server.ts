@@ -64,7 +64,10 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
         } else if (err.code === 'ECONNRESET' || !socket.writable) {
           socket.destroy();
         } else {
-          const { body } = errorResponse(new BadRequestError(`malformed HTTP request: ${err.code ?? err.message}`), 'olla');
+          const { body } = errorResponse(
+            new BadRequestError(`malformed HTTP request: ${err.code ?? err.message}`),
+            'olla',
+          );
           writeRawError(socket, 400, 'Bad Request', body);
         }
       });

@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
-import { ModelNotFoundError, NoHealthyEndpointError, RouteNotFoundError } from '../../core/errors.js';
+import { RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelString } from '../../core/json-field.js';
-import type { EndpointRepository } from '../../core/ports/endpoints.js';
-import type { ModelLookup } from '../../core/ports/models.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
+import { type RoutingDeps, routeRequest } from './route-request.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
 export interface ProviderScope {
@@ -20,9 +20,7 @@ export interface ProviderScope {
   failClosed: boolean;
 }
 
-export interface ProxyRouteDeps {
-  endpoints: EndpointRepository;
-  models: ModelLookup;
+export interface ProxyRouteDeps extends RoutingDeps {
   engine: ProxyEngine;
   providers: readonly ProviderScope[];
   isPathAllowed(profile: PlatformProfile, path: string): boolean;
@@ -67,30 +65,16 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   }
 
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
-  const model = body && isJson(request) ? readTopLevelString(body, 'model') : undefined;
-  let candidates = deps.endpoints.routableOfTypes(scope.types);
-  if (candidates.length === 0 && !scope.failClosed) candidates = deps.endpoints.routable();
-  const route = await deps.models.route(model, candidates);
-
-  if (route.endpoints.length === 0) {
-    if (route.decision) {
-      reply.header(Header.routingStrategy, route.decision.strategy);
-      reply.header(Header.routingDecision, route.decision.action);
-      reply.header(Header.routingReason, route.decision.reason);
-    }
-    reply.header(Header.requestId, requestId);
-    if (model && route.decision?.action === 'rejected' && candidates.length > 0) {
-      throw new ModelNotFoundError(`model '${model}' is not available on any endpoint`, {
-        model,
-        hint: 'see /olla/models for the models Olla can route to',
-      });
-    }
-    const where = scope.profile ? `${scope.profile.displayName} ` : '';
-    throw new NoHealthyEndpointError(`no healthy ${where}endpoints available`, {
-      hint: 'see /internal/status/endpoints for each endpoint health',
-      ...(model ? { model } : {}),
-    });
-  }
+  const json = body !== undefined && isJson(request);
+  const model = json ? readTopLevelString(body, 'model') : undefined;
+  reply.header(Header.requestId, requestId);
+  const route = await routeRequest(
+    deps,
+    { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
+    model,
+    json ? requiredCapabilitiesOfBody(body) : undefined,
+    reply,
+  );
 
   const proxyRequest: ProxyRequest = {
     requestId,

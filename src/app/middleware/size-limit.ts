@@ -28,8 +28,10 @@ export function registerSizeLimits(app: FastifyInstance, limits: RequestSizeLimi
   if (limits.maxBodySize <= 0) return;
   app.addHook('preParsing', function countBody(request: FastifyRequest, reply: FastifyReply, payload: Readable, done) {
     const headers = request.headers;
-    if (!limits.needsStreamingCheck(headers['content-length'], headers['transfer-encoding']))
-      return done(null, payload);
+    if (!limits.needsStreamingCheck(headers['content-length'], headers['transfer-encoding'])) {
+      done(null, payload);
+      return;
+    }
     const counter = limits.limitStream();
     counter.once('error', () => reply.header('connection', 'close'));
     payload.once('error', (err) => counter.destroy(err));

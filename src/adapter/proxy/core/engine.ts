@@ -1,0 +1,61 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProxyConfig } from '../../../config/types.js';
+import type { EndpointSelector } from '../../../core/ports/balancer.js';
+import type { HealthChecker } from '../../../core/ports/endpoints.js';
+import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
+import type { RequestRecorder } from '../../../core/ports/stats.js';
+import { EndpointCounters } from './counters.js';
+import { type CircuitBreakers, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
+import { proxyIdentity } from './request-headers.js';
+import type { UpstreamTransport } from './transport.js';
+import { UpstreamTargets } from './upstream-target.js';
+
+/** What an engine is built from; the composition root supplies these. */
+export interface ProxyEngineDeps {
+  config: ProxyConfig;
+  selector: EndpointSelector;
+  health: Pick<HealthChecker, 'markFailed'>;
+  /** Consulted by the Olla engine only (Sherpa has no breaker, as in the original). */
+  breakers?: CircuitBreakers;
+  recorder?: RequestRecorder;
+  logger?: ProxyLogger;
+  /** Shared with whoever reports per-endpoint proxy stats; the engine makes its own if absent. */
+  counters?: EndpointCounters;
+  /** Olla's version, for `Via`, `X-Proxied-By` and `X-Served-By`. */
+  version: string;
+}
+
+/**
+ * A proxy engine: the shared exchange logic (selection, retry, headers, streaming, reporting)
+ * over one engine's transport.
+ */
+export class StreamingProxyEngine implements ProxyEngine {
+  readonly name: string;
+  readonly counters: EndpointCounters;
+  readonly #ctx: ExchangeContext;
+
+  constructor(name: string, transport: UpstreamTransport, deps: ProxyEngineDeps, useBreakers: boolean) {
+    this.name = name;
+    this.counters = deps.counters ?? new EndpointCounters();
+    this.#ctx = {
+      config: deps.config,
+      selector: deps.selector,
+      health: deps.health,
+      breakers: useBreakers ? deps.breakers : undefined,
+      recorder: deps.recorder,
+      logger: deps.logger,
+      counters: this.counters,
+      targets: new UpstreamTargets(),
+      identity: proxyIdentity(deps.version),
+      transport,
+    };
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, request: ProxyRequest): Promise<ProxyResult> {
+    return new Exchange(this.#ctx, req, res, request).run();
+  }
+
+  close(): Promise<void> {
+    return this.#ctx.transport.close();
+  }
+}

@@ -1,0 +1,482 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { ProxyConfig } from '../../../config/types.js';
+import { Header } from '../../../core/constants.js';
+import type { Endpoint } from '../../../core/domain/endpoint.js';
+import { errorResponse, toOllaError } from '../../../core/error-body.js';
+import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
+import type { EndpointSelector } from '../../../core/ports/balancer.js';
+import type { HealthChecker } from '../../../core/ports/endpoints.js';
+import type { ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
+import type { RequestRecorder } from '../../../core/ports/stats.js';
+import type { EndpointCounters, EndpointTally } from './counters.js';
+import { ClientClosedError, isConnectionFailure, isTimeout, ResponseTimeoutError } from './failure.js';
+import { rewriteModel } from './model-rewrite.js';
+import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './request-headers.js';
+import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
+import { buildTargetPath } from './target-url.js';
+import type { AttemptListener, UpstreamAttempt, UpstreamTransport } from './transport.js';
+import type { UpstreamTargets } from './upstream-target.js';
+
+/**
+ * The per-endpoint circuit breakers the Olla engine consults (implemented by the health adapter's
+ * registry). Sherpa, like the original, has none.
+ */
+export interface CircuitBreakers {
+  isOpen(endpointName: string): boolean;
+  recordSuccess(endpointName: string): void;
+  recordFailure(endpointName: string): void;
+}
+
+/** The slice of a pino logger the proxy uses; only failures are logged. */
+export interface ProxyLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** What every exchange of one engine shares. Built once by the engine. */
+export interface ExchangeContext {
+  readonly config: ProxyConfig;
+  readonly selector: EndpointSelector;
+  readonly health: Pick<HealthChecker, 'markFailed'>;
+  readonly breakers: CircuitBreakers | undefined;
+  readonly recorder: RequestRecorder | undefined;
+  readonly logger: ProxyLogger | undefined;
+  readonly counters: EndpointCounters;
+  readonly targets: UpstreamTargets;
+  readonly identity: ProxyIdentity;
+  readonly transport: UpstreamTransport;
+}
+
+/** Status recorded when the client left before any response head was sent (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+const kExchange = Symbol('olla.proxy.exchange');
+type Tagged = { [kExchange]?: Exchange | undefined };
+
+// optimisation: listeners are shared top-level functions that find their exchange through a
+// symbol on the emitter, so a request allocates no closures for them.
+function onClientClose(this: ServerResponse & Tagged): void {
+  this[kExchange]?.clientClosed();
+}
+function onSinkDrain(this: Writable & Tagged): void {
+  this[kExchange]?.sinkDrained();
+}
+function onSinkError(this: Writable & Tagged, error: Error): void {
+  this[kExchange]?.sinkFailed(error);
+}
+function onResponseTimeout(exchange: Exchange): void {
+  exchange.responseTimedOut();
+}
+function notIn(this: readonly Endpoint[], endpoint: Endpoint): boolean {
+  return !this.includes(endpoint);
+}
+
+type AttemptOutcome = 'succeeded' | 'failed' | 'abandoned';
+
+/**
+ * One client request from selection to the last byte: picks endpoints, retries connection
+ * failures on other candidates while nothing has reached the client, streams the answer with
+ * backpressure, and reports once. Every `acquire` is paired with exactly one `release`.
+ */
+export class Exchange implements AttemptListener {
+  readonly #ctx: ExchangeContext;
+  readonly #req: IncomingMessage;
+  readonly #res: ServerResponse & Tagged;
+  readonly #request: ProxyRequest;
+  readonly #tried: Endpoint[] = [];
+  #resolve: ((result: ProxyResult) => void) | null = null;
+  #client: ClientFacts | null = null;
+  #endpoint: Endpoint | undefined = undefined;
+  #attempt: UpstreamAttempt | null = null;
+  #inAttempt = false;
+  #tally: EndpointTally | null = null;
+  #attemptStart = 0;
+  #sink: (Writable & Tagged) | null = null;
+  #paused = false;
+  #started = false;
+  #status = 0;
+  #bytesOut = 0;
+  #ttfbMs = -1;
+  #error: Error | undefined = undefined;
+  #onlyTimeouts = true;
+  #retryable = true;
+  #clientGone = false;
+  #finished = false;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, request: ProxyRequest) {
+    this.#ctx = ctx;
+    this.#req = req;
+    this.#res = res;
+    this.#request = request;
+  }
+
+  run(): Promise<ProxyResult> {
+    return new Promise<ProxyResult>((resolve) => {
+      this.#resolve = resolve;
+      this.#begin();
+    });
+  }
+
+  #begin(): void {
+    if (this.#request.candidates.length === 0) {
+      this.#respondError(new NoHealthyEndpointError('no healthy endpoints available'));
+      this.#finish();
+      return;
+    }
+    if (this.#req.socket.destroyed) {
+      this.#clientGone = true;
+      this.#finish();
+      return;
+    }
+    this.#res[kExchange] = this;
+    this.#res.on('close', onClientClose);
+    const budget = this.#ctx.config.responseTimeout;
+    if (budget > 0) this.#timer = setTimeout(onResponseTimeout, budget, this);
+    this.#next();
+  }
+
+  // ---- selection and attempts -------------------------------------------------------------
+
+  #next(): void {
+    let endpoint: Endpoint | undefined;
+    try {
+      endpoint = this.#pick();
+    } catch (err) {
+      this.#respondError(toOllaError(err));
+      this.#finish();
+      return;
+    }
+    if (endpoint === undefined) {
+      this.#respondAllFailed();
+      return;
+    }
+
+    const ctx = this.#ctx;
+    const request = this.#request;
+    const target = ctx.targets.get(endpoint);
+    const body = this.#bodyFor(endpoint);
+    const spec = {
+      endpoint,
+      target,
+      method: request.method,
+      path: buildTargetPath(target.basePath, target.preservePath, request.targetPath),
+      headers: buildUpstreamHeaders(
+        this.#req.headers,
+        target,
+        ctx.identity,
+        this.#clientFacts(),
+        request.model,
+        body === undefined ? 0 : body.length,
+      ),
+      body,
+    };
+
+    this.#tried.push(endpoint);
+    this.#endpoint = endpoint;
+    ctx.selector.acquire(endpoint);
+    this.#inAttempt = true;
+    this.#tally = ctx.counters.begin(endpoint.name, spec.body === undefined ? 0 : spec.body.length);
+    this.#attemptStart = performance.now();
+    try {
+      const attempt = ctx.transport.open(this, spec);
+      this.#attempt = attempt;
+      attempt.start();
+    } catch (err) {
+      if (this.#inAttempt) this.#attemptFailed(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** An untried candidate, preferring those whose breaker is closed (all open: try anyway). */
+  #pick(): Endpoint | undefined {
+    const tried = this.#tried;
+    let pool: readonly Endpoint[] = this.#request.candidates;
+    if (tried.length > 0) pool = pool.filter(notIn, tried);
+    if (pool.length === 0) return undefined;
+    const breakers = this.#ctx.breakers;
+    if (breakers !== undefined) pool = closedOrAll(pool, breakers);
+    const chosen = this.#ctx.selector.select(pool, this.#request.selection);
+    return chosen === undefined || tried.includes(chosen) ? undefined : chosen;
+  }
+
+  #bodyFor(endpoint: Endpoint): Buffer | undefined {
+    const request = this.#request;
+    const body = request.body;
+    if (body === undefined || body.length === 0 || request.nativeModelName === undefined) return body;
+    const native = request.nativeModelName(endpoint);
+    return native && native !== request.model ? rewriteModel(body, native) : body;
+  }
+
+  #clientFacts(): ClientFacts {
+    this.#client ??= {
+      peerAddress: this.#req.socket.remoteAddress ?? '',
+      clientIp: this.#request.selection.clientIp,
+      encrypted: (this.#req.socket as Partial<TLSSocket>).encrypted === true,
+    };
+    return this.#client;
+  }
+
+  #maxAttempts(): number {
+    const retry = this.#ctx.config.retry;
+    const candidates = this.#request.candidates.length;
+    if (!retry.enabled || !retry.onConnectionFailure) return 1;
+    return retry.maxAttempts > 0 ? Math.min(retry.maxAttempts, candidates) : candidates;
+  }
+
+  /** Ends the current attempt exactly once: releases the endpoint and counts the outcome. */
+  #endAttempt(outcome: AttemptOutcome): void {
+    if (!this.#inAttempt) return;
+    this.#inAttempt = false;
+    this.#attempt = null;
+    this.#paused = false;
+    const endpoint = this.#endpoint!;
+    this.#ctx.selector.release(endpoint);
+    const tally = this.#tally!;
+    const counters = this.#ctx.counters;
+    if (outcome === 'succeeded') counters.succeeded(tally, performance.now() - this.#attemptStart, this.#bytesOut);
+    else if (outcome === 'failed') counters.failed(tally, this.#bytesOut);
+    else counters.abandoned(tally, this.#bytesOut);
+  }
+
+  #attemptFailed(error: Error): void {
+    const ctx = this.#ctx;
+    const endpoint = this.#endpoint!;
+    this.#error = error;
+    this.#endAttempt('failed');
+
+    if (this.#started) {
+      // Bytes already reached the client: the response cannot be retried or replaced, so end it
+      // visibly broken rather than let the client wait on a stream that will never finish.
+      this.#destroyClient();
+      this.#finish();
+      return;
+    }
+
+    const connectionFailure = isConnectionFailure(error);
+    if (connectionFailure) ctx.health.markFailed(endpoint, error.message);
+    ctx.breakers?.recordFailure(endpoint.name);
+    if (!isTimeout(error)) this.#onlyTimeouts = false;
+    ctx.logger?.warn(
+      {
+        endpoint: endpoint.name,
+        requestId: this.#request.requestId,
+        error: error.message,
+        attempt: this.#tried.length,
+      },
+      'proxy attempt failed',
+    );
+
+    if (connectionFailure && this.#retryable && !this.#clientGone && this.#tried.length < this.#maxAttempts()) {
+      this.#next();
+    } else {
+      this.#respondAllFailed();
+    }
+  }
+
+  // ---- upstream events ----------------------------------------------------------------------
+
+  onUpstreamHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void {
+    if (attempt !== this.#attempt) return;
+    const ctx = this.#ctx;
+    const endpoint = this.#endpoint!;
+    if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name);
+    else ctx.breakers?.recordSuccess(endpoint.name);
+
+    const res = this.#res;
+    const request = this.#request;
+    const sessionId = this.#req.headers[Header.sessionId];
+    let sink: Writable & Tagged = res;
+    try {
+      const interceptor = request.interceptor;
+      if (interceptor === undefined) {
+        const out = copyUpstreamHeaders(headers, ctx.targets.get(endpoint));
+        res.writeHead(status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
+        // A response without a length is a stream (SSE, NDJSON): send the head now so the client
+        // sees it before the first token, not with it.
+        if (headers['content-length'] === undefined) res.flushHeaders();
+        this.#status = status;
+      } else {
+        const shaped = interceptor.onResponse(status, headers);
+        const out: OutgoingHttpHeaders = { ...shaped.headers };
+        res.writeHead(shaped.status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
+        res.flushHeaders();
+        this.#status = shaped.status;
+        sink = shaped.body;
+        sink[kExchange] = this;
+        sink.on('error', onSinkError);
+        sink.pipe(res);
+      }
+    } catch (err) {
+      attempt.abort(err instanceof Error ? err : new Error(String(err)));
+      this.#retryable = false;
+      this.#attemptFailed(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.#started = true;
+    this.#sink = sink;
+    sink.on('drain', onSinkDrain);
+  }
+
+  onUpstreamData(attempt: UpstreamAttempt, chunk: Buffer): void {
+    if (attempt !== this.#attempt) return;
+    if (this.#ttfbMs < 0) this.#ttfbMs = performance.now() - this.#request.startTime;
+    this.#bytesOut += chunk.length;
+    // Backpressure: stop reading the backend until the client (or the translator) catches up.
+    if (!this.#sink!.write(chunk) && !this.#paused) {
+      this.#paused = true;
+      attempt.pause();
+    }
+  }
+
+  onUpstreamEnd(attempt: UpstreamAttempt): void {
+    if (attempt !== this.#attempt) return;
+    // The exchange completes when the client's response has finished ('close' after 'finish').
+    this.#sink!.end();
+  }
+
+  onUpstreamError(attempt: UpstreamAttempt, error: Error): void {
+    if (attempt !== this.#attempt) return;
+    this.#attemptFailed(error);
+  }
+
+  // ---- client-side events -------------------------------------------------------------------
+
+  sinkDrained(): void {
+    const attempt = this.#attempt;
+    if (!this.#paused || attempt === null) return;
+    this.#paused = false;
+    attempt.resume();
+  }
+
+  clientClosed(): void {
+    if (this.#finished) return;
+    if (this.#res.writableFinished) {
+      this.#endAttempt('succeeded');
+      this.#finish();
+      return;
+    }
+    this.#clientGone = true;
+    const attempt = this.#attempt;
+    this.#endAttempt('abandoned');
+    attempt?.abort(new ClientClosedError('client closed the connection'));
+    if (this.#sink !== null && this.#sink !== this.#res) this.#sink.destroy();
+    this.#finish();
+  }
+
+  sinkFailed(error: Error): void {
+    if (this.#finished) return;
+    const attempt = this.#attempt;
+    this.#error = error;
+    this.#endAttempt('failed');
+    attempt?.abort(error);
+    this.#destroyClient();
+    this.#finish();
+  }
+
+  responseTimedOut(): void {
+    this.#timer = null;
+    const attempt = this.#attempt;
+    if (this.#finished || attempt === null) return;
+    const error = new ResponseTimeoutError(`no complete response within ${this.#ctx.config.responseTimeout}ms`);
+    this.#retryable = false;
+    this.#attemptFailed(error);
+    attempt.abort(error);
+  }
+
+  // ---- answering and reporting --------------------------------------------------------------
+
+  #destroyClient(): void {
+    const sink = this.#sink;
+    if (sink !== null && sink !== this.#res) sink.destroy();
+    this.#res.destroy();
+  }
+
+  #respondAllFailed(): void {
+    const tried = this.#tried.map(endpointName);
+    const cause = this.#error;
+    let error: OllaError;
+    if (tried.length === 0) {
+      error = new NoHealthyEndpointError('no healthy endpoints available');
+    } else {
+      const message = `proxy error: ${tried.join(', ')} failed${cause ? `: ${cause.message}` : ''}`;
+      error = this.#onlyTimeouts
+        ? new UpstreamTimeoutError(message, { endpoints: tried }, { cause })
+        : new UpstreamError(message, { endpoints: tried }, { cause });
+    }
+    this.#respondError(error);
+    this.#finish();
+  }
+
+  #respondError(error: OllaError): void {
+    this.#error = error;
+    const res = this.#res;
+    if (this.#clientGone || res.headersSent || res.destroyed) return;
+    const requestId = this.#request.requestId;
+    const answer = errorResponse(error, this.#request.dialect ?? 'olla', requestId);
+    const headers: OutgoingHttpHeaders = answer.headers;
+    headers[Header.requestId] = requestId;
+    addRoutingHeaders(headers, this.#request);
+    res.writeHead(answer.status, headers);
+    res.end(answer.body);
+    this.#status = answer.status;
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#res[kExchange] = undefined;
+    if (this.#sink !== null) this.#sink[kExchange] = undefined;
+
+    const request = this.#request;
+    const endpoint = this.#endpoint;
+    const clientGone = this.#clientGone && this.#error === undefined;
+    const status = this.#status === 0 && clientGone ? CLIENT_CLOSED_STATUS : this.#status;
+    const error = clientGone ? new ClientClosedError('client closed the connection') : this.#error;
+    const retries = this.#tried.length > 1 ? this.#tried.length - 1 : 0;
+    const recorder = this.#ctx.recorder;
+    if (recorder !== undefined) {
+      try {
+        recorder.record({
+          requestId: request.requestId,
+          endpoint: endpoint?.name,
+          model: request.model,
+          method: request.method,
+          path: request.targetPath,
+          status,
+          durationMs: performance.now() - request.startTime,
+          ttfbMs: this.#ttfbMs < 0 ? undefined : this.#ttfbMs,
+          bytesOut: this.#bytesOut,
+          bytesIn: request.body === undefined ? 0 : request.body.length,
+          retries,
+          failed: error !== undefined && !clientGone,
+          sticky: request.selection.sticky?.result,
+        });
+      } catch (err) {
+        this.#ctx.logger?.warn({ error: String(err) }, 'request recorder failed');
+      }
+    }
+    this.#resolve?.({ endpoint, status, bytes: this.#bytesOut, retries, error });
+  }
+}
+
+function endpointName(endpoint: Endpoint): string {
+  return endpoint.name;
+}
+
+function closedOrAll(pool: readonly Endpoint[], breakers: CircuitBreakers): readonly Endpoint[] {
+  let anyOpen = false;
+  for (const endpoint of pool) {
+    if (breakers.isOpen(endpoint.name)) {
+      anyOpen = true;
+      break;
+    }
+  }
+  if (!anyOpen) return pool;
+  const closed = pool.filter((endpoint) => !breakers.isOpen(endpoint.name));
+  return closed.length > 0 ? closed : pool;
+}

@@ -1,0 +1,77 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { Header } from '../../../core/constants.js';
+import type { Endpoint } from '../../../core/domain/endpoint.js';
+import type { ProxyRequest } from '../../../core/ports/proxy.js';
+import { connectionTokens, HOP_BY_HOP, type ProxyIdentity } from './request-headers.js';
+import type { UpstreamTarget } from './upstream-target.js';
+
+/**
+ * Upstream headers that never reach the client: a backend reflecting credentials or setting
+ * cookies is misconfigured at best, so Olla drops them rather than leak them (as the original).
+ */
+const NEVER_RETURNED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  'authorization',
+  'x-api-key',
+  'x-auth-token',
+  'set-cookie',
+]);
+
+const OLLA_PREFIX = 'x-olla-';
+
+/**
+ * Copies the upstream response headers the client may see. `X-Olla-*` is Olla's alone, so a
+ * backend cannot spoof routing or session headers; names the endpoint's config sets outbound are
+ * stripped on the way back for the same reason they are set.
+ */
+export function copyUpstreamHeaders(upstream: IncomingHttpHeaders, target: UpstreamTarget): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  const own = target.ownHeaders;
+  const named = connectionTokens(upstream.connection);
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || NEVER_RETURNED.has(name) || own.has(name) || named?.has(name)) continue;
+    if (name.startsWith(OLLA_PREFIX)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Adds Olla's own response headers. Called as the head is written so X-Olla-Response-Time
+ * measures the time to the response head (`<ms>ms`, whole milliseconds, like the original).
+ */
+export function addOllaHeaders(
+  out: OutgoingHttpHeaders,
+  request: ProxyRequest,
+  endpoint: Endpoint,
+  identity: ProxyIdentity,
+  clientSessionId: string | string[] | undefined,
+): OutgoingHttpHeaders {
+  const upstreamVia = out.via;
+  out.via = upstreamVia ? `${upstreamVia}, ${identity.via}` : identity.via;
+  out[Header.servedBy] = identity.product;
+  out[Header.requestId] = request.requestId;
+  out[Header.responseTime] = `${Math.trunc(performance.now() - request.startTime)}ms`;
+  out[Header.endpoint] = endpoint.name;
+  out[Header.backendType] = endpoint.type;
+  if (request.model) out[Header.model] = request.model;
+  addRoutingHeaders(out, request);
+
+  const sticky = request.selection.sticky;
+  if (sticky !== undefined) {
+    out[Header.stickySession] = sticky.result;
+    if (sticky.source !== 'none') out[Header.stickyKeySource] = sticky.source;
+    if (sticky.source === 'session_header' && clientSessionId) out[Header.sessionId] = clientSessionId;
+  }
+  return out;
+}
+
+/** Routing headers go on error answers too, so a client can see why nothing was routable. */
+export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyRequest): void {
+  const routing = request.routing;
+  if (routing === undefined) return;
+  out[Header.routingStrategy] = routing.strategy;
+  out[Header.routingDecision] = routing.action;
+  if (routing.reason) out[Header.routingReason] = routing.reason;
+}

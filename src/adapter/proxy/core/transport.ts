@@ -1,0 +1,57 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Endpoint } from '../../../core/domain/endpoint.js';
+import type { UpstreamTarget } from './upstream-target.js';
+
+/**
+ * The seam between the shared proxy core and an engine. The core decides where a request goes,
+ * what it carries and what happens to the answer; a transport only moves bytes to and from one
+ * endpoint. Sherpa and Olla differ here and nowhere else.
+ */
+
+/** One request to one endpoint, fully prepared by the core. */
+export interface AttemptSpec {
+  readonly endpoint: Endpoint;
+  readonly target: UpstreamTarget;
+  readonly method: string;
+  /** Path and query, already joined to the endpoint's base path. */
+  readonly path: string;
+  /** Flat `[name, value, …]` list including Host and Content-Length. */
+  readonly headers: string[];
+  readonly body: Buffer | undefined;
+}
+
+/**
+ * Receives an attempt's events. Calls after the attempt has been settled (e.g. an error raised by
+ * the abort the core itself requested) are ignored by the receiver.
+ */
+export interface AttemptListener {
+  onUpstreamHeaders(attempt: UpstreamAttempt, status: number, headers: IncomingHttpHeaders): void;
+  onUpstreamData(attempt: UpstreamAttempt, chunk: Buffer): void;
+  onUpstreamEnd(attempt: UpstreamAttempt): void;
+  onUpstreamError(attempt: UpstreamAttempt, error: Error): void;
+}
+
+/** A request in flight. Its events may arrive from inside `start` (undici reports bad arguments at once). */
+export interface UpstreamAttempt {
+  start(): void;
+  /** Stop delivering body chunks until `resume` (the client is not keeping up). */
+  pause(): void;
+  resume(): void;
+  /** Abandon the request and free its connection. A no-op once the response has ended. */
+  abort(reason: Error): void;
+}
+
+/** Timeouts an attempt enforces itself, in ms; 0 switches one off. */
+export interface AttemptTimeouts {
+  readonly connect: number;
+  /** From the request being sent to the response head arriving. */
+  readonly headers: number;
+  /** Longest silence between body chunks (not counted while paused for a slow client). */
+  readonly read: number;
+}
+
+export interface UpstreamTransport {
+  open(listener: AttemptListener, spec: AttemptSpec): UpstreamAttempt;
+  /** Drop every pooled connection. */
+  close(): Promise<void>;
+}

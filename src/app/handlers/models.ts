@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import {
+  type ListingSource,
+  modelDetail,
+  modelListing,
+  openAiModelListing,
+  providerModelListing,
+} from '../../adapter/converter/listings.js';
+import { statusModels } from '../../adapter/converter/status-models.js';
+import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
+import type { PlatformProfile } from '../../core/domain/profile.js';
+import { ModelNotFoundError } from '../../core/errors.js';
+import type { EndpointRepository } from '../../core/ports/endpoints.js';
+
+export interface ModelRouteDeps {
+  catalogue: ModelCatalogue;
+  endpoints: EndpointRepository;
+  aliases: Readonly<Record<string, readonly string[]>>;
+  /** Every routing prefix with its profile, for each provider's own model listing. */
+  providers: readonly { prefix: string; profile: PlatformProfile }[];
+  openAiCompatibleTypes: ReadonlySet<string>;
+}
+
+type Query = Record<string, string | undefined>;
+
+// The original answers model management on Ollama routes itself rather than forwarding it:
+// Olla fronts many nodes and cannot say which one a pull or delete should touch.
+const OLLAMA_MANAGEMENT: readonly [method: 'POST' | 'DELETE', path: string][] = [
+  ['POST', 'api/pull'],
+  ['POST', 'api/push'],
+  ['POST', 'api/create'],
+  ['POST', 'api/copy'],
+  ['DELETE', 'api/delete'],
+];
+
+function json(reply: FastifyReply, body: unknown) {
+  return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/**
+ * Model listings, all built from the catalogue: no request fans out to the backends. Each
+ * provider prefix also answers its own listing paths in that provider's shape, so clients that
+ * list models first (Open WebUI, the ollama CLI, the openai SDK) see every node's models.
+ */
+export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
+  const source = (): ListingSource => ({
+    models: deps.catalogue.unified(),
+    endpoints: deps.endpoints.all(),
+    aliases: deps.aliases,
+    openAiCompatibleTypes: deps.openAiCompatibleTypes,
+    now: Date.now(),
+  });
+  const statusBody = (query: Query) =>
+    statusModels(deps.catalogue.endpointModels(), deps.catalogue.unified(), {
+      detailed: query.detailed === 'true',
+      group: query.group,
+      now: Date.now(),
+    });
+
+  app.get('/olla/models', (request, reply) => {
+    const query = request.query as Query;
+    // With the unifier off there is nothing to unify; the original shows the per-endpoint view.
+    if (!deps.catalogue.unifierEnabled) return json(reply, statusBody(query));
+    return json(reply, modelListing(source(), query));
+  });
+
+  app.get('/olla/models/*', (request, reply) => {
+    const id = decodeURIComponent((request.params as { '*': string })['*']);
+    const body = modelDetail(deps.catalogue.find(id), Date.now());
+    if (body === undefined) {
+      throw new ModelNotFoundError(`model '${id}' not found`, { model: id, hint: 'see /olla/models' });
+    }
+    return json(reply, body);
+  });
+
+  app.get('/olla/proxy/v1/models', (_request, reply) => json(reply, openAiModelListing(source())));
+
+  app.get('/internal/status/models', (request, reply) => json(reply, statusBody(request.query as Query)));
+
+  for (const { prefix, profile } of deps.providers) {
+    const base = `/olla/${prefix}/`;
+    const listing = (format: string) => (_req: unknown, reply: FastifyReply) =>
+      json(reply, providerModelListing(source(), prefix, format));
+    const native = profile.api.modelDiscoveryPath.replace(/^\//, '');
+    if (native) app.get(`${base}${native}`, listing('native'));
+    if (profile.api.openaiCompatible && native !== 'v1/models') app.get(`${base}v1/models`, listing('openai'));
+    if (profile.name === 'lm-studio') {
+      app.get(`${base}api/v1/models`, listing('openai'));
+      if (native !== 'api/v0/models') app.get(`${base}api/v0/models`, listing('lmstudio'));
+    }
+    if (profile.name === 'ollama') {
+      for (const [method, path] of OLLAMA_MANAGEMENT) {
+        app.route({
+          method,
+          url: `${base}${path}`,
+          handler: (_req, reply) =>
+            reply
+              .code(501)
+              .header('content-type', 'application/json; charset=utf-8')
+              .send(
+                JSON.stringify({
+                  error: `${path} is not supported through Olla: manage models on each Ollama node directly`,
+                }),
+              ),
+        });
+      }
+    }
+  }
+}

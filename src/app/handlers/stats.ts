@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { StatsCollector } from '../../adapter/stats/collector.js';
+import { buildModelStatsResponse } from '../../adapter/stats/model-stats-report.js';
+import type { ProcessMonitor } from '../../adapter/stats/process-report.js';
+
+/** `/internal/stats/models` (per-model request statistics) and `/internal/process`. */
+
+export interface StatsRouteDeps {
+  stats: StatsCollector;
+  process: ProcessMonitor;
+  now?: () => number;
+}
+
+export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps): void {
+  const now = deps.now ?? Date.now;
+
+  app.get('/internal/stats/models', (request) => {
+    const query = request.query as Record<string, string | undefined>;
+    return buildModelStatsResponse(deps.stats.modelStats(), {
+      includeEndpoints: query.include_endpoints === 'true',
+      includeSummary: query.include_summary === 'true',
+      now: now(),
+    });
+  });
+
+  app.get('/internal/process', () => deps.process.report(now()));
+}
