@@ -2,14 +2,22 @@ import type { FastifyInstance } from 'fastify';
 import { createBalancer } from '../adapter/balancer/factory.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
+import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
+import { createInspector } from '../adapter/inspector/session-inspector.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
+import { EndpointCounters } from '../adapter/proxy/core/counters.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
+import { ModelCatalogue } from '../adapter/registry/model-catalogue.js';
+import { ModelRouter } from '../adapter/registry/model-router.js';
+import { TranslatorStats } from '../adapter/stats/translator-stats.js';
+import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
 import type { OllaConfig } from '../config/types.js';
-import type { ModelLookup } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
+import { registerAnthropicRoutes } from './handlers/anthropic.js';
+import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
 import { registerSystemRoutes } from './handlers/system.js';
 import { createHttpServer } from './server.js';
@@ -23,11 +31,6 @@ export interface Olla {
   close(): Promise<void>;
 }
 
-// Until model discovery fills the catalogue, every routable endpoint serves every model.
-const everyEndpointServesEveryModel: ModelLookup = {
-  route: (_model, candidates) => ({ endpoints: candidates }),
-};
-
 /**
  * The composition root: builds every service in dependency order by constructor injection and
  * registers the routes. Nothing is wired later by setters.
@@ -37,7 +40,8 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const profiles = await loadProfileRegistry({ userDir: config.profilesDir || undefined });
   for (const warning of profiles.warnings()) logger.warn(warning);
 
-  const endpoints = new StaticEndpointRepository(buildEndpoints(config.discovery.static.endpoints, profiles));
+  const endpointConfigs = config.discovery.static.endpoints;
+  const endpoints = new StaticEndpointRepository(buildEndpoints(endpointConfigs, profiles));
   const breakers = new CircuitBreakerRegistry();
   const health = new HttpHealthChecker(endpoints.all(), {
     initialDelayMs: config.discovery.healthCheck.initialDelay,
@@ -46,18 +50,40 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     onStatusChanged: () => endpoints.statusChanged(),
     userAgent: `olla-HealthChecker/${VERSION.version}`,
   });
-  health.onTransition((t) => {
-    const fields = { endpoint: t.endpoint.name, from: t.from, to: t.to, ...(t.error ? { error: t.error } : {}) };
-    if (t.to === 'healthy') logger.info(fields, 'endpoint recovered');
-    else logger.warn(fields, 'endpoint health changed');
+
+  const modelLogger = logger.child({ component: 'models' });
+  const catalogue = new ModelCatalogue({
+    enableUnifier: config.modelRegistry.enableUnifier,
+    staleThresholdMs: config.modelRegistry.unification.staleThreshold,
+    cleanupIntervalMs: config.modelRegistry.unification.cleanupInterval,
+    aliases: config.modelAliases,
+    logger: modelLogger,
+  });
+  const discovery = new ModelDiscoveryService({
+    config: config.discovery.modelDiscovery,
+    endpoints,
+    sink: catalogue,
+    profileFor: (type) => profiles.get(type),
+    globalFilter: config.modelFilter,
+    endpointFilters: new Map(endpointConfigs.flatMap((e) => (e.modelFilter ? [[e.name, e.modelFilter] as const] : []))),
+    logger: modelLogger,
+  });
+  health.onTransition((t) => discovery.handleTransition(t));
+  const models = new ModelRouter({
+    catalogue,
+    strategy: config.modelRegistry.routingStrategy,
+    refresh: (signal) => discovery.refresh(undefined, signal),
+    logger: modelLogger,
   });
 
   const selector = createBalancer(config.proxy.loadBalancer);
+  const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
     selector,
     health,
     breakers,
+    counters,
     logger: logger.child({ component: 'proxy' }),
     version: VERSION.version,
   });
@@ -71,28 +97,63 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
 
+  const clientIp = (request: { ip: string }) => request.ip;
   const providers: ProviderScope[] = [];
   for (const prefix of profiles.prefixes()) {
     const scope = profiles.scopeFor(prefix);
     const profile = scope && profiles.get(scope.profile);
     if (scope && profile) providers.push({ prefix, profile, types: scope.types, failClosed: scope.failClosed });
   }
+  const requestLogger = logger.child({ component: 'request' });
+  registerModelRoutes(server, {
+    catalogue,
+    endpoints,
+    aliases: config.modelAliases,
+    providers,
+    openAiCompatibleTypes: new Set(
+      profiles
+        .all()
+        .filter((p) => p.api.openaiCompatible)
+        .map((p) => p.name),
+    ),
+  });
   registerProxyRoutes(server, {
     endpoints,
-    models: everyEndpointServesEveryModel,
+    models,
     engine,
     providers,
     isPathAllowed,
-    clientIp: (request) => request.ip,
-    logger: logger.child({ component: 'request' }),
+    clientIp,
+    logger: requestLogger,
     requestLogging: config.server.requestLogging,
   });
+
+  const translatorStats = new TranslatorStats();
+  const anthropic = config.translators.anthropic;
+  if (anthropic.enabled) {
+    const translator = new AnthropicTranslator(anthropic, {
+      inspector: createInspector(anthropic.inspector, logger.child({ component: 'inspector' })),
+    });
+    registerAnthropicRoutes(server, {
+      endpoints,
+      models,
+      translator,
+      stats: translatorStats,
+      engine,
+      catalogue,
+      anthropicSupport: (type) => profiles.get(type)?.api.anthropicSupport,
+      clientIp,
+      logger: requestLogger,
+    });
+  }
 
   return {
     server,
     config,
     async listen() {
       health.start();
+      catalogue.start();
+      discovery.start();
       const address = await server.listen({ host: config.server.host, port: config.server.port });
       logger.info(
         {
@@ -107,6 +168,8 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     },
     async close() {
       await server.close();
+      await discovery.stop();
+      catalogue.stop();
       await health.stop();
       await engine.close();
     },

@@ -85,7 +85,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     candidates: route.endpoints,
     model,
     routing: route.decision,
-    nativeModelName: route.nativeName,
+    nativeModelName: route.nativeName?.bind(route),
     selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
     dialect,
   };

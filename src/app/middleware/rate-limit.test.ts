@@ -30,6 +30,7 @@ function build(now = () => 1_700_000_000_000): FastifyInstance {
   registerRateLimit(app, { limiter, clientIp: createClientIpResolver(LIMITS) });
   app.all('/olla/proxy/*', async () => ({ ok: true }));
   app.all('/olla/ollama/*', async () => ({ ok: true }));
+  app.all('/olla/vllm/*', async () => ({ ok: true }));
   app.get('/olla/models', async () => ({ ok: true }));
   app.get('/internal/status', async () => ({ ok: true }));
   return app;
@@ -53,16 +54,17 @@ describe('registerRateLimit', () => {
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['retry-after']).toBe('2');
     expect(refused.headers['x-ratelimit-remaining']).toBe('58');
-    expect(refused.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'OLLA_ERR_RATE_LIMITED' } });
+    expect(refused.json()).toMatchObject({ error: 'Rate limit exceeded', code: 'OLLA_ERR_RATE_LIMITED', status: 429 });
     expect((await post(url, '192.168.1.6')).statusCode).toBe(200);
   });
 
-  it('answers native provider routes in the Olla dialect', async () => {
+  it('refuses OpenAI-speaking provider routes in the OpenAI error shape', async () => {
     build();
-    for (let i = 0; i < 2; i++) await post('/olla/ollama/api/chat', '192.168.1.5');
-    const refused = await post('/olla/ollama/api/chat', '192.168.1.5');
+    const url = '/olla/vllm/v1/chat/completions';
+    for (let i = 0; i < 2; i++) await post(url, '192.168.1.5');
+    const refused = await post(url, '192.168.1.5');
     expect(refused.statusCode).toBe(429);
-    expect(refused.json()).toMatchObject({ error: 'Rate limit exceeded', code: 'OLLA_ERR_RATE_LIMITED', status: 429 });
+    expect(refused.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'OLLA_ERR_RATE_LIMITED' } });
   });
 
   it('lets tokens refill over time', async () => {

@@ -46,7 +46,7 @@ describe('registerSizeLimits', () => {
     });
     expect(res.statusCode).toBe(413);
     expect(res.headers.connection).toBe('close');
-    expect(res.json()).toMatchObject({ error: { code: 'OLLA_ERR_PAYLOAD_TOO_LARGE' } });
+    expect(res.json()).toMatchObject({ code: 'OLLA_ERR_PAYLOAD_TOO_LARGE', status: 413 });
   });
 
   it('cuts off a chunked body once it streams past the limit', async () => {

@@ -16,7 +16,7 @@ import { rewriteModel } from './model-rewrite.js';
 import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './request-headers.js';
 import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
 import { buildTargetPath } from './target-url.js';
-import type { AttemptListener, UpstreamAttempt, UpstreamTransport } from './transport.js';
+import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
 import type { UpstreamTargets } from './upstream-target.js';
 
 /**
@@ -155,23 +155,15 @@ export class Exchange implements AttemptListener {
 
     const ctx = this.#ctx;
     const request = this.#request;
-    const target = ctx.targets.get(endpoint);
-    const body = this.#bodyFor(endpoint);
-    const spec = {
-      endpoint,
-      target,
-      method: request.method,
-      path: buildTargetPath(target.basePath, target.preservePath, request.targetPath),
-      headers: buildUpstreamHeaders(
-        this.#req.headers,
-        target,
-        ctx.identity,
-        this.#clientFacts(),
-        request.model,
-        body === undefined ? 0 : body.length,
-      ),
-      body,
-    };
+    let spec: AttemptSpec;
+    try {
+      spec = this.#specFor(endpoint);
+    } catch (err) {
+      // A bug in header or body preparation must still answer the client, never hang it.
+      this.#respondError(toOllaError(err));
+      this.#finish();
+      return;
+    }
 
     this.#tried.push(endpoint);
     this.#endpoint = endpoint;
@@ -186,6 +178,28 @@ export class Exchange implements AttemptListener {
     } catch (err) {
       if (this.#inAttempt) this.#attemptFailed(err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  #specFor(endpoint: Endpoint): AttemptSpec {
+    const ctx = this.#ctx;
+    const request = this.#request;
+    const target = ctx.targets.get(endpoint);
+    const body = this.#bodyFor(endpoint);
+    return {
+      endpoint,
+      target,
+      method: request.method,
+      path: buildTargetPath(target.basePath, target.preservePath, request.targetPath),
+      headers: buildUpstreamHeaders(
+        this.#req.headers,
+        target,
+        ctx.identity,
+        this.#clientFacts(),
+        request.model,
+        body === undefined ? 0 : body.length,
+      ),
+      body,
+    };
   }
 
   /** An untried candidate, preferring those whose breaker is closed (all open: try anyway). */

@@ -1,0 +1,283 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Endpoint } from '../../core/domain/endpoint.js';
+import type { EndpointRepository } from '../../core/ports/endpoints.js';
+import type { ModelRegistry } from '../../core/ports/models.js';
+import type { RequestRecord, RequestRecorder } from '../../core/ports/stats.js';
+import type { ModelStatsSnapshot, StatsCollector } from '../stats/collector.js';
+import { NO_SECURITY, securityStatus, systemStatus, systemStatusValue } from '../stats/health-summary.js';
+import type { SecurityStatsSource } from '../stats/security-stats.js';
+import { type MetricType, registerCollected, type Sample } from './collected-metric.js';
+import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js';
+
+/**
+ * Olla's Prometheus metrics, in a registry of their own (so every app instance, and every test,
+ * has its own). Two kinds:
+ *
+ * - per request (`record()`): counts, duration and TTFB histograms, bytes and tokens per
+ *   endpoint and model, retries and failovers: kept as plain numbers and exposed at scrape time;
+ * - read at scrape time: the original's `olla_*` summary, endpoint and model series, health and
+ *   connections from the repository and selector, sticky-session counts, security figures, and
+ *   Node's process metrics.
+ *
+ * Label values are bounded: `endpoint` is a configured endpoint's name (or `none`), and `model`
+ * is a model the registry knows (its unified ID), `other` for any name it does not know and
+ * `unknown` when the request named none, so request text never becomes a label value.
+ */
+
+/** Sticky-session counters as the sticky selector reports them. */
+export interface StickyCounts {
+  hits: number;
+  misses: number;
+  active_sessions?: number;
+}
+
+export interface StickyStatsSource {
+  stats(): StickyCounts;
+}
+
+export interface MetricsSources {
+  endpoints: EndpointRepository;
+  /** In-flight requests per endpoint: the selector's `connections`. */
+  connections(endpoint: Endpoint): number;
+  models: Pick<ModelRegistry, 'find' | 'modelsFor'>;
+  stats: StatsCollector;
+  proxy: { engine: string; profile: string; balancer: string };
+  startedAt: number;
+  version: string;
+  commit: string;
+  security?: SecurityStatsSource;
+  sticky?: StickyStatsSource;
+  /** Node's process metrics (`collectDefaultMetrics`); on unless switched off. */
+  processMetrics?: boolean;
+  now?: () => number;
+}
+
+export const NO_MODEL_LABEL = 'unknown';
+export const UNKNOWN_MODEL_LABEL = 'other';
+const NO_ENDPOINT_LABEL = 'none';
+
+type Collect = (out: Sample[]) => void;
+
+export class OllaMetrics implements RequestRecorder {
+  readonly registry = new Registry();
+  readonly #src: MetricsSources;
+  readonly #now: () => number;
+  readonly #cells = new RequestCells();
+  readonly #rateLimited = new Map<string, number>();
+  #retries = 0;
+  #failovers = 0;
+
+  constructor(sources: MetricsSources) {
+    this.#src = sources;
+    this.#now = sources.now ?? Date.now;
+    this.#registerRequestMetrics();
+    this.#registerSummaryMetrics();
+    this.#registerEndpointMetrics();
+    this.#registerModelMetrics();
+    if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for `/internal/metrics`. */
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  record(r: RequestRecord): void {
+    this.#cells.cell(r.endpoint ?? NO_ENDPOINT_LABEL, this.modelLabel(r.model)).add(r);
+    if (r.retries > 0) {
+      this.#retries += r.retries;
+      this.#failovers++;
+    }
+  }
+
+  /** Called by the rate-limit hook for each refused request; `scope` is one of a fixed few. */
+  countRateLimited(scope: string): void {
+    this.#rateLimited.set(scope, (this.#rateLimited.get(scope) ?? 0) + 1);
+  }
+
+  /** The `model` label for a requested name (see the class comment). */
+  modelLabel(name: string | undefined): string {
+    if (name === undefined || name === '') return NO_MODEL_LABEL;
+    return this.#src.models.find(name)?.id ?? UNKNOWN_MODEL_LABEL;
+  }
+
+  #add(name: string, help: string, type: MetricType, collect: Collect): void {
+    registerCollected(this.registry, name, help, type, collect);
+  }
+
+  #registerRequestMetrics(): void {
+    const cells = this.#cells;
+    this.#add('olla_proxy_requests_total', 'Proxied requests by endpoint, model and status code', 'counter', (out) => {
+      for (const cell of cells) {
+        for (const [status, count] of cell.statuses) {
+          out.push({ labels: { endpoint: cell.endpoint, model: cell.model, status }, value: count });
+        }
+      }
+    });
+    this.#add('olla_proxy_request_duration_seconds', 'Proxied request duration', 'histogram', (out) => {
+      for (const c of cells) {
+        c.duration.export(out, 'olla_proxy_request_duration_seconds', DURATION_BUCKETS, {
+          endpoint: c.endpoint,
+          model: c.model,
+        });
+      }
+    });
+    this.#add('olla_proxy_ttfb_seconds', 'Time to the first response byte', 'histogram', (out) => {
+      for (const c of cells) {
+        if (c.ttfb.count > 0) {
+          c.ttfb.export(out, 'olla_proxy_ttfb_seconds', TTFB_BUCKETS, { endpoint: c.endpoint, model: c.model });
+        }
+      }
+    });
+    this.#add('olla_proxy_request_bytes_total', 'Request body bytes forwarded', 'counter', (out) =>
+      cells.collect(out, (c) => c.bytesIn),
+    );
+    this.#add('olla_proxy_response_bytes_total', 'Response bytes returned to clients', 'counter', (out) =>
+      cells.collect(out, (c) => c.bytesOut),
+    );
+    this.#add('olla_proxy_tokens_total', 'Tokens reported by backends, by direction', 'counter', (out) => {
+      for (const c of cells) {
+        if (c.inputTokens === 0 && c.outputTokens === 0) continue;
+        out.push({ labels: { endpoint: c.endpoint, model: c.model, direction: 'input' }, value: c.inputTokens });
+        out.push({ labels: { endpoint: c.endpoint, model: c.model, direction: 'output' }, value: c.outputTokens });
+      }
+    });
+    this.#add('olla_proxy_retries_total', 'Extra endpoint attempts after a connection failure', 'counter', (out) => {
+      out.push({ labels: {}, value: this.#retries });
+    });
+    this.#add('olla_proxy_failovers_total', 'Requests that moved on to another endpoint', 'counter', (out) => {
+      out.push({ labels: {}, value: this.#failovers });
+    });
+    this.#add('olla_rate_limited_total', 'Requests refused by the rate limiter, by scope', 'counter', (out) => {
+      for (const [scope, count] of this.#rateLimited) out.push({ labels: { scope }, value: count });
+    });
+    const sticky = this.#src.sticky;
+    if (sticky) {
+      this.#add('olla_sticky_sessions_total', 'Sticky-session lookups by result', 'counter', (out) => {
+        const s = sticky.stats();
+        out.push({ labels: { result: 'hit' }, value: s.hits }, { labels: { result: 'miss' }, value: s.misses });
+      });
+      this.#add('olla_sticky_active_sessions', 'Sticky sessions currently pinned', 'gauge', (out) => {
+        out.push({ labels: {}, value: sticky.stats().active_sessions ?? 0 });
+      });
+    }
+  }
+
+  #registerSummaryMetrics(): void {
+    const src = this.#src;
+    const gauge = (name: string, help: string, value: () => number) =>
+      this.#add(name, help, 'gauge', (out) => out.push({ labels: {}, value: value() }));
+    const counter = (name: string, help: string, value: () => number) =>
+      this.#add(name, help, 'counter', (out) => out.push({ labels: {}, value: value() }));
+    const healthy = () => src.endpoints.all().filter((e) => e.status === 'healthy').length;
+    const proxy = () => src.stats.proxyStats();
+    const security = () => src.security?.securitySnapshot() ?? NO_SECURITY;
+
+    this.#add('olla_info', 'Olla build and proxy configuration', 'gauge', (out) => {
+      const { engine, profile, balancer } = src.proxy;
+      out.push({ labels: { version: src.version, commit: src.commit, engine, profile, balancer }, value: 1 });
+    });
+    gauge('olla_system_status', 'Overall system status (2=healthy, 1=degraded, 0=critical)', () =>
+      systemStatusValue(systemStatus(healthy(), src.endpoints.all().length, proxy())),
+    );
+    gauge('olla_endpoints_total', 'Total configured endpoints', () => src.endpoints.all().length);
+    gauge('olla_endpoints_healthy', 'Number of healthy endpoints', healthy);
+    gauge('olla_endpoints_routable', 'Endpoints eligible to receive traffic', () => src.endpoints.routable().length);
+    gauge('olla_success_rate_percent', 'Proxy success rate percentage', () => {
+      const p = proxy();
+      return p.totalRequests > 0 ? (p.successfulRequests / p.totalRequests) * 100 : 0;
+    });
+    gauge('olla_avg_latency_ms', 'Average proxy latency in milliseconds', () => proxy().averageLatencyMs);
+    gauge('olla_total_traffic_bytes', 'Total traffic across all endpoints in bytes', () => proxy().bytesOut);
+    gauge('olla_uptime_seconds', 'Olla process uptime in seconds', () => (this.#now() - src.startedAt) / 1000);
+    gauge('olla_active_connections', 'Active connections across all endpoints', () => {
+      let total = 0;
+      for (const e of src.endpoints.all()) total += src.connections(e);
+      return total;
+    });
+    counter('olla_requests_total', 'Total proxy requests processed', () => proxy().totalRequests);
+    counter('olla_failures_total', 'Total failed proxy requests', () => proxy().failedRequests);
+    counter('olla_security_violations_total', 'Total security violations', () => {
+      const s = security();
+      return s.rateLimitViolations + s.sizeLimitViolations;
+    });
+    gauge('olla_security_blocked_ips', 'Unique IPs blocked by rate limiting', () => security().uniqueRateLimitedIps);
+    counter('olla_security_rate_limit_violations_total', 'Rate limit violations', () => security().rateLimitViolations);
+    counter('olla_security_size_limit_violations_total', 'Request size limit violations', () => {
+      return security().sizeLimitViolations;
+    });
+    gauge('olla_security_status', 'Security posture (1=normal, 0=elevated)', () =>
+      securityStatus(security()) === 'normal' ? 1 : 0,
+    );
+  }
+
+  #registerEndpointMetrics(): void {
+    const src = this.#src;
+    const perEndpoint = (name: string, help: string, type: MetricType, value: (e: Endpoint) => number) =>
+      this.#add(name, help, type, (out) => {
+        for (const e of src.endpoints.all()) out.push({ labels: { endpoint: e.name }, value: value(e) });
+      });
+    const stats = (e: Endpoint) => src.stats.endpointStats(e.name);
+
+    this.#add('olla_endpoint_up', 'Whether the endpoint is healthy (1) or not (0)', 'gauge', (out) => {
+      for (const e of src.endpoints.all()) {
+        out.push({ labels: { endpoint: e.name, status: e.status }, value: e.status === 'healthy' ? 1 : 0 });
+      }
+    });
+    perEndpoint('olla_endpoint_requests_total', 'Total requests handled by endpoint', 'counter', (e) => {
+      return stats(e)?.totalRequests ?? 0;
+    });
+    perEndpoint('olla_endpoint_connections', 'Active connections for endpoint', 'gauge', (e) => src.connections(e));
+    perEndpoint('olla_endpoint_success_rate_percent', 'Endpoint success rate percentage', 'gauge', (e) => {
+      const s = stats(e);
+      return s && s.totalRequests > 0 ? (s.successfulRequests / s.totalRequests) * 100 : 0;
+    });
+    perEndpoint('olla_endpoint_avg_latency_ms', 'Endpoint average latency in milliseconds', 'gauge', (e) => {
+      return stats(e)?.averageLatencyMs ?? 0;
+    });
+    perEndpoint('olla_endpoint_traffic_bytes', 'Total traffic for endpoint in bytes', 'counter', (e) => {
+      return stats(e)?.bytesOut ?? 0;
+    });
+    perEndpoint('olla_endpoint_priority', 'Endpoint routing priority', 'gauge', (e) => e.priority);
+    perEndpoint('olla_endpoint_models_count', 'Number of models discovered on endpoint', 'gauge', (e) => {
+      return src.models.modelsFor(e.name).length;
+    });
+    perEndpoint('olla_endpoint_health_check_latency_ms', 'Latency of the last health check', 'gauge', (e) => {
+      return e.lastLatencyMs;
+    });
+    perEndpoint('olla_endpoint_consecutive_failures', 'Consecutive failed health checks', 'gauge', (e) => {
+      return e.consecutiveFailures;
+    });
+  }
+
+  /**
+   * The original's per-model series, for models the registry knows by that exact unified ID;
+   * requests for aliases and unknown names are still counted under `olla_proxy_requests_total`.
+   */
+  #registerModelMetrics(): void {
+    const src = this.#src;
+    const known = () => src.stats.modelStats().filter((m) => src.models.find(m.name)?.id === m.name);
+    this.#add('olla_models_total', 'Total tracked models', 'gauge', (out) => {
+      out.push({ labels: {}, value: known().length });
+    });
+    const series: [string, string, MetricType, (m: ModelStatsSnapshot) => number][] = [
+      ['olla_model_requests_total', 'Total requests for a model', 'counter', (m) => m.totalRequests],
+      ['olla_model_successful_requests_total', 'Successful requests for a model', 'counter', (m) => m.successfulRequests],
+      ['olla_model_failed_requests_total', 'Failed requests for a model', 'counter', (m) => m.failedRequests],
+      ['olla_model_traffic_bytes', 'Total traffic for a model in bytes', 'counter', (m) => m.bytesOut],
+      ['olla_model_avg_latency_ms', 'Model average latency in milliseconds', 'gauge', (m) => m.averageLatencyMs],
+      ['olla_model_p95_latency_ms', 'Model P95 latency in milliseconds', 'gauge', (m) => m.p95LatencyMs],
+      ['olla_model_p99_latency_ms', 'Model P99 latency in milliseconds', 'gauge', (m) => m.p99LatencyMs],
+      ['olla_model_unique_clients', 'Unique clients per model', 'gauge', (m) => m.uniqueClients],
+    ];
+    for (const [name, help, type, value] of series) {
+      this.#add(name, help, type, (out) => {
+        for (const m of known()) out.push({ labels: { model: m.name }, value: value(m) });
+      });
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import type { StickySessionsConfig } from '../../config/types.js';
+import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
+import type { StickyOutcome } from '../../core/domain/routing.js';
+import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import { SessionStore } from './session-store.js';
+import { deriveStickyKey } from './sticky-key.js';
+
+/** `/internal/stats/sticky` while sticky sessions are on (field names as the original's). */
+export interface StickyStats {
+  enabled: true;
+  active_sessions: number;
+  insertions: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  max_sessions: number;
+  idle_ttl_seconds: number;
+}
+
+/** The stable shape scripts branch on when sticky sessions are off. */
+export type StickyStatsResponse = StickyStats | { enabled: false };
+
+type Result = StickyOutcome['result'];
+type Source = StickyOutcome['source'];
+
+const RESULTS: readonly Result[] = ['hit', 'miss', 'repin', 'disabled'];
+const SOURCES: readonly Source[] = ['session_header', 'prefix_hash', 'auth_header', 'ip', 'none'];
+
+// Every outcome is a shared frozen value, so recording one per request allocates nothing.
+const OUTCOMES = Object.fromEntries(
+  RESULTS.map((result) => [
+    result,
+    Object.fromEntries(SOURCES.map((source) => [source, Object.freeze({ result, source })])),
+  ]),
+) as Record<Result, Record<Source, StickyOutcome>>;
+
+const DISABLED = OUTCOMES.disabled.none;
+
+function findPinned(candidates: readonly Endpoint[], name: string): Endpoint | undefined {
+  for (const endpoint of candidates) if (endpoint.name === name && isRoutable(endpoint.status)) return endpoint;
+  return undefined;
+}
+
+export interface StickySelectorOptions {
+  /** Millisecond clock for the idle TTL, injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * Sends later turns of a conversation to the endpoint that served the earlier ones, so its KV cache
+ * is reused. Decorates any balancer: new sessions, and sessions whose endpoint is no longer a
+ * routable candidate, are placed by the inner selector and pinned. The composition root wraps only
+ * when sticky sessions are enabled, so the feature costs nothing when off.
+ */
+export class StickySelector implements EndpointSelector {
+  readonly name: string;
+  readonly #inner: EndpointSelector;
+  readonly #config: StickySessionsConfig;
+  readonly #store: SessionStore;
+
+  constructor(inner: EndpointSelector, config: StickySessionsConfig, options: StickySelectorOptions = {}) {
+    this.name = `sticky(${inner.name})`;
+    this.#inner = inner;
+    this.#config = config;
+    this.#store = new SessionStore({
+      idleTtlSeconds: config.idleTtlSeconds,
+      maxSessions: config.maxSessions,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    if (ctx === undefined) return this.#inner.select(candidates);
+    const sticky = deriveStickyKey(ctx, this.#config);
+    if (sticky === undefined) {
+      ctx.sticky = DISABLED;
+      return this.#inner.select(candidates, ctx);
+    }
+    const pinnedName = this.#store.get(sticky.key);
+    if (pinnedName !== undefined) {
+      const pinned = findPinned(candidates, pinnedName);
+      if (pinned !== undefined) {
+        ctx.sticky = OUTCOMES.hit[sticky.source];
+        return pinned;
+      }
+    }
+    const chosen = this.#inner.select(candidates, ctx);
+    if (chosen === undefined) return undefined;
+    // Concurrent first turns of one session may both pin; the last writer wins, which is harmless.
+    this.#store.set(sticky.key, chosen.name);
+    ctx.sticky = OUTCOMES[pinnedName === undefined ? 'miss' : 'repin'][sticky.source];
+    return chosen;
+  }
+
+  acquire(endpoint: Endpoint): void {
+    this.#inner.acquire(endpoint);
+  }
+
+  release(endpoint: Endpoint): void {
+    this.#inner.release(endpoint);
+  }
+
+  connections(endpoint: Endpoint): number {
+    return this.#inner.connections(endpoint);
+  }
+
+  /**
+   * Forgets every session pinned to `endpointName`. Call when an endpoint goes from routable to
+   * non-routable (not on healthy -> busy, which still serves), so its sessions re-pin at once
+   * instead of waiting out the TTL.
+   */
+  purgeEndpoint(endpointName: string): void {
+    this.#store.purgeEndpoint(endpointName);
+  }
+
+  stats(): StickyStats {
+    const counters = this.#store.counters();
+    return {
+      enabled: true,
+      active_sessions: this.#store.activeSessions(),
+      insertions: counters.insertions,
+      hits: counters.hits,
+      misses: counters.misses,
+      evictions: counters.evictions,
+      max_sessions: this.#config.maxSessions,
+      idle_ttl_seconds: this.#config.idleTtlSeconds,
+    };
+  }
+}
+
+/** The body of `/internal/stats/sticky`: `{"enabled":false}` when no sticky selector was built. */
+export function stickyStats(selector: StickySelector | undefined): StickyStatsResponse {
+  return selector === undefined ? { enabled: false } : selector.stats();
+}
