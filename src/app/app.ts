@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createBalancer } from '../adapter/balancer/factory.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
@@ -12,20 +12,35 @@ import { EndpointCounters } from '../adapter/proxy/core/counters.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
 import { ModelCatalogue } from '../adapter/registry/model-catalogue.js';
 import { ModelRouter } from '../adapter/registry/model-router.js';
+import { createClientIpResolver } from '../adapter/security/client-ip.js';
+import { RateLimiter } from '../adapter/security/rate-limit.js';
+import { RequestSizeLimits } from '../adapter/security/size-limit.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
+import { StickySelector, stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
 import type { OllaConfig } from '../config/types.js';
+import { isRoutable } from '../core/domain/endpoint.js';
+import type { EndpointRepository } from '../core/ports/endpoints.js';
+import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
 import { registerSystemRoutes } from './handlers/system.js';
+import { registerAdminAuth } from './middleware/admin-auth.js';
+import { registerCors } from './middleware/cors.js';
+import { registerDashboardAccess } from './middleware/dashboard-access.js';
+import { registerRateLimit } from './middleware/rate-limit.js';
+import { registerSizeLimits } from './middleware/size-limit.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
 export interface Olla {
   readonly server: FastifyInstance;
   readonly config: OllaConfig;
+  /** Live endpoint state and the model catalogue, for status tooling and tests. */
+  readonly endpoints: EndpointRepository;
+  readonly models: ModelRegistry;
   /** Start health checks and listen on `server.host:server.port`; resolves to the bound address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -76,7 +91,17 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     logger: modelLogger,
   });
 
-  const selector = createBalancer(config.proxy.loadBalancer);
+  // Sticky sessions decorate the balancer only when enabled, so they cost nothing otherwise.
+  const balancer = createBalancer(config.proxy.loadBalancer);
+  const sticky = config.proxy.stickySessions.enabled
+    ? new StickySelector(balancer, config.proxy.stickySessions)
+    : undefined;
+  const selector = sticky ?? balancer;
+  if (sticky) {
+    health.onTransition((t) => {
+      if (isRoutable(t.from) && !isRoutable(t.to)) sticky.purgeEndpoint(t.endpoint.name);
+    });
+  }
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
@@ -95,9 +120,19 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     routes.push(`${methods.length > 6 ? 'ANY' : methods.join(',')} ${route.url}`);
   });
 
+  // Hooks run in the order added: CORS answers preflights before auth or limits see them.
+  const resolveClientIp = createClientIpResolver(config.server.rateLimits);
+  const limiter = new RateLimiter(config.server.rateLimits);
+  await registerCors(server, config.server.cors);
+  registerAdminAuth(server, config.server.auth);
+  registerDashboardAccess(server, config.dashboard);
+  registerRateLimit(server, { limiter, clientIp: resolveClientIp });
+  registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits));
+
   registerSystemRoutes(server, { startedAt, routes: () => routes });
 
-  const clientIp = (request: { ip: string }) => request.ip;
+  const clientIp = (request: FastifyRequest) =>
+    resolveClientIp(request.raw.socket.remoteAddress ?? '', request.headers);
   const providers: ProviderScope[] = [];
   for (const prefix of profiles.prefixes()) {
     const scope = profiles.scopeFor(prefix);
@@ -150,6 +185,8 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   return {
     server,
     config,
+    endpoints,
+    models: catalogue,
     async listen() {
       health.start();
       catalogue.start();
@@ -168,6 +205,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     },
     async close() {
       await server.close();
+      limiter.stop();
       await discovery.stop();
       catalogue.stop();
       await health.stop();

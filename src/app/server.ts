@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { nodeMaxHeaderSize } from '../adapter/security/size-limit.js';
 import type { ServerConfig } from '../config/types.js';
 import { errorResponse } from '../core/error-body.js';
 import {
@@ -47,7 +48,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     serverFactory: (handler) => {
       const server: Server = createServer(
         {
-          maxHeaderSize: Math.min(config.requestLimits.maxHeaderSize, 0x7fffffff),
+          maxHeaderSize: nodeMaxHeaderSize(config.requestLimits),
           headersTimeout: config.readHeaderTimeout || 60_000,
           requestTimeout: config.readTimeout,
           keepAliveTimeout: config.idleTimeout || 65_000,
@@ -75,8 +76,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     },
     bodyLimit: config.requestLimits.maxBodySize,
     // Paths like /olla/proxy/../../etc are passed through verbatim and rejected by routing.
-    ignoreTrailingSlash: true,
-    maxParamLength: 2048,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => '',

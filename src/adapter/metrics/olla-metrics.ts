@@ -266,7 +266,12 @@ export class OllaMetrics implements RequestRecorder {
     });
     const series: [string, string, MetricType, (m: ModelStatsSnapshot) => number][] = [
       ['olla_model_requests_total', 'Total requests for a model', 'counter', (m) => m.totalRequests],
-      ['olla_model_successful_requests_total', 'Successful requests for a model', 'counter', (m) => m.successfulRequests],
+      [
+        'olla_model_successful_requests_total',
+        'Successful requests for a model',
+        'counter',
+        (m) => m.successfulRequests,
+      ],
       ['olla_model_failed_requests_total', 'Failed requests for a model', 'counter', (m) => m.failedRequests],
       ['olla_model_traffic_bytes', 'Total traffic for a model in bytes', 'counter', (m) => m.bytesOut],
       ['olla_model_avg_latency_ms', 'Model average latency in milliseconds', 'gauge', (m) => m.averageLatencyMs],

@@ -184,7 +184,10 @@ export function buildModelStatusResponse(
   }
 
   const byFamily: Record<string, string[]> = {};
-  for (const { summary } of built) (byFamily[familyOf(summary)] ??= []).push(summary.name);
+  for (const { summary } of built) {
+    const family = familyOf(summary);
+    byFamily[family] = [...(byFamily[family] ?? []), summary.name];
+  }
   for (const names of Object.values(byFamily)) names.sort(compare);
 
   const recent = [...built].sort(byRecency).slice(0, RECENT_LIMIT);
