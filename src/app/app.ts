@@ -6,6 +6,7 @@ import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { createInspector } from '../adapter/inspector/session-inspector.js';
+import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
 import { EndpointCounters } from '../adapter/proxy/core/counters.js';
@@ -15,17 +16,25 @@ import { ModelRouter } from '../adapter/registry/model-router.js';
 import { createClientIpResolver } from '../adapter/security/client-ip.js';
 import { RateLimiter } from '../adapter/security/rate-limit.js';
 import { RequestSizeLimits } from '../adapter/security/size-limit.js';
+import { StatsCollector } from '../adapter/stats/collector.js';
+import { ProcessMonitor } from '../adapter/stats/process-report.js';
+import { RecorderFanOut } from '../adapter/stats/recorders.js';
+import { SecurityViolations } from '../adapter/stats/security-stats.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
 import { StickySelector, stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
 import type { OllaConfig } from '../config/types.js';
-import { isRoutable } from '../core/domain/endpoint.js';
+import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
+import { registerDashboardRoutes } from './handlers/dashboard.js';
+import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
+import { registerStatsRoutes } from './handlers/stats.js';
+import { registerStatusRoutes } from './handlers/status.js';
 import { registerSystemRoutes } from './handlers/system.js';
 import { registerAdminAuth } from './middleware/admin-auth.js';
 import { registerCors } from './middleware/cors.js';
@@ -41,6 +50,8 @@ export interface Olla {
   /** Live endpoint state and the model catalogue, for status tooling and tests. */
   readonly endpoints: EndpointRepository;
   readonly models: ModelRegistry;
+  /** Requests in flight to the named endpoint, as the balancer counts them (0 for an unknown name). */
+  connections(endpointName: string): number;
   /** Start health checks and listen on `server.host:server.port`; resolves to the bound address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -99,9 +110,27 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const selector = sticky ?? balancer;
   if (sticky) {
     health.onTransition((t) => {
-      if (isRoutable(t.from) && !isRoutable(t.to)) sticky.purgeEndpoint(t.endpoint.name);
+      // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
+      // just found the node dead retries in this tick and must still see its pin, so the client
+      // is told the conversation moved (`repin`) rather than that it is new (`miss`).
+      if (isRoutable(t.from) && !isRoutable(t.to)) setImmediate(() => sticky.purgeEndpoint(t.endpoint.name));
     });
   }
+  const stats = new StatsCollector();
+  const security = new SecurityViolations();
+  const processMonitor = new ProcessMonitor(startedAt);
+  health.onTransition((t) => stats.recordHealthTransition(t));
+  const monitoring = {
+    endpoints,
+    connections: (e: Endpoint) => selector.connections(e),
+    stats,
+    security,
+    proxy: { engine: config.proxy.engine, profile: config.proxy.profile, balancer: config.proxy.loadBalancer },
+    startedAt,
+    version: VERSION.version,
+    commit: 'none',
+  };
+  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
@@ -109,6 +138,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     health,
     breakers,
     counters,
+    recorder: new RecorderFanOut([stats, metrics]),
     logger: logger.child({ component: 'proxy' }),
     version: VERSION.version,
   });
@@ -126,10 +156,31 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   await registerCors(server, config.server.cors);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
-  registerRateLimit(server, { limiter, clientIp: resolveClientIp });
-  registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits));
+  registerRateLimit(server, {
+    limiter,
+    clientIp: resolveClientIp,
+    onRejected: (ip, scope) => {
+      security.recordRateLimit(ip);
+      metrics.countRateLimited(scope);
+    },
+  });
+  registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
+  const translatorStats = new TranslatorStats();
+  registerStatusRoutes(server, { ...monitoring, models: catalogue, translators: translatorStats });
+  registerStatsRoutes(server, {
+    stats,
+    process: processMonitor,
+    translators: () => translatorStats.toResponse(),
+    sticky: () => stickyStats(sticky),
+  });
+  registerMetricsRoutes(server, { metrics });
+  registerDashboardRoutes(server, {
+    enabled: config.dashboard.enabled,
+    series: (seconds) => stats.series(seconds),
+    recentEvents: () => stats.recentEvents(),
+  });
 
   const clientIp = (request: FastifyRequest) =>
     resolveClientIp(request.raw.socket.remoteAddress ?? '', request.headers);
@@ -163,7 +214,6 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     requestLogging: config.server.requestLogging,
   });
 
-  const translatorStats = new TranslatorStats();
   const anthropic = config.translators.anthropic;
   if (anthropic.enabled) {
     const translator = new AnthropicTranslator(anthropic, {
@@ -187,7 +237,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     config,
     endpoints,
     models: catalogue,
+    connections(endpointName) {
+      const endpoint = endpoints.get(endpointName);
+      return endpoint === undefined ? 0 : selector.connections(endpoint);
+    },
     async listen() {
+      processMonitor.start();
       health.start();
       catalogue.start();
       discovery.start();
@@ -210,6 +265,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       catalogue.stop();
       await health.stop();
       await engine.close();
+      processMonitor.stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { nodeMaxHeaderSize } from '../adapter/security/size-limit.js';
 import type { ServerConfig } from '../config/types.js';
+import { Header } from '../core/constants.js';
 import { errorResponse } from '../core/error-body.js';
 import {
   BadRequestError,
@@ -87,7 +88,9 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     if (!(err instanceof OllaError)) {
       logger.error({ err, url: request.url }, 'unhandled error in handler');
     }
-    const res = errorResponse(err, dialectForPath(request.url));
+    // A proxy route names its request before routing can fail; the body carries the same ID.
+    const requestId = reply.getHeader(Header.requestId);
+    const res = errorResponse(err, dialectForPath(request.url), typeof requestId === 'string' ? requestId : undefined);
     reply.code(res.status).headers(res.headers).send(res.body);
   });
 

@@ -3,7 +3,7 @@ import type { ModelInfo } from '../../core/domain/model.js';
 import { BadRequestError } from '../../core/errors.js';
 import { ModelCatalogue } from '../registry/model-catalogue.js';
 import { testEndpoint } from '../registry/test-endpoints.js';
-import { formatBytes, timeAgo } from './format-text.js';
+import { formatBytes, formatTimeAgo as timeAgo } from '../stats/format.js';
 import { ownerOf } from './formats.js';
 import {
   type ListingSource,
@@ -13,7 +13,6 @@ import {
   parseModelListQuery,
   providerModelListing,
 } from './listings.js';
-import { statusModels } from './status-models.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const SEEN = NOW - 90_000;
@@ -187,38 +186,6 @@ describe('model detail and status', () => {
       parameter_count: 3_200_000_000,
     });
     expect(modelDetail(catalogue.find('nope'), NOW)).toBeUndefined();
-  });
-
-  it('summarises models per endpoint for /internal/status/models', () => {
-    const { catalogue } = source();
-    const body = statusModels(catalogue.endpointModels(), catalogue.unified(), {
-      detailed: true,
-      group: 'family',
-      endpointIds: new Map([['ollama-1', 'abc']]),
-      now: NOW,
-    }) as Record<string, unknown>;
-    expect(body).toMatchObject({
-      total_models: 4,
-      total_endpoints: 3,
-      total_families: 2,
-      models_by_family: {
-        llama: ['llama3.2:3b'],
-        unknown: ['meta-llama/Llama-3.2-3B-Instruct', 'nomic-embed-text', 'qwen2-vl-7b-instruct'],
-      },
-    });
-    const recent = body.recent_models as Record<string, unknown>[];
-    expect(recent.find((r) => r.name === 'llama3.2:3b')).toEqual({
-      name: 'llama3.2:3b',
-      family: 'llama',
-      params: '3.2B',
-      quant: 'Q4_K_M',
-      size: '1.88 GB',
-      last_seen: '2m ago',
-      last_seen_at: new Date(SEEN).toISOString(),
-      endpoints: ['ollama-1'],
-      endpoint_ids: ['abc'],
-    });
-    expect((body.model_groups as { family: string }[]).map((g) => g.family)).toEqual(['llama', 'unknown']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { UnifiedModel } from '../../core/domain/model.js';
 import { BadRequestError } from '../../core/errors.js';
-import { formatBytes, timeAgo } from './format-text.js';
+import { formatBytes, formatTimeAgo as timeAgo } from '../stats/format.js';
 import { type FormatContext, MODEL_LIST_FORMATS, modelKind } from './formats.js';
 
 /** What every listing reads: the registry's unified view and the endpoints' live state. No fan-out. */

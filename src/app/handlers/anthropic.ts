@@ -10,6 +10,7 @@ import type { AnthropicSupport } from '../../core/domain/profile.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
+import { hijackKeepingHeaders } from './hijack.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
 
 export interface AnthropicRouteDeps extends RoutingDeps {
@@ -95,8 +96,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     };
   }
 
-  reply.hijack();
-  const result = await deps.engine.handle(request.raw, reply.raw, proxyRequest);
+  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
   const success = !result.error && result.status < 400;
   record(mode, fallbackReason, success);
   deps.logger.info(

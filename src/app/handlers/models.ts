@@ -6,8 +6,8 @@ import {
   openAiModelListing,
   providerModelListing,
 } from '../../adapter/converter/listings.js';
-import { statusModels } from '../../adapter/converter/status-models.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
+import { buildModelStatusResponse } from '../../adapter/stats/model-report.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { ModelNotFoundError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
@@ -51,9 +51,8 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     now: Date.now(),
   });
   const statusBody = (query: Query) =>
-    statusModels(deps.catalogue.endpointModels(), deps.catalogue.unified(), {
-      detailed: query.detailed === 'true',
-      group: query.group,
+    buildModelStatusResponse(deps.endpoints.all(), deps.catalogue, {
+      detailed: query.detailed === 'true' && query.group === 'family',
       now: Date.now(),
     });
 
@@ -74,8 +73,6 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
   });
 
   app.get('/olla/proxy/v1/models', (_request, reply) => json(reply, openAiModelListing(source())));
-
-  app.get('/internal/status/models', (request, reply) => json(reply, statusBody(request.query as Query)));
 
   for (const { prefix, profile } of deps.providers) {
     const base = `/olla/${prefix}/`;

@@ -9,6 +9,7 @@ import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
+import { hijackKeepingHeaders } from './hijack.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
@@ -90,8 +91,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     dialect,
   };
 
-  reply.hijack();
-  const result = await deps.engine.handle(request.raw, reply.raw, proxyRequest);
+  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
   if (deps.requestLogging) {
     deps.logger.info(
       {

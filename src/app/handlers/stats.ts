@@ -3,11 +3,18 @@ import type { StatsCollector } from '../../adapter/stats/collector.js';
 import { buildModelStatsResponse } from '../../adapter/stats/model-stats-report.js';
 import type { ProcessMonitor } from '../../adapter/stats/process-report.js';
 
-/** `/internal/stats/models` (per-model request statistics) and `/internal/process`. */
+/**
+ * `/internal/stats/models` (per-model request statistics), `/internal/stats/translators`,
+ * `/internal/stats/sticky` and `/internal/process`.
+ */
 
 export interface StatsRouteDeps {
   stats: StatsCollector;
   process: ProcessMonitor;
+  /** The translator stats body, already shaped as the original's. */
+  translators?: () => unknown;
+  /** The sticky-session stats body (`{"enabled":false}` when off). */
+  sticky?: () => unknown;
   now?: () => number;
 }
 
@@ -24,4 +31,8 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps):
   });
 
   app.get('/internal/process', () => deps.process.report(now()));
+
+  const { translators, sticky } = deps;
+  if (translators) app.get('/internal/stats/translators', () => translators());
+  if (sticky) app.get('/internal/stats/sticky', () => sticky());
 }

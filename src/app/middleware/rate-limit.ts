@@ -20,6 +20,8 @@ export interface RateLimitDeps {
   clientIp: ClientIpResolver;
   /** Which routes (by pattern) are limited; defaults to the proxy catch-alls. */
   appliesTo?: (route: string | undefined) => boolean;
+  /** Told of each refusal (security stats and metrics count them). */
+  onRejected?: (clientIp: string, scope: 'health' | 'proxy') => void;
 }
 
 /**
@@ -37,15 +39,13 @@ export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): vo
       const route = routeOf(request);
       if (!appliesTo(route)) return done();
       const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
-      const verdict = limiter.check(ip, route === HEALTH_ROUTE);
+      const isHealth = route === HEALTH_ROUTE;
+      const verdict = limiter.check(ip, isHealth);
       reply.header('x-ratelimit-limit', verdict.limit);
       reply.header('x-ratelimit-remaining', verdict.remaining);
       reply.header('x-ratelimit-reset', verdict.reset);
       if (verdict.error === undefined) return done();
-      request.log.warn(
-        { client_ip: ip, limit: verdict.limit, retry_after: verdict.error.retryAfterSeconds },
-        'Rate limit exceeded',
-      );
+      deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
       replyWithError(request, reply, verdict.error);
     },
   );

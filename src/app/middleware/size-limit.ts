@@ -9,15 +9,19 @@ import { pathOf, replyWithError } from './reply-error.js';
  * reads it and fails with 413 past the limit. The connection is closed after a 413, because the
  * rest of the body is never read.
  */
-export function registerSizeLimits(app: FastifyInstance, limits: RequestSizeLimits): void {
+export function registerSizeLimits(app: FastifyInstance, limits: RequestSizeLimits, onRejected?: () => void): void {
   app.addHook(
     'onRequest',
     function sizeLimits(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
       const raw = request.raw;
       const headerError = limits.checkHeaders(request.method, pathOf(request.url), raw.rawHeaders);
-      if (headerError !== undefined) return void replyWithError(request, reply, headerError);
+      if (headerError !== undefined) {
+        onRejected?.();
+        return void replyWithError(request, reply, headerError);
+      }
       const bodyError = limits.checkContentLength(request.headers['content-length']);
       if (bodyError !== undefined) {
+        onRejected?.();
         reply.header('connection', 'close');
         return void replyWithError(request, reply, bodyError);
       }

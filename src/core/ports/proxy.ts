@@ -37,10 +37,19 @@ export interface ResponseInterceptor {
    * Called once with the upstream status and headers. Return the status and headers to send
    * and a Transform the upstream body is piped through; the engine handles backpressure.
    */
-  onResponse(
-    status: number,
-    headers: IncomingHttpHeaders,
-  ): { status: number; headers: Record<string, string>; body: Transform };
+  onResponse(status: number, headers: IncomingHttpHeaders): InterceptedResponse;
+}
+
+export interface InterceptedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Transform;
+  /**
+   * When the upstream fails after the response has started, the engine calls this instead of
+   * cutting the client connection: the body ends itself in a way its clients understand (an
+   * Anthropic `error` event). Without it the connection is cut.
+   */
+  endWithError?(error: Error): void;
 }
 
 export interface ProxyResult {

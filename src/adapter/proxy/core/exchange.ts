@@ -8,7 +8,7 @@ import { errorResponse, toOllaError } from '../../../core/error-body.js';
 import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
 import type { EndpointSelector } from '../../../core/ports/balancer.js';
 import type { HealthChecker } from '../../../core/ports/endpoints.js';
-import type { ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
+import type { InterceptedResponse, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import type { EndpointCounters, EndpointTally } from './counters.js';
 import { ClientClosedError, isConnectionFailure, isTimeout, ResponseTimeoutError } from './failure.js';
@@ -93,6 +93,8 @@ export class Exchange implements AttemptListener {
   #tally: EndpointTally | null = null;
   #attemptStart = 0;
   #sink: (Writable & Tagged) | null = null;
+  /** The interceptor's reshaped response, when a translator is in the way. */
+  #intercepted: InterceptedResponse | undefined = undefined;
   #paused = false;
   #started = false;
   #status = 0;
@@ -261,8 +263,11 @@ export class Exchange implements AttemptListener {
 
     if (this.#started) {
       // Bytes already reached the client: the response cannot be retried or replaced, so end it
-      // visibly broken rather than let the client wait on a stream that will never finish.
-      this.#destroyClient();
+      // visibly broken rather than let the client wait on a stream that will never finish. A
+      // translator can say so in its own protocol (an error event); otherwise the connection is cut.
+      const intercepted = this.#intercepted;
+      if (intercepted?.endWithError !== undefined && !this.#clientGone) intercepted.endWithError(error);
+      else this.#destroyClient();
       this.#finish();
       return;
     }
@@ -317,6 +322,7 @@ export class Exchange implements AttemptListener {
         res.flushHeaders();
         this.#status = shaped.status;
         sink = shaped.body;
+        this.#intercepted = shaped;
         sink[kExchange] = this;
         sink.on('error', onSinkError);
         sink.pipe(res);
@@ -469,6 +475,8 @@ export class Exchange implements AttemptListener {
           retries,
           failed: error !== undefined && !clientGone,
           sticky: request.selection.sticky?.result,
+          clientIp: request.selection.clientIp,
+          failedOver: retries > 0 ? this.#tried.slice(0, -1).map(endpointName) : undefined,
         });
       } catch (err) {
         this.#ctx.logger?.warn({ error: String(err) }, 'request recorder failed');
