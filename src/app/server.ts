@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { nodeMaxHeaderSize } from '../adapter/security/size-limit.js';
 import type { ServerConfig } from '../config/types.js';
 import { Header } from '../core/constants.js';
@@ -73,6 +73,12 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
           writeRawError(socket, 400, 'Bad Request', body);
         }
       });
+      // Olla is no forward proxy: CONNECT has no route, answered as any other unrouted method
+      // would be (without a listener Node drops the socket unanswered).
+      server.on('connect', (req: IncomingMessage, socket: Socket) => {
+        const { body } = errorResponse(new RouteNotFoundError(`no route for CONNECT ${req.url ?? ''}`), 'olla');
+        writeRawError(socket, 404, 'Not Found', body);
+      });
       return server;
     },
     bodyLimit: config.requestLimits.maxBodySize,
@@ -81,6 +87,11 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => '',
+    // An undecodable URL is the router's to reject; answer it in Olla's shape, not fastify's.
+    frameworkErrors: (error, request, reply) => {
+      const res = errorResponse(new BadRequestError(error.message), dialectForPath(request.url));
+      (reply as FastifyReply).code(res.status).headers(res.headers).send(res.body);
+    },
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

@@ -6,6 +6,7 @@ import { testEndpoint } from '../registry/test-endpoints.js';
 import { formatBytes, formatTimeAgo as timeAgo } from '../stats/format.js';
 import { ownerOf } from './formats.js';
 import {
+  aliasDetail,
   type ListingSource,
   modelDetail,
   modelListing,
@@ -186,6 +187,22 @@ describe('model detail and status', () => {
       parameter_count: 3_200_000_000,
     });
     expect(modelDetail(catalogue.find('nope'), NOW)).toBeUndefined();
+  });
+
+  it('describes a configured alias by the targets some node serves, and nothing for an unserved or unknown one', () => {
+    const { catalogue } = source();
+    const find = (name: string) => catalogue.find(name);
+    const aliases = {
+      'llama-3b': ['llama3.2:3b', 'meta-llama/Llama-3.2-3B-Instruct', 'llama3.2:3b-gone'],
+      ghost: ['not-served'],
+    };
+    expect(aliasDetail('llama-3b', aliases, find)).toEqual({
+      id: 'llama-3b',
+      alias_of: ['llama3.2:3b', 'meta-llama/Llama-3.2-3B-Instruct'],
+      endpoints: ['ollama-1', 'vllm'],
+    });
+    expect(aliasDetail('ghost', aliases, find)).toBeUndefined();
+    expect(aliasDetail('constructor', aliases, find)).toBeUndefined();
   });
 });
 

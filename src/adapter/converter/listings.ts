@@ -154,6 +154,27 @@ export function modelDetail(model: UnifiedModel | undefined, now: number): unkno
   };
 }
 
+/**
+ * The `GET /olla/models/{alias}` body for a configured alias (our addition: listings show aliases,
+ * so their IDs must resolve too): the targets some node serves and those nodes. Undefined when
+ * `alias` is not configured or no target is served, the same rule that hides it from listings.
+ */
+export function aliasDetail(
+  alias: string,
+  aliases: Readonly<Record<string, readonly string[]>>,
+  find: (name: string) => UnifiedModel | undefined,
+): unknown {
+  // An own property only, so a model called `constructor` is not mistaken for an alias.
+  if (!Object.hasOwn(aliases, alias)) return undefined;
+  const served = aliases[alias]!.flatMap((target) => {
+    const model = find(target);
+    return model ? [{ target, model }] : [];
+  });
+  if (served.length === 0) return undefined;
+  const endpoints = new Set(served.flatMap(({ model }) => model.sourceEndpoints.map((s) => s.endpointName)));
+  return { id: alias, alias_of: served.map(({ target }) => target), endpoints: [...endpoints] };
+}
+
 function render(format: string, models: readonly UnifiedModel[], source: ListingSource): unknown {
   const ctx: FormatContext = { now: source.now, aliases: source.aliases };
   return (MODEL_LIST_FORMATS.get(format) ?? MODEL_LIST_FORMATS.get('openai')!)(models, ctx);

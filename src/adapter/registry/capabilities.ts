@@ -1,5 +1,5 @@
-import { findTopLevelField } from '../../core/json-field.js';
 import type { ModelCapability } from '../../core/domain/model.js';
+import { findTopLevelField } from '../../core/json-field.js';
 
 /**
  * Which model capabilities satisfy a required one. Spellings vary between the unifier,
@@ -76,11 +76,13 @@ const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "im
  * are found with the scanner and images by a byte search, so a plain chat request is never
  * parsed. Only a body that carries an image marker pays for JSON.parse, to confirm it.
  */
-export function requiredCapabilitiesOfBody(body: Buffer): ModelCapability[] {
+export function requiredCapabilitiesOfBody(body: Buffer, path = ''): ModelCapability[] {
   const needs: ModelCapability[] = [];
   if (IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body)) needs.push('vision');
   if (TOOL_FIELDS.some((k) => hasValue(body, k))) needs.push('tools');
-  if (hasValue(body, 'input')) needs.push('embeddings');
+  // `input` means embeddings only on an embeddings path: the Responses API (`/v1/responses`)
+  // carries its prompt in `input` too, and must not be steered to embedding models.
+  if (path.includes('embed') && hasValue(body, 'input')) needs.push('embeddings');
   return needs;
 }
 
@@ -88,7 +90,9 @@ const TOOL_FIELDS = ['tools', 'functions', 'tool_choice', 'function_call'];
 
 function hasValue(body: Buffer, key: string): boolean {
   const span = findTopLevelField(body, key);
-  return span !== undefined && !(span.end - span.start === 4 && body.toString('latin1', span.start, span.end) === 'null');
+  return (
+    span !== undefined && !(span.end - span.start === 4 && body.toString('latin1', span.start, span.end) === 'null')
+  );
 }
 
 function confirmsImage(body: Buffer): boolean {

@@ -41,8 +41,9 @@ const NO_MODELS: readonly ModelInfo[] = [];
 /**
  * The in-memory model catalogue: models per endpoint as discovery last saw them, the unified
  * view across endpoints, and the name → endpoints index the router reads per request. Every
- * change rebuilds one immutable snapshot (a few thousand models take well under a
- * millisecond), so reads never see a half-built state and never scan.
+ * change rebuilds one immutable snapshot (10 nodes × 200 models take about 16 ms, once per
+ * discovery of a changed endpoint, never per request), so reads never see a half-built state
+ * and never scan.
  */
 export class ModelCatalogue implements ModelRegistry {
   readonly unifierEnabled: boolean;

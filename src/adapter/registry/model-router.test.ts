@@ -192,7 +192,8 @@ describe('requiredCapabilities', () => {
 });
 
 describe('requiredCapabilitiesOfBody', () => {
-  const needs = (body: unknown) => requiredCapabilitiesOfBody(Buffer.from(JSON.stringify(body)));
+  const needs = (body: unknown, path = '/v1/embeddings') =>
+    requiredCapabilitiesOfBody(Buffer.from(JSON.stringify(body)), path);
 
   it('needs nothing for a plain chat', () => {
     expect(needs({ model: 'm', messages: [{ role: 'user', content: 'describe an image_url' }] })).toEqual([]);
@@ -208,6 +209,8 @@ describe('requiredCapabilitiesOfBody', () => {
     expect(needs({ tools: [{ type: 'function' }], messages: [] })).toEqual(['tools']);
     expect(needs({ tools: null, messages: [{ tools: 1 }] })).toEqual([]);
     expect(needs({ input: 'text' })).toEqual(['embeddings']);
+    expect(needs({ input: 'text' }, '/api/embed')).toEqual(['embeddings']);
+    expect(needs({ model: 'm', input: 'Write a haiku' }, '/v1/responses')).toEqual([]);
   });
 
   it('agrees with the parsed reading on vision, tools and embeddings', () => {

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import { backendsAcceptTopK } from '../../adapter/translator/anthropic/request.js';
-import type { AnthropicTranslator } from '../../adapter/translator/anthropic/translator.js';
+import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
+import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
 import { Header } from '../../core/constants.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
@@ -39,7 +40,22 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
   reply.header(Header.requestId, requestId);
   const body = bodyOf(request);
-  const parsed = deps.translator.parse(body);
+  let parsed: AnthropicRequest;
+  try {
+    parsed = deps.translator.parse(body);
+  } catch (err) {
+    // Refused requests count too, as in the original: translation mode, no fallback reason.
+    deps.stats.record({
+      translatorName: deps.translator.name,
+      model: '',
+      mode: 'translation',
+      fallbackReason: '',
+      success: false,
+      streaming: false,
+      latencyMs: performance.now() - startTime,
+    });
+    throw err;
+  }
   const streaming = parsed.stream === true;
   const record = (mode: TranslatorMode, fallbackReason: FallbackReason, success: boolean) =>
     deps.stats.record({
@@ -126,6 +142,12 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
       { parseAs: 'buffer', bodyLimit: deps.translator.maxBodySize },
       (_req, payload, done) => done(null, payload),
     );
+    // The body reader enforces max_message_size before the handler runs; name that limit rather
+    // than the server-wide one the shared error handler would.
+    scoped.setErrorHandler((error: FastifyError) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw messageTooLargeError(deps.translator.maxBodySize);
+      throw error;
+    });
 
     scoped.post('/olla/anthropic/v1/messages', (request, reply) => handleMessages(deps, request, reply));
 

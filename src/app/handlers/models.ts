@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
+  aliasDetail,
   type ListingSource,
   modelDetail,
   modelListing,
@@ -64,8 +65,11 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
   });
 
   app.get('/olla/models/*', (request, reply) => {
-    const id = decodeURIComponent((request.params as { '*': string })['*']);
-    const body = modelDetail(deps.catalogue.find(id), Date.now());
+    // Fastify has already percent-decoded the wildcard; decoding again would turn a model
+    // named with `%` into a 500 or into another model's name.
+    const id = (request.params as { '*': string })['*'];
+    const find = (name: string) => deps.catalogue.find(name);
+    const body = modelDetail(find(id), Date.now()) ?? aliasDetail(id, deps.aliases, find);
     if (body === undefined) {
       throw new ModelNotFoundError(`model '${id}' not found`, { model: id, hint: 'see /olla/models' });
     }

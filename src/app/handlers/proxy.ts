@@ -1,15 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasDotSegment } from '../../adapter/proxy/core/target-url.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
-import { RouteNotFoundError } from '../../core/errors.js';
+import { BadRequestError, RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { originForm, targetAfterBase } from './proxy-target.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
@@ -51,13 +53,18 @@ function isJson(request: FastifyRequest): boolean {
 async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: FastifyRequest, reply: FastifyReply) {
   const startTime = performance.now();
   const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
-  const rawUrl = request.raw.url ?? '/';
-  const rest = rawUrl.slice(scope.base.length - 1);
-  const targetPath = rest.length === 0 || rest[0] !== '/' ? `/${rest}` : rest;
+  const rawUrl = originForm(request.raw.url ?? '/');
+  const targetPath = targetAfterBase(rawUrl, scope.base);
   const dialect = dialectForPath(rawUrl);
+  const queryAt = targetPath.indexOf('?');
+  const pathOnly = queryAt < 0 ? targetPath : targetPath.slice(0, queryAt);
+  // The original's router never hands such a path to the proxy (Go's mux cleans it first), and
+  // resolving it here would send the request somewhere other than the route the client named.
+  if (hasDotSegment(pathOnly)) {
+    throw new BadRequestError(`request path ${pathOnly} has '.' or '..' segments; send the resolved path`);
+  }
 
   if (scope.profile) {
-    const pathOnly = targetPath.split('?', 1)[0]!;
     if (!deps.isPathAllowed(scope.profile, pathOnly)) {
       throw new RouteNotFoundError(`${pathOnly} is not a ${scope.profile.displayName} API path`, {
         allowed_paths: scope.profile.api.paths,
@@ -73,7 +80,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     deps,
     { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
     model,
-    json ? requiredCapabilitiesOfBody(body) : undefined,
+    json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
     reply,
   );
 

@@ -317,9 +317,16 @@ export class Exchange implements AttemptListener {
         this.#status = status;
       } else {
         const shaped = interceptor.onResponse(status, headers);
-        const out: OutgoingHttpHeaders = { ...shaped.headers };
-        res.writeHead(shaped.status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
-        res.flushHeaders();
+        const out = addOllaHeaders({ ...shaped.headers }, request, endpoint, ctx.identity, sessionId);
+        if (String(out['content-type']).startsWith('text/event-stream')) {
+          res.writeHead(shaped.status, out);
+          res.flushHeaders();
+        } else {
+          // A whole body goes out only once translated, so the head waits for it: a body that
+          // fails to translate can then still be answered with an error (see `sinkFailed`).
+          res.statusCode = shaped.status;
+          for (const name in out) res.setHeader(name, out[name]!);
+        }
         this.#status = shaped.status;
         sink = shaped.body;
         this.#intercepted = shaped;
@@ -390,7 +397,8 @@ export class Exchange implements AttemptListener {
     this.#error = error;
     this.#endAttempt('failed');
     attempt?.abort(error);
-    this.#destroyClient();
+    if (this.#res.headersSent) this.#destroyClient();
+    else this.#respondError(toOllaError(error));
     this.#finish();
   }
 

@@ -45,7 +45,8 @@ function cleanPath(path: string): string {
   return `/${out.join('/')}`;
 }
 
-function hasDotSegment(path: string): boolean {
+/** Whether any segment of `path` is `.` or `..`, plain or percent-encoded. */
+export function hasDotSegment(path: string): boolean {
   // optimisation: most paths have neither a dot nor an escape, so skip the split entirely.
   if (!path.includes('.') && !path.includes('%')) return false;
   for (const segment of path.split('/')) {

@@ -139,7 +139,12 @@ export function createAnthropicInterceptor(opts: AnthropicInterceptorOptions): R
           onComplete:
             onComplete && ((outcome) => onComplete({ status, message: outcome.message, failed: outcome.failed })),
         });
-        return { status, headers: { ...SSE_HEADERS }, body };
+        return {
+          status,
+          headers: { ...SSE_HEADERS },
+          body,
+          endWithError: (error: Error) => body.endWithError(`backend stream interrupted: ${error.message}`),
+        };
       }
       const body = createAnthropicJsonTransform(
         opts.model,

@@ -22,6 +22,14 @@ export interface StreamTransformOptions extends StreamStateOptions {
   onComplete?: (outcome: StreamOutcome) => void;
 }
 
+export interface AnthropicStreamTransform extends Transform {
+  /**
+   * Ends the stream with an `error` event, for an upstream that failed mid-way: Anthropic
+   * clients then raise the message instead of seeing a cut connection. Nothing more once finished.
+   */
+  endWithError(message: string): void;
+}
+
 /** One Anthropic SSE frame: `event: <type>` then the JSON payload. */
 export function encodeEvent(event: AnthropicStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
@@ -51,7 +59,7 @@ export function eventsForData(state: AnthropicStreamState, data: string): Anthro
  * that causes them arrives; a backend that ends without `[DONE]` or a finish_reason still gets its
  * blocks closed and `message_delta` + `message_stop` sent when its body ends.
  */
-export function createAnthropicStreamTransform(opts: StreamTransformOptions): Transform {
+export function createAnthropicStreamTransform(opts: StreamTransformOptions): AnthropicStreamTransform {
   const state = new AnthropicStreamState(opts);
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -71,7 +79,7 @@ export function createAnthropicStreamTransform(opts: StreamTransformOptions): Tr
     pending = '';
   }
 
-  return new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       // Once finished, the rest of the upstream body is read and dropped so the socket can be reused.
       if (!state.done) {
@@ -91,5 +99,13 @@ export function createAnthropicStreamTransform(opts: StreamTransformOptions): Tr
       opts.onComplete?.({ message: state.message(), failed: state.failed });
       callback();
     },
-  });
+  }) as AnthropicStreamTransform;
+  stream.endWithError = (message) => {
+    if (!state.done) {
+      pending += encodeEvents(state.fail(message));
+      drain(stream);
+    }
+    stream.end();
+  };
+  return stream;
 }

@@ -16,6 +16,11 @@ import { parseAnthropicRequest } from './validate.js';
 /** The original's fallback when `max_message_size` is unset or nonsense. */
 const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
 
+/** The 413 for a body over `max_message_size`, whoever notices it first (the translator or the body reader). */
+export function messageTooLargeError(maxBodySize: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`request body exceeds maximum size (${maxBodySize} bytes)`);
+}
+
 export interface TranslateOptions extends RequestTranslationOptions {
   /** Request headers: the inspector reads its session id from them. */
   headers?: IncomingHttpHeaders;
@@ -120,7 +125,7 @@ export class AnthropicTranslator {
 
   #checkSize(body: Buffer): void {
     if (body.length > this.maxBodySize) {
-      throw new PayloadTooLargeError(`request body exceeds maximum size (${this.maxBodySize} bytes)`);
+      throw messageTooLargeError(this.maxBodySize);
     }
   }
 
