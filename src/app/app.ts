@@ -50,6 +50,8 @@ export interface Olla {
   /** Live endpoint state and the model catalogue, for status tooling and tests. */
   readonly endpoints: EndpointRepository;
   readonly models: ModelRegistry;
+  /** Requests in flight to the named endpoint, as the balancer counts them (0 for an unknown name). */
+  connections(endpointName: string): number;
   /** Start health checks and listen on `server.host:server.port`; resolves to the bound address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -235,6 +237,10 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     config,
     endpoints,
     models: catalogue,
+    connections(endpointName) {
+      const endpoint = endpoints.get(endpointName);
+      return endpoint === undefined ? 0 : selector.connections(endpoint);
+    },
     async listen() {
       processMonitor.start();
       health.start();

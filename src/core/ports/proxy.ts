@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
-import type { ErrorDialect } from '../error-body.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { RoutingDecision } from '../domain/routing.js';
+import type { ErrorDialect } from '../error-body.js';
 import type { SelectionContext } from './balancer.js';
 
 /** Everything the handler worked out before the proxy engine takes over. */

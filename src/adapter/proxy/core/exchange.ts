@@ -156,7 +156,6 @@ export class Exchange implements AttemptListener {
     }
 
     const ctx = this.#ctx;
-    const request = this.#request;
     let spec: AttemptSpec;
     try {
       spec = this.#specFor(endpoint);
