@@ -131,12 +131,21 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     commit: 'none',
   };
   const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
+  // The proxy keeps breakers of its own, as the original does: a node whose health path answers
+  // while its inference path fails must still trip, and a passing probe must not reset that count.
+  // A trip takes the node out of rotation at once; the health checker's backoff brings it back.
+  const proxyBreakers = new CircuitBreakerRegistry();
+  proxyBreakers.onOpen((name) => {
+    const endpoint = endpoints.get(name);
+    if (endpoint && isRoutable(endpoint.status))
+      health.markFailed(endpoint, 'circuit breaker opened by failed requests');
+  });
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
     selector,
     health,
-    breakers,
+    breakers: proxyBreakers,
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
     logger: logger.child({ component: 'proxy' }),
