@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // The soak compares memory after a forced collection.
+    execArgv: ['--expose-gc'],
   },
 });
