@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type MockBackend, startMockBackend } from '../mock/backend.js';
 import { type RunningOlla, startOlla, waitForHealthy } from '../helpers/olla.js';
+import { type MockBackend, startMockBackend } from '../mock/backend.js';
 
 describe('Olla in front of a mock backend', () => {
   let mock: MockBackend | undefined;
