@@ -4,6 +4,7 @@
  */
 
 import { BALANCER_NAMES, createBalancer } from '../src/adapter/balancer/factory.js';
+import { fakeEndpoint } from '../src/core/domain/endpoint.fixture.js';
 import type { Endpoint, EndpointStatus } from '../src/core/domain/endpoint.js';
 import type { EndpointSelector } from '../src/core/ports/balancer.js';
 
@@ -15,24 +16,14 @@ const BATCH = 1000;
 /** A realistic mix: mostly healthy, some busy, a few down, two priority tiers. */
 function fleet(size: number): Endpoint[] {
   const statuses: EndpointStatus[] = ['healthy', 'healthy', 'healthy', 'busy', 'offline'];
-  return Array.from({ length: size }, (_, i) => ({
-    name: `node-${i}`,
-    type: 'ollama',
-    url: `http://node-${i}:11434`,
-    healthCheckUrl: `http://node-${i}:11434/`,
-    modelUrl: `http://node-${i}:11434/api/tags`,
-    priority: i % 2 === 0 ? 100 : 50,
-    checkInterval: 5000,
-    checkTimeout: 2000,
-    preservePath: false,
-    headers: {},
-    status: statuses[i % statuses.length] ?? 'healthy',
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
-  }));
+  return Array.from({ length: size }, (_, i) =>
+    fakeEndpoint({
+      name: `node-${i}`,
+      url: `http://node-${i}:11434`,
+      priority: i % 2 === 0 ? 100 : 50,
+      status: statuses[i % statuses.length] ?? 'healthy',
+    }),
+  );
 }
 
 /** Selects (with acquire/release, as the proxy does) for `durationMs`; answers selections made. */

@@ -5,13 +5,13 @@
  */
 import { ModelCatalogue } from '../src/adapter/registry/model-catalogue.js';
 import { ModelRouter } from '../src/adapter/registry/model-router.js';
-import { testEndpoint } from '../src/adapter/registry/test-endpoints.js';
+import { fakeEndpoint } from '../src/core/domain/endpoint.fixture.js';
 import type { ModelInfo } from '../src/core/domain/model.js';
 
 const ENDPOINTS = 10;
 const MODELS = 200;
 
-const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => testEndpoint(`node-${i}`));
+const endpoints = Array.from({ length: ENDPOINTS }, (_, i) => fakeEndpoint({ name: `node-${i}` }));
 const catalogue = new ModelCatalogue({ enableUnifier: true, staleThresholdMs: 86_400_000, cleanupIntervalMs: 0 });
 
 function discovered(i: number): ModelInfo[] {

@@ -8,6 +8,7 @@ import { fnv1a64Hex } from '../src/adapter/sticky/fnv.js';
 import { deriveStickyKey } from '../src/adapter/sticky/sticky-key.js';
 import { StickySelector } from '../src/adapter/sticky/sticky-selector.js';
 import type { StickySessionsConfig } from '../src/config/types.js';
+import { fakeEndpoint } from '../src/core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../src/core/domain/endpoint.js';
 import type { EndpointSelector, SelectionContext } from '../src/core/ports/balancer.js';
 
@@ -41,24 +42,7 @@ function chat(system: string, turns: number): Buffer {
   return Buffer.from(JSON.stringify({ model: 'llama3.1:8b', stream: true, messages }));
 }
 
-const endpoints: Endpoint[] = ['a', 'b', 'c'].map((name) => ({
-  name,
-  type: 'ollama',
-  url: `http://${name}:11434`,
-  healthCheckUrl: '/',
-  modelUrl: '/api/tags',
-  priority: 100,
-  checkInterval: 5000,
-  checkTimeout: 2000,
-  preservePath: false,
-  headers: {},
-  status: 'healthy',
-  lastChecked: 0,
-  lastLatencyMs: 0,
-  consecutiveFailures: 0,
-  backoffMultiplier: 1,
-  nextCheckTime: 0,
-}));
+const endpoints: Endpoint[] = ['a', 'b', 'c'].map((name) => fakeEndpoint({ name, url: `http://${name}:11434` }));
 
 let cursor = 0;
 const roundRobin: EndpointSelector = {

@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  fakeEndpoint,
   feed,
   type MonitoringFixture,
   monitoringApp,
@@ -14,6 +13,7 @@ import {
   record,
 } from '../../src/app/handlers/monitoring.fixture.js';
 import { PACKAGE_ROOT } from '../../src/app/version.js';
+import { fakeEndpoint } from '../../src/core/domain/endpoint.fixture.js';
 
 /**
  * The dashboard in a real browser: Debian's Chromium loads `/internal/ui/` from a server whose

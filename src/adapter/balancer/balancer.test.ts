@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import { type Endpoint, type EndpointStatus, isRoutable } from '../../core/domain/endpoint.js';
 import { ConfigError } from '../../core/errors.js';
 import type { EndpointSelector } from '../../core/ports/balancer.js';
@@ -20,26 +21,8 @@ const STATUSES: readonly EndpointStatus[] = [
   'rate_limited',
 ];
 
-function node(name: string, status: EndpointStatus = 'healthy', priority = 100): Endpoint {
-  return {
-    name,
-    type: 'ollama',
-    url: `http://${name}:11434`,
-    healthCheckUrl: `http://${name}:11434/`,
-    modelUrl: `http://${name}:11434/api/tags`,
-    priority,
-    checkInterval: 5000,
-    checkTimeout: 2000,
-    preservePath: false,
-    headers: {},
-    status,
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
-  };
-}
+const node = (name: string, status: EndpointStatus = 'healthy', priority = 100): Endpoint =>
+  fakeEndpoint({ name, url: `http://${name}:11434`, status, priority });
 
 function pickMany(selector: EndpointSelector, candidates: readonly Endpoint[], times: number): Map<string, number> {
   const picks = new Map<string, number>();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { ModelInfo } from '../../core/domain/model.js';
 import { BadRequestError } from '../../core/errors.js';
 import { ModelCatalogue } from '../registry/model-catalogue.js';
-import { testEndpoint } from '../registry/test-endpoints.js';
 import { formatBytes, formatTimeAgo as timeAgo } from '../stats/format.js';
 import { ownerOf } from './formats.js';
 import {
@@ -17,9 +17,9 @@ import {
 
 const NOW = Date.UTC(2025, 0, 1, 12);
 const SEEN = NOW - 90_000;
-const ollama = testEndpoint('ollama-1', 'ollama');
-const studio = testEndpoint('studio', 'lm-studio');
-const vllm = testEndpoint('vllm', 'vllm');
+const ollama = fakeEndpoint({ name: 'ollama-1' });
+const studio = fakeEndpoint({ name: 'studio', type: 'lm-studio' });
+const vllm = fakeEndpoint({ name: 'vllm', type: 'vllm' });
 const m = (name: string, extra: Partial<ModelInfo> = {}): ModelInfo => ({ name, lastSeen: SEEN, ...extra });
 
 function source(): { source: ListingSource; catalogue: ModelCatalogue } {

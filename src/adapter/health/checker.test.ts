@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { HealthTransition } from '../../core/ports/endpoints.js';
 import { HttpHealthChecker, type HttpHealthCheckerOptions } from './checker.js';
@@ -59,27 +60,15 @@ async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-function endpointAt(url: string, overrides: Partial<Endpoint> = {}): Endpoint {
-  return {
+const endpointAt = (url: string, overrides: Partial<Endpoint> = {}): Endpoint =>
+  fakeEndpoint({
     name: 'node-1',
-    type: 'ollama',
     url,
     healthCheckUrl: `${url}/health`,
-    modelUrl: `${url}/api/tags`,
-    priority: 100,
-    checkInterval: 5000,
     checkTimeout: 1000,
-    preservePath: false,
-    headers: {},
     status: 'unknown',
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
     ...overrides,
-  };
-}
+  });
 
 function checkerFor(endpoints: Endpoint[], options: Partial<HttpHealthCheckerOptions> = {}) {
   const breakers = options.breakers ?? new CircuitBreakerRegistry();

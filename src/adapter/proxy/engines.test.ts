@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ProxyConfig } from '../../config/types.js';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import { ConfigError } from '../../core/errors.js';
 import type { EndpointSelector } from '../../core/ports/balancer.js';
@@ -74,27 +75,8 @@ async function refusedUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-function endpoint(name: string, url: string, extra: Partial<Endpoint> = {}): Endpoint {
-  return {
-    name,
-    type: 'ollama',
-    url,
-    healthCheckUrl: `${url}/`,
-    modelUrl: `${url}/api/tags`,
-    priority: 100,
-    checkInterval: 5000,
-    checkTimeout: 1000,
-    preservePath: false,
-    headers: {},
-    status: 'healthy',
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
-    ...extra,
-  };
-}
+const endpoint = (name: string, url: string, extra: Partial<Endpoint> = {}): Endpoint =>
+  fakeEndpoint({ name, url, checkTimeout: 1000, ...extra });
 
 /** Picks the first candidate and keeps the books the engines must balance. */
 class FirstSelector implements EndpointSelector {

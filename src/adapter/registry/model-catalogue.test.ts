@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import { ModelCatalogue } from './model-catalogue.js';
-import { testEndpoint } from './test-endpoints.js';
 
-const a = testEndpoint('a');
-const b = testEndpoint('b');
+const a = fakeEndpoint({ name: 'a' });
+const b = fakeEndpoint({ name: 'b' });
 
 function catalogue(enableUnifier = true) {
   let now = 1000;

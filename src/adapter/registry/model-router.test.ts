@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FallbackBehavior, ModelRegistryConfig, RoutingStrategyName } from '../../config/types.js';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { ModelInfo } from '../../core/domain/model.js';
 import { requiredCapabilities, requiredCapabilitiesOfBody } from './capabilities.js';
 import { ModelCatalogue } from './model-catalogue.js';
 import { ModelRouter } from './model-router.js';
 import { statusForDecision } from './routing/strategies.js';
-import { testEndpoint } from './test-endpoints.js';
 
-const a = testEndpoint('a');
-const b = testEndpoint('b');
-const c = testEndpoint('c', 'vllm');
+const a = fakeEndpoint({ name: 'a' });
+const b = fakeEndpoint({ name: 'b' });
+const c = fakeEndpoint({ name: 'c', type: 'vllm' });
 const m = (name: string, extra: Partial<ModelInfo> = {}): ModelInfo => ({ name, lastSeen: 1, ...extra });
 
 function catalogue(aliases: Record<string, string[]> = {}): ModelCatalogue {

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { StickySessionsConfig } from '../../config/types.js';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint, EndpointStatus } from '../../core/domain/endpoint.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
 import { StickySelector, stickyStats } from './sticky-selector.js';
 
-function endpoint(name: string, status: EndpointStatus = 'healthy'): Endpoint {
-  return {
-    name,
-    type: 'ollama',
-    url: `http://${name}:11434`,
-    healthCheckUrl: '/',
-    modelUrl: '/api/tags',
-    priority: 100,
-    checkInterval: 5000,
-    checkTimeout: 2000,
-    preservePath: false,
-    headers: {},
-    status,
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
-  };
-}
+const endpoint = (name: string, status: EndpointStatus = 'healthy'): Endpoint =>
+  fakeEndpoint({ name, url: `http://${name}:11434`, status });
 
 /** Round-robin over routable candidates, counting calls and connections. */
 class RoundRobin implements EndpointSelector {

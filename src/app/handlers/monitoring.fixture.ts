@@ -4,6 +4,7 @@ import { StatsCollector } from '../../adapter/stats/collector.js';
 import { ProcessMonitor } from '../../adapter/stats/process-report.js';
 import { SecurityViolations } from '../../adapter/stats/security-stats.js';
 import type { StatusSources } from '../../adapter/stats/status-report.js';
+import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { ModelInfo, UnifiedModel } from '../../core/domain/model.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
@@ -22,25 +23,6 @@ import { registerStatusRoutes } from './status.js';
 export const NOW = Date.parse('2026-04-15T10:30:00Z');
 export const STARTED_AT = NOW - 2 * 60 * 60_000;
 export const SECRET = 'sup3r-secret';
-
-export function fakeEndpoint(overrides: Partial<Endpoint> & Pick<Endpoint, 'name' | 'url' | 'type'>): Endpoint {
-  return {
-    healthCheckUrl: `${overrides.url}/`,
-    modelUrl: `${overrides.url}/api/tags`,
-    priority: 100,
-    checkInterval: 5000,
-    checkTimeout: 2000,
-    preservePath: false,
-    headers: {},
-    status: 'healthy',
-    lastChecked: 0,
-    lastLatencyMs: 0,
-    consecutiveFailures: 0,
-    backoffMultiplier: 1,
-    nextCheckTime: 0,
-    ...overrides,
-  };
-}
 
 export function fakeEndpoints(): Endpoint[] {
   return [

@@ -2,12 +2,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ModelDiscoveryConfig } from '../../../config/types.js';
+import { fakeEndpoint } from '../../../core/domain/endpoint.fixture.js';
 import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
 import type { PlatformProfile } from '../../../core/domain/profile.js';
 import type { EndpointRepository } from '../../../core/ports/endpoints.js';
 import { ModelCatalogue } from '../../registry/model-catalogue.js';
 import { ModelRouter } from '../../registry/model-router.js';
-import { testEndpoint } from '../../registry/test-endpoints.js';
 import { ModelDiscoveryService } from './service.js';
 
 interface FakeBackend {
@@ -41,7 +41,7 @@ async function ollamaBackend(models: string[]): Promise<FakeBackend> {
 }
 
 function endpointFor(name: string, backend: FakeBackend, extra: Partial<Endpoint> = {}): Endpoint {
-  return { ...testEndpoint(name, 'ollama', backend.url), modelUrl: `${backend.url}/api/tags`, ...extra };
+  return fakeEndpoint({ name, url: backend.url, ...extra });
 }
 
 function repository(endpoints: Endpoint[]): EndpointRepository {

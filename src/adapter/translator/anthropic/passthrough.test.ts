@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { fakeEndpoint } from '../../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import type { AnthropicSupport } from '../../../core/domain/profile.js';
 import { decidePassthrough, detectRequestFeatures, type RequestFeatures } from './passthrough.js';
 import { validateAnthropicRequest } from './validate.js';
 
-const endpoint = (name: string, type: string): Endpoint => ({
-  name,
-  type,
-  url: `http://127.0.0.1/${name}`,
-  healthCheckUrl: '',
-  modelUrl: '',
-  priority: 100,
-  checkInterval: 5000,
-  checkTimeout: 2000,
-  preservePath: false,
-  headers: {},
-  status: 'healthy',
-  lastChecked: 0,
-  lastLatencyMs: 0,
-  consecutiveFailures: 0,
-  backoffMultiplier: 1,
-  nextCheckTime: 0,
-});
+const endpoint = (name: string, type: string): Endpoint => fakeEndpoint({ name, type });
 
 const support = (messagesPath: string, limitations: string[] = []): AnthropicSupport => ({
   enabled: true,
