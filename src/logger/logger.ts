@@ -29,7 +29,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(config: Pick<LoggingConfig, 'level' | 'format'>, options: LoggerOptions = {}): Logger {
-  const pretty = options.pretty ?? (config.format === 'text' || (process.stdout.isTTY === true && !options.destination));
+  const pretty =
+    options.pretty ?? (config.format === 'text' || (process.stdout.isTTY === true && !options.destination));
   const base = {
     level: config.level,
     base: undefined,
