@@ -1,0 +1,111 @@
+/**
+ * Config files for the targets, each pointed at the one mock backend: Olla (and the Go original,
+ * which reads the same YAML), nginx with one worker and an upstream keep-alive pool, and HAProxy
+ * on one thread reusing its server connections. Both references are set up for streaming as one
+ * would run them in front of an LLM backend: nothing held back waiting for more bytes.
+ */
+
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+/** Olla with everything that is not proxying turned down: no request log, no rate limits, warn logs. */
+export function ollaConfig(engine: string, port: number, mock: Upstream): string {
+  return `server:
+  host: "127.0.0.1"
+  port: ${port}
+  request_logging: false
+  rate_limits:
+    global_requests_per_minute: 0
+    per_ip_requests_per_minute: 0
+    health_requests_per_minute: 0
+proxy:
+  engine: "${engine}"
+  load_balancer: "priority"
+discovery:
+  type: "static"
+  health_check:
+    initial_delay: 0s
+  static:
+    endpoints:
+      - url: "http://${mock.host}:${mock.port}"
+        name: "bench-mock"
+        type: "ollama"
+        priority: 100
+        model_url: "/api/tags"
+        health_check_url: "/"
+        check_interval: 5s
+        check_timeout: 2s
+  model_discovery:
+    enabled: true
+    interval: 5m
+    timeout: 5s
+logging:
+  level: "warn"
+  format: "json"
+`;
+}
+
+/**
+ * One worker; idle upstream connections kept for reuse (HTTP/1.1 with the Connection header
+ * cleared, or nginx closes each one); no buffering either way, so tokens pass as they arrive and a
+ * large body streams rather than landing in a temp file.
+ */
+export function nginxConfig(prefix: string, port: number, mock: Upstream): string {
+  return `worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  keepalive_requests 1000000;
+  upstream mock {
+    server ${mock.host}:${mock.port};
+    keepalive 128;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    client_max_body_size 64m;
+    location / {
+      proxy_pass http://mock;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 300s;
+    }
+  }
+}
+`;
+}
+
+export function haproxyConfig(port: number, mock: Upstream): string {
+  return `global
+  nbthread 1
+  maxconn 8000
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  # Without it HAProxy sends with MSG_MORE and the kernel holds small writes (a token) for up to 200 ms.
+  option http-no-delay
+  timeout connect 5s
+  timeout client 300s
+  timeout server 300s
+  timeout http-keep-alive 60s
+frontend bench
+  bind 127.0.0.1:${port}
+  default_backend mock
+backend mock
+  server mock ${mock.host}:${mock.port} maxconn 8000
+`;
+}

@@ -1,0 +1,74 @@
+/**
+ * Resident memory of a target from /proc: the process and its descendants (nginx runs a master
+ * and a worker), so a target's figure is what it costs the machine.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0; // the process has gone
+  }
+}
+
+function parentOf(pid: number): number {
+  try {
+    // The command name may hold spaces and parentheses: the fields after its last ')' are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** `root` and every process below it. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const parent = parentOf(pid);
+    const list = children.get(parent);
+    if (list) list.push(pid);
+    else children.set(parent, [pid]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** Bytes resident now, over the whole tree. */
+export function rssOf(root: number): number {
+  return processTree(root).reduce((sum, pid) => sum + statusField(pid, 'VmRSS'), 0);
+}
+
+/**
+ * The peak resident memory of one cell of the table. Linux resets a process's high-water mark
+ * when "5" is written to its clear_refs, so each cell reports its own peak rather than the
+ * largest since start-up; where that is not allowed the peak since start-up is what is left.
+ */
+export class PeakRss {
+  readonly #root: number;
+  readonly perCell: boolean;
+
+  constructor(root: number) {
+    this.#root = root;
+    let reset = true;
+    for (const pid of processTree(root)) {
+      try {
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      } catch {
+        reset = false;
+      }
+    }
+    this.perCell = reset;
+  }
+
+  /** Bytes: the sum of each process's peak since the meter started. */
+  read(): number {
+    return processTree(this.#root).reduce((sum, pid) => sum + statusField(pid, 'VmHWM'), 0);
+  }
+}

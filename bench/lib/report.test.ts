@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { type Cell, judgeGoals, type RunFacts, renderTable } from './report.js';
+import type { Measurement, ScenarioId } from './scenarios.js';
+
+const MB = 1024 * 1024;
+
+function cell(target: string, scenario: ScenarioId, measured: Partial<Measurement>): Cell {
+  return { target, scenario, scenarioTitle: scenario, measured: { errors: 0, ...measured }, peakRss: 50 * MB };
+}
+
+function facts(cells: Cell[], extra: Partial<RunFacts> = {}): RunFacts {
+  return { cells, skipped: [], compiled: true, ...extra };
+}
+
+const verdict = (run: RunFacts, goal: string) => judgeGoals(run).find((g) => g.goal.startsWith(goal))?.met;
+
+describe('judgeGoals', () => {
+  it('compares olla with the floor and nginx at 64 connections by requests/s', () => {
+    const run = facts([
+      cell('floor', 'json-64', { rps: 10_000 }),
+      cell('nginx', 'json-64', { rps: 20_000 }),
+      cell('olla', 'json-64', { rps: 9_500 }),
+    ]);
+    expect(verdict(run, 'olla ≥ 0.9 × the floor')).toBe(true);
+    expect(verdict(run, 'olla ≥ 0.5 × nginx')).toBe(false);
+  });
+
+  it('judges added p50 against the direct row, not raw latency', () => {
+    const run = facts([
+      cell('direct', 'json-1', { p50: 0.2 }),
+      cell('floor', 'json-1', { p50: 0.26 }),
+      cell('olla', 'json-1', { p50: 0.28 }),
+    ]);
+    expect(verdict(run, 'olla’s added p50')).toBe(true);
+  });
+
+  it('leaves a target it has no row for undecided rather than failed', () => {
+    const run = facts([cell('olla', 'json-64', { rps: 9_500 })]);
+    expect(verdict(run, 'olla ≥ 10 × Portkey')).toBeUndefined();
+    expect(verdict(run, 'olla ≥ the Go original')).toBeUndefined();
+    expect(verdict(run, 'start-up')).toBeUndefined();
+  });
+
+  it('fails memory per stream when not every stream was flowing, however little they cost', () => {
+    const held = { requested: 1000, opened: 50, rssBefore: 60 * MB, rssWith: 61 * MB };
+    expect(verdict(facts([cell('olla', 'idle-1000', { held })]), '≤ 64 KB')).toBe(false);
+    const all = { ...held, opened: 1000 };
+    expect(verdict(facts([cell('olla', 'idle-1000', { held: all })]), '≤ 64 KB')).toBe(true);
+  });
+
+  it('judges stream gaps on p99 against direct, and tolerates spreads that arrived as null', () => {
+    const gap = (p99: number | null) => ({ p50: 1, p99, max: 5 }) as Measurement['gap'];
+    const run = facts([
+      cell('direct', 'sse-200', { p50: 2, gap: gap(1.5) }),
+      cell('olla', 'sse-200', { p50: 2.4, gap: gap(2.2) }),
+      cell('direct', 'ndjson-200', { p50: 2, gap: gap(1.5) }),
+      cell('olla', 'ndjson-200', { p50: 2.4, gap: gap(null) }),
+    ]);
+    expect(verdict(run, 'sse-200: added time to first byte')).toBe(true);
+    expect(verdict(run, 'sse-200: p99 inter-token gap')).toBe(true);
+    expect(verdict(run, 'ndjson-200: p99 inter-token gap')).toBeUndefined();
+  });
+});
+
+describe('renderTable', () => {
+  it('shows throughput as a ratio of nginx and of the floor in the same scenario', () => {
+    const table = renderTable(
+      facts([
+        cell('floor', 'json-64', { rps: 10_000 }),
+        cell('nginx', 'json-64', { rps: 20_000 }),
+        cell('olla', 'json-64', { rps: 9_000 }),
+      ]),
+    );
+    expect(table.split('\n').find((line) => line.startsWith('| olla'))).toContain('| 0.45× | 0.90× |');
+  });
+
+  it('keeps a row for a target that did not run, with the reason', () => {
+    const table = renderTable(
+      facts([{ target: 'nginx', scenario: 'json-1', scenarioTitle: 'x', note: 'did not start' }]),
+    );
+    expect(table).toContain('did not start');
+  });
+});

@@ -1,0 +1,240 @@
+/**
+ * Turns the measurements into the table (added latency against the direct row, throughput against
+ * nginx and the floor) and into the list of the issue's targets, each met or not, then renders
+ * both as Markdown for the terminal and for docs/benchmarks.md.
+ */
+import type { Measurement, ScenarioId } from './scenarios.js';
+
+export interface Cell {
+  target: string;
+  scenario: ScenarioId;
+  scenarioTitle: string;
+  /** Present when it ran. */
+  measured?: Measurement;
+  /** Bytes; undefined when it did not run. */
+  peakRss?: number;
+  /** Why it did not run, or what went wrong. */
+  note?: string;
+}
+
+export interface Startup {
+  runsMs: number[];
+  medianMs: number;
+}
+
+export interface RunFacts {
+  cells: Cell[];
+  startup?: Startup;
+  /** Resident bytes of the olla engine at rest (started, one request served). */
+  idleRss?: number;
+  skipped: { target: string; reason: string }[];
+  /** Olla and the floor ran compiled (dist/), not under tsx. */
+  compiled: boolean;
+}
+
+export interface Goal {
+  goal: string;
+  /** What this run measured, in words. */
+  measured: string;
+  /** undefined: could not be judged in this run. */
+  met: boolean | undefined;
+}
+
+const MB = 1024 * 1024;
+
+function cellOf(facts: RunFacts, target: string, scenario: ScenarioId): Measurement | undefined {
+  return facts.cells.find((c) => c.target === target && c.scenario === scenario)?.measured;
+}
+
+/** `a − b`, or undefined when either is missing (spreads of no samples arrive from JSON as null). */
+function minus(a: number | null | undefined, b: number | null | undefined): number | undefined {
+  return a === undefined || a === null || b === undefined || b === null ? undefined : a - b;
+}
+
+function ms(value: number | null | undefined): string {
+  if (value === undefined || value === null || Number.isNaN(value)) return '–';
+  return value < 10 ? value.toFixed(3) : value.toFixed(1);
+}
+
+function signedMs(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '–';
+  return `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
+}
+
+function ratio(value: number | undefined, base: number | undefined): string {
+  if (value === undefined || base === undefined || base === 0) return '–';
+  return `${(value / base).toFixed(2)}×`;
+}
+
+function perStreamKb(held: NonNullable<Measurement['held']>): number {
+  return (held.rssWith - held.rssBefore) / held.requested / 1024;
+}
+
+function details(m: Measurement, direct: Measurement | undefined): string {
+  const parts: string[] = [];
+  if (m.gap) {
+    const gapDelta = direct?.gap ? ` (${signedMs(minus(m.gap.p99, direct.gap.p99))})` : '';
+    parts.push(
+      `gap p50 ${ms(m.gap.p50)} / p99 ${ms(m.gap.p99)}${gapDelta} ms, ${m.chunksPerStream?.toFixed(0)} chunks/stream`,
+    );
+  }
+  if (m.mbPerSecond !== undefined) parts.push(`${m.mbPerSecond.toFixed(0)} MB/s of request body`);
+  if (m.held) {
+    const grown = (m.held.rssWith - m.held.rssBefore) / MB;
+    parts.push(
+      `${m.held.opened}/${m.held.requested} flowing, RSS ${(m.held.rssBefore / MB).toFixed(0)} → ${(m.held.rssWith / MB).toFixed(0)} MB ` +
+        `(${grown < 0 ? '−' : '+'}${Math.abs(grown).toFixed(1)} MB, ${perStreamKb(m.held).toFixed(1)} KB/stream)`,
+    );
+  }
+  if (m.errors > 0) parts.push(`**${m.errors} errors**`);
+  return parts.join('; ');
+}
+
+/** The table, one row per target × scenario, in Markdown. */
+export function renderTable(facts: RunFacts): string {
+  const lines = [
+    '| target | scenario | req/s | p50 ms | p99 ms | max ms | added p50 | added p99 | × nginx | × floor | peak RSS MB | details |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const cell of facts.cells) {
+    const m = cell.measured;
+    if (!m) {
+      lines.push(`| ${cell.target} | ${cell.scenarioTitle} | | | | | | | | | | ${cell.note ?? 'did not run'} |`);
+      continue;
+    }
+    const direct = cellOf(facts, 'direct', cell.scenario);
+    const isDirect = cell.target === 'direct';
+    const added = (value: number | undefined, base: number | undefined) =>
+      isDirect ? '–' : signedMs(minus(value, base));
+    const rps = m.rps === undefined ? '–' : m.rps.toFixed(m.rps < 100 ? 1 : 0);
+    lines.push(
+      [
+        '',
+        cell.target,
+        cell.scenarioTitle,
+        rps,
+        ms(m.p50),
+        ms(m.p99),
+        ms(m.max),
+        added(m.p50, direct?.p50),
+        added(m.p99, direct?.p99),
+        ratio(m.rps, cellOf(facts, 'nginx', cell.scenario)?.rps),
+        ratio(m.rps, cellOf(facts, 'floor', cell.scenario)?.rps),
+        cell.peakRss === undefined ? '–' : (cell.peakRss / MB).toFixed(0),
+        details(m, direct),
+        '',
+      ]
+        .join(' | ')
+        .trim(),
+    );
+  }
+  return lines.join('\n');
+}
+
+function judged(goal: string, measured: string, met: boolean | undefined): Goal {
+  return { goal, measured, met };
+}
+
+/** Each of the issue's targets for the olla engine, from this run's ratios. */
+export function judgeGoals(facts: RunFacts): Goal[] {
+  const olla = (s: ScenarioId) => cellOf(facts, 'olla', s);
+  const of = (t: string, s: ScenarioId) => cellOf(facts, t, s);
+  const goals: Goal[] = [];
+  const rps64 = olla('json-64')?.rps;
+
+  const versus = (target: string, factor: number, label: string) => {
+    const base = of(target, 'json-64')?.rps;
+    const met = rps64 === undefined || base === undefined ? undefined : rps64 >= factor * base;
+    goals.push(judged(label, base === undefined ? `no ${target} row` : `${ratio(rps64, base)} ${target}`, met));
+  };
+  versus('floor', 0.9, 'olla ≥ 0.9 × the floor’s requests/s, small JSON at 64 connections');
+  versus('nginx', 0.5, 'olla ≥ 0.5 × nginx’s requests/s, small JSON at 64 connections');
+
+  const added = (target: string) => {
+    const m = of(target, 'json-1')?.p50;
+    const d = of('direct', 'json-1')?.p50;
+    return minus(m, d);
+  };
+  const ollaAdded = added('olla');
+  const floorAdded = added('floor');
+  goals.push(
+    judged(
+      'olla’s added p50 at 1 connection ≤ 1.5 × the floor’s',
+      `olla ${signedMs(ollaAdded)} ms, floor ${signedMs(floorAdded)} ms`,
+      ollaAdded === undefined || floorAdded === undefined ? undefined : ollaAdded <= 1.5 * Math.max(floorAdded, 0),
+    ),
+  );
+
+  const go64 = of('olla-go', 'json-64')?.rps;
+  const goAdded = added('olla-go');
+  goals.push(
+    judged(
+      'olla ≥ the Go original’s requests/s and ≤ its added p50',
+      go64 === undefined
+        ? 'no olla-go row (set OLLA_REFERENCE_BIN)'
+        : `${ratio(rps64, go64)} its throughput; added p50 ${signedMs(ollaAdded)} vs ${signedMs(goAdded)} ms`,
+      go64 === undefined || rps64 === undefined || ollaAdded === undefined || goAdded === undefined
+        ? undefined
+        : rps64 >= go64 && ollaAdded <= goAdded,
+    ),
+  );
+  versus('portkey', 10, 'olla ≥ 10 × Portkey gateway’s requests/s');
+
+  for (const s of ['sse-200', 'ndjson-200'] as const) {
+    const m = olla(s);
+    const d = of('direct', s);
+    const ttfb = minus(m?.p50, d?.p50);
+    goals.push(
+      judged(
+        `${s}: added time to first byte ≤ 1 ms (p50)`,
+        `${signedMs(ttfb)} ms`,
+        ttfb === undefined ? undefined : ttfb <= 1,
+      ),
+    );
+    const gap = minus(m?.gap?.p99, d?.gap?.p99);
+    goals.push(
+      judged(
+        `${s}: p99 inter-token gap within 1 ms of direct`,
+        `${signedMs(gap)} ms`,
+        gap === undefined ? undefined : gap <= 1,
+      ),
+    );
+  }
+
+  goals.push(
+    judged(
+      'idle RSS ≤ 80 MB',
+      facts.idleRss === undefined ? 'not measured' : `${(facts.idleRss / MB).toFixed(1)} MB`,
+      facts.idleRss === undefined ? undefined : facts.idleRss <= 80 * MB,
+    ),
+  );
+
+  const held = olla('idle-1000')?.held;
+  goals.push(
+    judged(
+      '≤ 64 KB of memory per open stream (all 1,000 flowing)',
+      held ? `${perStreamKb(held).toFixed(1)} KB/stream, ${held.opened}/${held.requested} flowing` : 'not measured',
+      held ? held.opened === held.requested && perStreamKb(held) <= 64 : undefined,
+    ),
+  );
+
+  goals.push(
+    judged(
+      'start-up to the first 200 from /internal/health ≤ 500 ms',
+      facts.startup
+        ? `median ${facts.startup.medianMs.toFixed(0)} ms (${facts.startup.runsMs.map((r) => r.toFixed(0)).join(', ')})`
+        : 'not measured',
+      facts.startup ? facts.startup.medianMs <= 500 : undefined,
+    ),
+  );
+  return goals;
+}
+
+export function renderGoals(goals: readonly Goal[]): string {
+  const mark = (met: boolean | undefined) => (met === undefined ? 'n/a' : met ? '**met**' : '**not met**');
+  return [
+    '| target | this run | verdict |',
+    '| --- | --- | --- |',
+    ...goals.map((g) => `| ${g.goal} | ${g.measured} | ${mark(g.met)} |`),
+  ].join('\n');
+}

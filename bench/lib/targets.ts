@@ -1,0 +1,229 @@
+/**
+ * What the bench measures: the mock hit directly, the floor, Olla with each engine, and the
+ * reference proxies when this machine has them. Each target runs as its own process, pointed at
+ * the one mock, and says how it serves each kind of request (or that it does not).
+ */
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProjectCommand } from './build.js';
+import { haproxyConfig, nginxConfig, ollaConfig } from './configs.js';
+import type { RunningMock } from './mock.js';
+import { BenchProcess, freePort, waitForHttp } from './processes.js';
+
+/** The kinds of request the scenarios send. */
+export type Api = 'openai-chat' | 'ollama-chat' | 'echo';
+
+export interface Route {
+  path: string;
+  headers: Record<string, string>;
+}
+
+export interface RunningTarget {
+  url: string;
+  /** The process whose tree is weighed for memory. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** What every target is started with. */
+export interface TargetEnv {
+  workDir: string;
+  /** How to run the project's own entry points (compiled, or under tsx). */
+  project: ProjectCommand;
+}
+
+export interface Target {
+  name: string;
+  description: string;
+  /** Why it cannot run on this machine, or undefined when it can. */
+  unavailable(): string | undefined;
+  start(mock: RunningMock, env: TargetEnv): Promise<RunningTarget>;
+  /** How it serves `api` from `mock`, or undefined when it does not. */
+  route(api: Api, mock: RunningMock): Route | undefined;
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SAME_PATHS: Record<Api, string> = {
+  'openai-chat': '/v1/chat/completions',
+  'ollama-chat': '/api/chat',
+  echo: '/echo',
+};
+const OLLA_PATHS: Record<Api, string> = {
+  'openai-chat': '/olla/proxy/v1/chat/completions',
+  'ollama-chat': '/olla/ollama/api/chat',
+  echo: '/olla/proxy/echo',
+};
+export const PORTKEY_DIR = process.env.OLLA_BENCH_PORTKEY_DIR ?? '/tmp/portkey';
+const PORTKEY_SERVER = join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/build/start-server.js');
+
+function samePath(api: Api): Route {
+  return { path: SAME_PATHS[api], headers: {} };
+}
+
+/** An executable on PATH (or in the sbin directories Debian puts servers in). */
+function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+function running(proc: BenchProcess, url: string): RunningTarget {
+  return { url, pid: proc.pid, stop: () => proc.stop() };
+}
+
+const direct: Target = {
+  name: 'direct',
+  description: 'the mock backend with nothing in between (the baseline every "added" figure is measured from)',
+  unavailable: () => undefined,
+  async start(mock) {
+    return { url: mock.url, pid: mock.process.pid, stop: async () => {} };
+  },
+  route: samePath,
+};
+
+const floor: Target = {
+  name: 'floor',
+  description: 'bench/floor.ts: node:http + undici Pool.dispatch, hop-by-hop headers dropped, nothing else',
+  unavailable: () => undefined,
+  async start(mock, env) {
+    const [command, ...args] = env.project('bench/floor.ts');
+    const proc = new BenchProcess('floor', command!, [...args, mock.url], {});
+    const { url } = await proc.waitForJson<{ url: string }>(30_000);
+    return running(proc, url);
+  },
+  route: samePath,
+};
+
+/** Starts Olla from `src/cli/main.ts` (or another binary reading the same YAML) and waits for its health route. */
+export async function startOllaProcess(
+  name: string,
+  command: readonly string[],
+  engine: string,
+  mock: RunningMock,
+  workDir: string,
+): Promise<{ proc: BenchProcess; url: string }> {
+  const port = await freePort();
+  const file = join(workDir, `${name}.yaml`);
+  writeFileSync(file, ollaConfig(engine, port, mock));
+  const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], { cwd: ROOT });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/internal/health`, { timeoutMs: 30_000, everyMs: 5, status: 200, server: proc });
+  return { proc, url };
+}
+
+export const OLLA_ENTRY = 'src/cli/main.ts';
+
+function ollaEngine(engine: string): Target {
+  return {
+    name: engine,
+    description: `Olla (TypeScript), ${engine} engine: node dist/src/cli/main.js`,
+    unavailable: () => undefined,
+    async start(mock, env) {
+      const { proc, url } = await startOllaProcess(engine, env.project(OLLA_ENTRY), engine, mock, env.workDir);
+      return running(proc, url);
+    },
+    route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
+  };
+}
+
+const goOriginal: Target = {
+  name: 'olla-go',
+  description: 'the Go original, from OLLA_REFERENCE_BIN, with the same YAML',
+  unavailable() {
+    const bin = process.env.OLLA_REFERENCE_BIN;
+    if (!bin) return 'OLLA_REFERENCE_BIN is not set';
+    return existsSync(bin) ? undefined : `OLLA_REFERENCE_BIN names ${bin}, which does not exist`;
+  },
+  async start(mock, env) {
+    const bin = process.env.OLLA_REFERENCE_BIN!;
+    const { proc, url } = await startOllaProcess('olla-go', [bin], 'olla', mock, env.workDir);
+    return running(proc, url);
+  },
+  route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
+};
+
+const nginx: Target = {
+  name: 'nginx',
+  description: 'nginx, one worker, upstream keep-alive pool, buffering off',
+  unavailable: () =>
+    findExecutable('nginx') ? undefined : 'nginx is not installed (npm run bench -- --install-references)',
+  async start(mock, env) {
+    const prefix = join(env.workDir, 'nginx');
+    mkdirSync(prefix, { recursive: true });
+    const port = await freePort();
+    const file = join(prefix, 'nginx.conf');
+    writeFileSync(file, nginxConfig(prefix, port, mock));
+    const proc = new BenchProcess('nginx', findExecutable('nginx')!, ['-p', prefix, '-c', file], {});
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/`, { timeoutMs: 10_000, server: proc });
+    return running(proc, url);
+  },
+  route: samePath,
+};
+
+const haproxy: Target = {
+  name: 'haproxy',
+  description: 'HAProxy, nbthread 1, http-reuse always',
+  unavailable: () =>
+    findExecutable('haproxy') ? undefined : 'HAProxy is not installed (npm run bench -- --install-references)',
+  async start(mock, env) {
+    const port = await freePort();
+    const file = join(env.workDir, 'haproxy.cfg');
+    writeFileSync(file, haproxyConfig(port, mock));
+    // -db: stay in the foreground, one process.
+    const proc = new BenchProcess('haproxy', findExecutable('haproxy')!, ['-db', '-f', file], {});
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/`, { timeoutMs: 10_000, server: proc });
+    return running(proc, url);
+  },
+  route: samePath,
+};
+
+/** Portkey's gateway routes by provider; the custom-host header points its OpenAI provider at the mock. */
+const portkey: Target = {
+  name: 'portkey',
+  description: "Portkey's open-source gateway (@portkey-ai/gateway), OpenAI provider with x-portkey-custom-host",
+  unavailable: () =>
+    existsSync(PORTKEY_SERVER)
+      ? undefined
+      : `@portkey-ai/gateway is not installed in ${PORTKEY_DIR} (npm run bench -- --install-references)`,
+  async start() {
+    const port = await freePort();
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const proc = new BenchProcess('portkey', process.execPath, [PORTKEY_SERVER, `--port=${port}`, '--headless'], {
+      env,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/`, { timeoutMs: 30_000, status: 200, server: proc });
+    return running(proc, url);
+  },
+  route(api, mock) {
+    if (api !== 'openai-chat') return undefined;
+    return {
+      path: '/v1/chat/completions',
+      headers: {
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `${mock.url}/v1`,
+        authorization: 'Bearer bench',
+      },
+    };
+  },
+};
+
+export const TARGETS: readonly Target[] = [
+  direct,
+  floor,
+  ollaEngine('olla'),
+  ollaEngine('sherpa'),
+  goOriginal,
+  nginx,
+  haproxy,
+  portkey,
+];

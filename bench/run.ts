@@ -1,0 +1,229 @@
+/**
+ * `npm run bench`: Olla against the mock backend, next to the floor and the reference proxies,
+ * one process each, load from separate processes; prints the table and the issue's targets and
+ * writes both to docs/benchmarks.md.
+ *
+ *   npm run bench                              about 5 minutes: 5 s a cell
+ *   npm run bench -- --quick                   about 3 minutes: 2 s a cell
+ *   npm run bench -- --only olla,nginx         these targets (and "direct", which every row is measured from)
+ *   npm run bench -- --install-references      install nginx, HAProxy and Portkey's gateway, then exit
+ *   OLLA_REFERENCE_BIN=/path/to/olla npm run bench    adds the Go original's row
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildProject } from './lib/build.js';
+import { describeMachine, versionOf } from './lib/machine.js';
+import { PeakRss, rssOf } from './lib/memory.js';
+import { type RunningMock, startMock } from './lib/mock.js';
+import { stopAll, waitForHttp } from './lib/processes.js';
+import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
+import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
+import { measureStartup } from './lib/startup.js';
+import { PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUTPUT = join(ROOT, 'docs/benchmarks.md');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'install-references': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+});
+
+if (args.help) {
+  console.log('usage: npm run bench -- [--quick] [--only target,target] [--install-references]');
+  console.log(`targets: ${TARGETS.map((t) => t.name).join(', ')}`);
+  process.exit(0);
+}
+
+if (args['install-references']) {
+  const install = spawnSync('bash', [join(ROOT, 'bench/install-references.sh')], { stdio: 'inherit' });
+  process.exit(install.status ?? 1);
+}
+
+const pace: Pace = args.quick
+  ? { seconds: 2, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 4000 }
+  : { seconds: 5, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 6000 };
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function chooseTargets(): { targets: Target[]; skipped: RunFacts['skipped'] } {
+  const wanted = args.only?.split(',').map((name) => name.trim());
+  const unknown = wanted?.filter((name) => !TARGETS.some((t) => t.name === name)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`unknown target ${unknown.join(', ')}; known: ${TARGETS.map((t) => t.name).join(', ')}`);
+  const targets: Target[] = [];
+  const skipped: RunFacts['skipped'] = [];
+  for (const target of TARGETS) {
+    if (wanted && target.name !== 'direct' && !wanted.includes(target.name)) continue;
+    const reason = target.unavailable();
+    if (reason) skipped.push({ target: target.name, reason });
+    else targets.push(target);
+  }
+  return { targets, skipped };
+}
+
+/** Starts `target` on `mock`, runs the group's scenarios on it, stops it. */
+async function runTarget(target: Target, group: ScenarioGroup, mock: RunningMock, env: TargetEnv, facts: RunFacts) {
+  const cells = (note: string) =>
+    group.scenarios.map((s) => ({ target: target.name, scenario: s.id, scenarioTitle: s.title, note }));
+  let running: Awaited<ReturnType<Target['start']>>;
+  try {
+    running = await target.start(mock, env);
+    const probe = readinessSpec(running.url, target.route('openai-chat', mock)!);
+    await waitForHttp(probe.url, {
+      timeoutMs: 30_000,
+      status: 200,
+      init: { method: 'POST', headers: probe.headers, body: probe.body },
+    });
+  } catch (error) {
+    log(`${target.name} did not start: ${(error as Error).message}`);
+    facts.cells.push(...cells(`did not start: ${(error as Error).message.split('\n')[0]}`));
+    return;
+  }
+  if (target.name === 'olla' && group.scenarios.some((s) => s.id === 'idle-1000')) {
+    // At rest: started, one request served, and a moment for the collector to take start-up's garbage.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    facts.idleRss = rssOf(running.pid);
+  }
+  try {
+    for (const scenario of group.scenarios) {
+      const cell: Cell = { target: target.name, scenario: scenario.id, scenarioTitle: scenario.title };
+      facts.cells.push(cell);
+      const route = target.route(scenario.api, mock);
+      if (!route) {
+        cell.note = 'not served by this target';
+        continue;
+      }
+      log(`${target.name}: ${scenario.title}`);
+      const peak = new PeakRss(running.pid);
+      try {
+        cell.measured = await scenario.measure({
+          url: running.url,
+          route,
+          pid: running.pid,
+          pace,
+          workDir: env.workDir,
+        });
+        cell.peakRss = peak.read();
+        if (!peak.perCell) cell.note = 'peak RSS since start-up';
+      } catch (error) {
+        cell.note = `failed: ${(error as Error).message.split('\n')[0]}`;
+        log(`${target.name} ${scenario.id} failed: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    await running.stop();
+  }
+}
+
+function referenceVersions(): string[] {
+  const lines = [`- nginx: ${versionOf('nginx', ['-v']) ?? 'not installed'}`];
+  lines.push(`- HAProxy: ${versionOf('haproxy', ['-v']) ?? 'not installed'}`);
+  const portkey = versionOf(process.execPath, [
+    '-p',
+    `require(${JSON.stringify(join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/package.json'))}).version`,
+  ]);
+  lines.push(`- Portkey gateway: ${portkey && /^\d/.test(portkey) ? portkey : 'not installed'}`);
+  return lines;
+}
+
+function document(facts: RunFacts, targets: Target[]): string {
+  const goals = judgeGoals(facts);
+  return [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (bench/run.ts); run it again to refresh this page. Every server under test, the mock',
+    'backend and each load generator run as separate processes on the same machine, so the figures include their',
+    'contention for its cores. Absolute numbers vary with the machine and the day; the ratios within one run are what',
+    'the targets are judged on.',
+    '',
+    '## Machine',
+    '',
+    ...describeMachine(),
+    `- mode: ${args.quick ? '--quick, 2 s a cell' : '5 s a cell'} after a 1 s warm-up${args.only ? `, --only ${args.only}` : ''}`,
+    `- Olla and the floor: ${facts.compiled ? 'compiled with tsc into dist/, run with node' : 'TypeScript sources under tsx (the build failed)'}`,
+    ...referenceVersions(),
+    '',
+    '## Targets measured',
+    '',
+    ...targets.map((t) => `- **${t.name}**: ${t.description}`),
+    ...facts.skipped.map((s) => `- ~~${s.target}~~ skipped: ${s.reason}`),
+    '',
+    '## Results',
+    '',
+    renderTable(facts),
+    '',
+    'How to read it: *added* is the target minus `direct` (the mock hit with nothing in between). For the stream rows',
+    'the latency columns are time to first byte and *details* gives the gap between chunks (with its p99 minus',
+    'direct’s) and how many chunks a 200-token stream arrived in. The 1-connection rows are timed per request to the',
+    'microsecond by bench/lib/latency-client.ts; the 64-connection and 10 MB rows come from autocannon, whose',
+    'histogram counts whole milliseconds. Peak RSS is the target process tree’s high-water mark during that row',
+    '(`VmHWM`, reset before each row). Held streams: resident memory grown while 1,000 streams are open, divided by 1,000',
+    '(after a warm-up round of 100); a stream counts as flowing once its first token has arrived. Idle RSS: the olla',
+    'engine two seconds after it served its first request.',
+    '',
+    '## Targets from the issue (olla engine)',
+    '',
+    renderGoals(goals),
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { targets, skipped } = chooseTargets();
+  for (const s of skipped) log(`skipping ${s.target}: ${s.reason}`);
+  const started = Date.now();
+  log('building Olla and the floor (tsc -p bench/tsconfig.build.json)');
+  const { command, built } = buildProject(ROOT, log);
+  const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
+  const env: TargetEnv = { workDir, project: command };
+  const facts: RunFacts = { cells: [], skipped, compiled: built };
+  try {
+    for (const group of GROUPS) {
+      log(`mock: ${group.name}`);
+      const mock = await startMock(group.mock);
+      try {
+        for (const target of targets) await runTarget(target, group, mock, env, facts);
+        if (group === GROUPS[0] && targets.some((t) => t.name === 'olla')) {
+          log('olla: start-up time');
+          facts.startup = await measureStartup(mock, env, 5);
+        }
+      } finally {
+        await mock.process.stop();
+      }
+    }
+  } finally {
+    await stopAll();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  // Group the rows by scenario, targets in their usual order, so each comparison reads down a block.
+  const order = (cell: Cell) => GROUPS.flatMap((g) => g.scenarios).findIndex((s) => s.id === cell.scenario);
+  facts.cells.sort((a, b) => order(a) - order(b));
+  const markdown = document(facts, targets);
+  writeFileSync(OUTPUT, markdown);
+  console.log(markdown);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${OUTPUT}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAll().then(() => process.exit(130));
+  });
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await stopAll();
+  process.exit(1);
+});
