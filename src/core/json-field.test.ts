@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findTopLevelField, readTopLevelString, replaceTopLevelString } from './json-field.js';
+import { findTopLevelField, findTopLevelFields, readTopLevelString, replaceTopLevelString } from './json-field.js';
 
 const buf = (s: string) => Buffer.from(s, 'utf8');
 
@@ -73,5 +73,31 @@ describe('replaceTopLevelString', () => {
         expect(JSON.parse(out!.toString())).toEqual(JSON.parse(JSON.stringify({ ...doc, model: to })));
       }),
     );
+  });
+});
+
+describe('findTopLevelFields', () => {
+  it('finds every wanted key in one pass, agreeing with JSON.parse', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.uniqueArray(fc.string(), { maxLength: 4 }), (obj, keys) => {
+        const body = buf(JSON.stringify(obj));
+        const spans = findTopLevelFields(body, keys);
+        keys.forEach((key, k) => {
+          const span = spans[k];
+          if (!Object.hasOwn(obj, key)) expect(span).toBeUndefined();
+          else
+            expect(JSON.parse(body.subarray(span!.start, span!.end).toString())).toEqual(
+              JSON.parse(JSON.stringify(obj[key])),
+            );
+        });
+      }),
+    );
+  });
+
+  it('treats a quote after an even run of backslashes as the end of the string', () => {
+    const body = buf('{"a":"x\\\\\\\\","tools":[1],"b":"\\\\\\"q"}');
+    expect(JSON.parse(body.toString())).toEqual({ a: 'x\\\\', tools: [1], b: '\\"q' });
+    const [tools] = findTopLevelFields(body, ['tools']);
+    expect(body.subarray(tools!.start, tools!.end).toString()).toBe('[1]');
   });
 });

@@ -32,12 +32,17 @@ function skipSpace(buf: Uint8Array, i: number): number {
 
 /** Index just past the string that opens at `i` (a quote), or -1 when unterminated. */
 function skipString(buf: Uint8Array, i: number): number {
-  for (let j = i + 1; j < buf.length; j++) {
-    const c = buf[j]!;
-    if (c === BACKSLASH) j++;
-    else if (c === QUOTE) return j + 1;
+  // optimisation: strings are most of a chat body; jump between quotes with the native
+  // indexOf and only then count the backslashes that might escape the quote found.
+  let from = i + 1;
+  for (;;) {
+    const quote = buf.indexOf(QUOTE, from);
+    if (quote < 0) return -1;
+    let slashes = 0;
+    for (let k = quote - 1; k > i && buf[k] === BACKSLASH; k--) slashes++;
+    if ((slashes & 1) === 0) return quote + 1;
+    from = quote + 1;
   }
-  return -1;
 }
 
 /** Index just past the value starting at `i`, or -1 when malformed or truncated. */
@@ -79,45 +84,75 @@ function keyEquals(buf: Uint8Array, start: number, end: number, key: Uint8Array)
 }
 
 const encoder = new TextEncoder();
+const encodedKeys = new Map<string, Uint8Array>();
+
+function encodeKey(key: string): Uint8Array {
+  let bytes = encodedKeys.get(key);
+  if (bytes === undefined) {
+    bytes = encoder.encode(key);
+    encodedKeys.set(key, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * One pass over the top-level members of a JSON object, recording the value span of each wanted
+ * key (its first occurrence) and stopping as soon as all are found. Spans stay undefined for
+ * absent keys, a body that is not an object, or a document malformed before the key.
+ *
+ * With `valueLimit`, only that many bytes of a wanted value are scanned and its span is cut
+ * there, and the scan stops (sticky sessions hash the first bytes of `messages`; scanning
+ * megabytes of history to find its end would cost more than the hash).
+ */
+function scanFields(buf: Uint8Array, keys: readonly Uint8Array[], valueLimit: number): (FieldSpan | undefined)[] {
+  const spans: (FieldSpan | undefined)[] = new Array(keys.length).fill(undefined);
+  let missing = keys.length;
+  let i = skipSpace(buf, 0);
+  if (buf[i] !== OPEN_BRACE) return spans;
+  i = skipSpace(buf, i + 1);
+  while (i < buf.length) {
+    if (buf[i] !== QUOTE) return spans;
+    const keyEnd = skipString(buf, i);
+    if (keyEnd < 0) return spans;
+    const wanted = keys.findIndex((key, k) => spans[k] === undefined && keyEquals(buf, i + 1, keyEnd - 1, key));
+    i = skipSpace(buf, keyEnd);
+    if (buf[i] !== COLON) return spans;
+    i = skipSpace(buf, i + 1);
+    if (wanted >= 0 && i + valueLimit < buf.length) {
+      const bounded = buf.subarray(0, i + valueLimit);
+      const end = skipValue(bounded, i);
+      spans[wanted] = { start: i, end: end < 0 ? bounded.length : end };
+      return spans;
+    }
+    const valueEnd = skipValue(buf, i);
+    if (valueEnd < 0) return spans;
+    if (wanted >= 0) {
+      spans[wanted] = { start: i, end: valueEnd };
+      if (--missing === 0) return spans;
+    }
+    i = skipSpace(buf, valueEnd);
+    if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
+    else return spans;
+  }
+  return spans;
+}
 
 /**
  * Locates the value of top-level `key` in a JSON object. Returns undefined when the body is not
- * an object, the key is absent, or the document is malformed before the key is reached.
- *
- * With `valueLimit`, only that many bytes of the value are scanned and the span is cut there
- * (sticky sessions hash the first bytes of `messages`; scanning megabytes of history to find its
- * end would cost more than the hash).
+ * an object, the key is absent, or the document is malformed before the key is reached. With
+ * `valueLimit`, at most that many bytes of the value are scanned (see `scanFields`).
  */
 export function findTopLevelField(
   buf: Uint8Array,
   key: string,
   valueLimit = Number.POSITIVE_INFINITY,
 ): FieldSpan | undefined {
-  const keyBytes = encoder.encode(key);
-  let i = skipSpace(buf, 0);
-  if (buf[i] !== OPEN_BRACE) return undefined;
-  i = skipSpace(buf, i + 1);
-  while (i < buf.length) {
-    if (buf[i] !== QUOTE) return undefined;
-    const keyEnd = skipString(buf, i);
-    if (keyEnd < 0) return undefined;
-    const matches = keyEquals(buf, i + 1, keyEnd - 1, keyBytes);
-    i = skipSpace(buf, keyEnd);
-    if (buf[i] !== COLON) return undefined;
-    i = skipSpace(buf, i + 1);
-    if (matches && i + valueLimit < buf.length) {
-      const bounded = buf.subarray(0, i + valueLimit);
-      const end = skipValue(bounded, i);
-      return { start: i, end: end < 0 ? bounded.length : end };
-    }
-    const valueEnd = skipValue(buf, i);
-    if (valueEnd < 0) return undefined;
-    if (matches) return { start: i, end: valueEnd };
-    i = skipSpace(buf, valueEnd);
-    if (buf[i] === COMMA) i = skipSpace(buf, i + 1);
-    else return undefined;
-  }
-  return undefined;
+  return scanFields(buf, [encodeKey(key)], valueLimit)[0];
+}
+
+/** The value spans of several distinct top-level keys, found in one pass (in the order of `keys`). */
+export function findTopLevelFields(buf: Uint8Array, keys: readonly string[]): (FieldSpan | undefined)[] {
+  return scanFields(buf, keys.map(encodeKey), Number.POSITIVE_INFINITY);
 }
 
 /**

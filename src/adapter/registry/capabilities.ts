@@ -1,5 +1,5 @@
 import type { ModelCapability } from '../../core/domain/model.js';
-import { findTopLevelField } from '../../core/json-field.js';
+import { type FieldSpan, findTopLevelFields } from '../../core/json-field.js';
 
 /**
  * Which model capabilities satisfy a required one. Spellings vary between the unifier,
@@ -79,17 +79,20 @@ const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "im
 export function requiredCapabilitiesOfBody(body: Buffer, path = ''): ModelCapability[] {
   const needs: ModelCapability[] = [];
   if (IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body)) needs.push('vision');
-  if (TOOL_FIELDS.some((k) => hasValue(body, k))) needs.push('tools');
+  // optimisation: one pass over the top-level members finds every field of interest.
+  const spans = findTopLevelFields(body, FIELDS);
+  if (TOOL_FIELD_INDEXES.some((k) => hasValue(body, spans[k]))) needs.push('tools');
   // `input` means embeddings only on an embeddings path: the Responses API (`/v1/responses`)
   // carries its prompt in `input` too, and must not be steered to embedding models.
-  if (path.includes('embed') && hasValue(body, 'input')) needs.push('embeddings');
+  if (path.includes('embed') && hasValue(body, spans[INPUT])) needs.push('embeddings');
   return needs;
 }
 
-const TOOL_FIELDS = ['tools', 'functions', 'tool_choice', 'function_call'];
+const FIELDS = ['tools', 'functions', 'tool_choice', 'function_call', 'input'];
+const TOOL_FIELD_INDEXES = [0, 1, 2, 3];
+const INPUT = 4;
 
-function hasValue(body: Buffer, key: string): boolean {
-  const span = findTopLevelField(body, key);
+function hasValue(body: Buffer, span: FieldSpan | undefined): boolean {
   return (
     span !== undefined && !(span.end - span.start === 4 && body.toString('latin1', span.start, span.end) === 'null')
   );

@@ -71,6 +71,11 @@ export class RateLimiter {
     }
   }
 
+  /** False when the per-client limit is off: the original then lets every request through. */
+  get active(): boolean {
+    return this.#perIpLimit > 0;
+  }
+
   /** Checks (and on success counts) one request from `clientIp`. */
   check(clientIp: string, isHealthCheck: boolean): RateLimitVerdict {
     const now = this.#now();

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { UnauthorisedError } from '../../core/errors.js';
-import { replyWithError, routeOf } from './reply-error.js';
+import { replyWithError } from './reply-error.js';
+import { addRouteHook } from './route-hook.js';
 
 /**
  * Our addition: an optional bearer token (`server.auth.token`) guarding the /internal/* API.
@@ -10,8 +11,8 @@ import { replyWithError, routeOf } from './reply-error.js';
  * bearer token to a page load.
  */
 
-function isGuarded(route: string | undefined): boolean {
-  if (route === undefined || !route.startsWith('/internal/')) return false;
+function isGuarded(route: string): boolean {
+  if (!route.startsWith('/internal/')) return false;
   return route !== '/internal/health' && route !== '/internal/ui' && !route.startsWith('/internal/ui/');
 }
 
@@ -30,18 +31,19 @@ export function registerAdminAuth(app: FastifyInstance, auth: { token: string })
   // Comparing fixed-length digests keeps the comparison constant-time whatever the token length.
   const expected = digest(auth.token);
 
-  app.addHook(
-    'onRequest',
-    function adminAuth(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-      if (!isGuarded(routeOf(request))) return done();
-      const presented = bearerToken(request.headers.authorization);
-      if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return done();
-      reply.header('www-authenticate', 'Bearer realm="olla"');
-      replyWithError(
-        request,
-        reply,
-        new UnauthorisedError('A valid admin token is required: Authorization: Bearer <token>'),
-      );
-    },
+  addRouteHook(
+    app,
+    isGuarded,
+    () =>
+      function adminAuth(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+        const presented = bearerToken(request.headers.authorization);
+        if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return done();
+        reply.header('www-authenticate', 'Bearer realm="olla"');
+        replyWithError(
+          request,
+          reply,
+          new UnauthorisedError('A valid admin token is required: Authorization: Bearer <token>'),
+        );
+      },
   );
 }

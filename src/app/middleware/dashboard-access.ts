@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { CidrMatcher, unmapIPv4 } from '../../adapter/security/cidr.js';
 import type { DashboardConfig } from '../../config/types.js';
 import { ForbiddenError } from '../../core/errors.js';
-import { replyWithError, routeOf } from './reply-error.js';
+import { replyWithError } from './reply-error.js';
+import { addRouteHook } from './route-hook.js';
 
 /**
  * The dashboard's network gate, as the original's: the TCP peer (never a proxy header, which any
@@ -23,8 +24,8 @@ const SECURITY_HEADERS = {
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 };
 
-function isDashboardRoute(route: string | undefined): boolean {
-  return route !== undefined && (route === '/internal/ui' || route.startsWith('/internal/ui/'));
+function isDashboardRoute(route: string): boolean {
+  return route === '/internal/ui' || route.startsWith('/internal/ui/');
 }
 
 /** A Host header or allow-list entry without its port or IPv6 brackets, lower-cased. */
@@ -68,20 +69,21 @@ export function registerDashboardAccess(app: FastifyInstance, dashboard: Dashboa
     );
   }
 
-  app.addHook(
-    'onRequest',
-    function dashboardAccess(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-      if (!isDashboardRoute(routeOf(request))) return done();
-      const ip = unmapIPv4(request.raw.socket.remoteAddress ?? '');
-      const host = request.headers.host ?? '';
-      if (!allowedCidrs.contains(ip)) {
-        return refuse(request, reply, 'ip not in allowed range', 'dashboard.access_policy.allowed_cidrs', ip, host);
-      }
-      const bareHost = normaliseHost(host);
-      if (isIP(bareHost) === 0 && !allowedHosts.has(bareHost)) {
-        return refuse(request, reply, 'host not accepted', 'dashboard.access_policy.allowed_hosts', ip, host);
-      }
-      done();
-    },
+  addRouteHook(
+    app,
+    isDashboardRoute,
+    () =>
+      function dashboardAccess(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+        const ip = unmapIPv4(request.raw.socket.remoteAddress ?? '');
+        const host = request.headers.host ?? '';
+        if (!allowedCidrs.contains(ip)) {
+          return refuse(request, reply, 'ip not in allowed range', 'dashboard.access_policy.allowed_cidrs', ip, host);
+        }
+        const bareHost = normaliseHost(host);
+        if (isIP(bareHost) === 0 && !allowedHosts.has(bareHost)) {
+          return refuse(request, reply, 'host not accepted', 'dashboard.access_policy.allowed_hosts', ip, host);
+        }
+        done();
+      },
   );
 }

@@ -111,6 +111,5 @@ describe('isProxyCatchAll', () => {
     expect(isProxyCatchAll('/olla/anthropic/v1/messages')).toBe(false);
     expect(isProxyCatchAll('/olla/proxy/v1/models')).toBe(false);
     expect(isProxyCatchAll('/internal/ui/*')).toBe(false);
-    expect(isProxyCatchAll(undefined)).toBe(false);
   });
 });

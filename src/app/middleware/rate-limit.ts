@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ClientIpResolver } from '../../adapter/security/client-ip.js';
 import type { RateLimiter } from '../../adapter/security/rate-limit.js';
-import { replyWithError, routeOf } from './reply-error.js';
+import { replyWithError } from './reply-error.js';
+import { addRouteHook } from './route-hook.js';
 
 const HEALTH_ROUTE = '/internal/health';
 
@@ -10,8 +11,7 @@ const HEALTH_ROUTE = '/internal/health';
  * internal, model-listing and translator routes are exempt. Here those catch-alls are the
  * wildcard routes under /olla/.
  */
-export function isProxyCatchAll(route: string | undefined): boolean {
-  if (route === undefined) return false;
+export function isProxyCatchAll(route: string): boolean {
   return route.startsWith('/olla/') && route.endsWith('*');
 }
 
@@ -19,7 +19,7 @@ export interface RateLimitDeps {
   limiter: RateLimiter;
   clientIp: ClientIpResolver;
   /** Which routes (by pattern) are limited; defaults to the proxy catch-alls. */
-  appliesTo?: (route: string | undefined) => boolean;
+  appliesTo?: (route: string) => boolean;
   /** Told of each refusal (security stats and metrics count them). */
   onRejected?: (clientIp: string, scope: 'health' | 'proxy') => void;
 }
@@ -33,13 +33,11 @@ export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): vo
   const { limiter, clientIp } = deps;
   const appliesTo = deps.appliesTo ?? isProxyCatchAll;
 
-  app.addHook(
-    'onRequest',
+  // Limits off: nothing to count, so no hook and no X-RateLimit-* headers.
+  if (!limiter.active) return;
+  const hookFor = (isHealth: boolean) =>
     function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-      const route = routeOf(request);
-      if (!appliesTo(route)) return done();
       const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
-      const isHealth = route === HEALTH_ROUTE;
       const verdict = limiter.check(ip, isHealth);
       reply.header('x-ratelimit-limit', verdict.limit);
       reply.header('x-ratelimit-remaining', verdict.remaining);
@@ -47,6 +45,8 @@ export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): vo
       if (verdict.error === undefined) return done();
       deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
       replyWithError(request, reply, verdict.error);
-    },
-  );
+    };
+  const proxyHook = hookFor(false);
+  const healthHook = hookFor(true);
+  addRouteHook(app, appliesTo, (route: string) => (route === HEALTH_ROUTE ? healthHook : proxyHook));
 }

@@ -16,12 +16,3 @@ export function replyWithError(request: FastifyRequest, reply: FastifyReply, err
   const response = errorResponse(error, dialectForPath(request.url), String(request.id));
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
-
-/**
- * The route pattern a request matched (`/olla/proxy/*`, `/internal/status`), or undefined when
- * none did. Access decisions key on this rather than the raw URL, which a client could
- * percent-encode past a prefix check while the router still decodes it to the guarded route.
- */
-export function routeOf(request: FastifyRequest): string | undefined {
-  return request.routeOptions.url;
-}

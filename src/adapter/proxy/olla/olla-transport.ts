@@ -4,10 +4,12 @@ import type { ProxyConfig } from '../../../config/types.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
 /**
- * Connections kept per endpoint origin, after the original's per-host cap. Local inference
- * backends serve few requests at once; more sockets than this only queue inside the backend.
+ * Sockets per endpoint origin: unbounded, unlike the original's cap of 50 per host. A stream
+ * holds its socket for the whole generation, so a cap turns the 51st concurrent chat into a wait
+ * at the proxy while a batching backend (vLLM, SGLang) could have served it; Sherpa's agent has
+ * no cap either. Idle sockets still close after undici's keep-alive timeout.
  */
-export const OLLA_CONNECTIONS_PER_ENDPOINT = 50;
+export const OLLA_CONNECTIONS_PER_ENDPOINT = null;
 
 /**
  * The Olla engine's transport: one undici Pool per endpoint origin (keep-alive, no pipelining,
