@@ -79,18 +79,22 @@ describe('replaceTopLevelString', () => {
 describe('findTopLevelFields', () => {
   it('finds every wanted key in one pass, agreeing with JSON.parse', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.uniqueArray(fc.string(), { maxLength: 4 }), (obj, keys) => {
-        const body = buf(JSON.stringify(obj));
-        const spans = findTopLevelFields(body, keys);
-        keys.forEach((key, k) => {
-          const span = spans[k];
-          if (!Object.hasOwn(obj, key)) expect(span).toBeUndefined();
-          else
-            expect(JSON.parse(body.subarray(span!.start, span!.end).toString())).toEqual(
-              JSON.parse(JSON.stringify(obj[key])),
-            );
-        });
-      }),
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.uniqueArray(fc.string(), { maxLength: 4 }),
+        (obj, keys) => {
+          const body = buf(JSON.stringify(obj));
+          const spans = findTopLevelFields(body, keys);
+          keys.forEach((key, k) => {
+            const span = spans[k];
+            if (!Object.hasOwn(obj, key)) expect(span).toBeUndefined();
+            else
+              expect(JSON.parse(body.subarray(span!.start, span!.end).toString())).toEqual(
+                JSON.parse(JSON.stringify(obj[key])),
+              );
+          });
+        },
+      ),
     );
   });
 
