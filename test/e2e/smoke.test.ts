@@ -27,4 +27,18 @@ describe('Olla in front of a mock backend', () => {
     expect(response.headers.get('x-olla-response-time')).toMatch(/^\d+ms$/);
     expect(response.headers.get('x-olla-routing-decision')).toBe('routed');
   });
+
+  it('routes by model when curl labels a JSON body as a form', async () => {
+    mock = await startMockBackend({ name: 'node-a', flavour: 'openai', models: ['llama3.2:3b'] });
+    olla = await startOlla([{ name: 'node-a', url: mock.url, type: 'openai-compatible' }]);
+    await waitForHealthy(olla, ['node-a'], { models: ['llama3.2:3b'] });
+
+    const response = await fetch(`${olla.url}/olla/proxy/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: JSON.stringify({ model: 'nobody-has-this', messages: [] }),
+    });
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { model: string }).model).toBe('nobody-has-this');
+  });
 });

@@ -40,10 +40,16 @@ interface RouteScope {
   failClosed: boolean;
 }
 
-function isJson(request: FastifyRequest): boolean {
-  const type = request.headers['content-type'];
-  // Clients often omit the type on JSON bodies; a leading brace is as good a sign.
-  return type === undefined || type.includes('json');
+/**
+ * Whether the body is a JSON object, judged by its first byte rather than Content-Type: curl's
+ * `-d` labels JSON as a form and some clients send none, yet users expect model routing either way.
+ */
+function isJsonObject(body: Buffer): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
+  }
+  return false;
 }
 
 /**
@@ -73,7 +79,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   }
 
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
-  const json = body !== undefined && isJson(request);
+  const json = body !== undefined && isJsonObject(body);
   const model = json ? readTopLevelString(body, 'model') : undefined;
   reply.header(Header.requestId, requestId);
   const route = await routeRequest(
