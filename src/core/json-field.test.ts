@@ -65,6 +65,18 @@ describe('replaceTopLevelString', () => {
     );
   });
 
+  it('escapes the new name and ignores nested keys and key-like text inside strings', () => {
+    const body = buf('{"messages":[{"content":"\\"model\\":\\"x\\""}],"options":{"model":"n"},"model":"a"}');
+    const out = JSON.parse(replaceTopLevelString(body, 'model', 'we"ird\\name')!.toString());
+    expect(out).toEqual({ ...JSON.parse(body.toString()), model: 'we"ird\\name' });
+  });
+
+  it('leaves bodies alone when there is nothing to rewrite', () => {
+    for (const body of ['', 'not json', '[{"model":"a"}]', '{"model":42}', '{"model":null}', '{}']) {
+      expect(replaceTopLevelString(buf(body), 'model', 'b')).toBeUndefined();
+    }
+  });
+
   it('round-trips through JSON.parse for any object', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string(), fc.string(), (obj, from, to) => {

@@ -6,13 +6,13 @@ import { Header } from '../../../core/constants.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import { errorResponse, toOllaError } from '../../../core/error-body.js';
 import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
+import { replaceTopLevelString } from '../../../core/json-field.js';
 import type { EndpointSelector } from '../../../core/ports/balancer.js';
 import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { InterceptedResponse, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import type { EndpointCounters, EndpointTally } from './counters.js';
 import { ClientClosedError, isConnectionFailure, isTimeout, ResponseTimeoutError } from './failure.js';
-import { rewriteModel } from './model-rewrite.js';
 import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './request-headers.js';
 import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
 import { buildTargetPath } from './target-url.js';
@@ -220,7 +220,7 @@ export class Exchange implements AttemptListener {
     const body = request.body;
     if (body === undefined || body.length === 0 || request.nativeModelName === undefined) return body;
     const native = request.nativeModelName(endpoint);
-    return native && native !== request.model ? rewriteModel(body, native) : body;
+    return native && native !== request.model ? (replaceTopLevelString(body, 'model', native) ?? body) : body;
   }
 
   #clientFacts(): ClientFacts {

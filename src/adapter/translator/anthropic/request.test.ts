@@ -4,6 +4,9 @@ import { anthropicToOpenAI, backendsAcceptTopK } from './request.js';
 import type { AnthropicRequest } from './types.js';
 import { validateAnthropicRequest } from './validate.js';
 
+// JSON has no -0: round-trip so generated values are exactly what survives the wire.
+const jsonSafe = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+
 const req = (over: Partial<AnthropicRequest> = {}): AnthropicRequest =>
   validateAnthropicRequest({ model: 'm', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }], ...over });
 
@@ -288,7 +291,7 @@ const toolUseBlock = fc.record({
   type: fc.constant('tool_use' as const),
   id: fc.string({ minLength: 1, maxLength: 8 }),
   name: fc.string({ minLength: 1, maxLength: 8 }),
-  input: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+  input: fc.dictionary(fc.string({ maxLength: 5 }), jsonSafe),
 });
 const toolResultBlock = fc.record(
   {
@@ -297,7 +300,7 @@ const toolResultBlock = fc.record(
     content: fc.oneof(
       text,
       fc.array(fc.oneof(textBlock, imageBlock), { maxLength: 3 }),
-      fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 })),
+      fc.dictionary(fc.string({ maxLength: 5 }), jsonSafe),
     ),
     is_error: fc.boolean(),
   },
