@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/olla.js';
+
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const dir = mkdtempSync(join(tmpdir(), 'olla-cli-'));
+const children: ChildProcess[] = [];
+
+function configFile(name: string, yaml: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [...CLI, ...args], {
+    env: { ...process.env, OLLA_LOGGING_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+describe('olla on the command line', () => {
+  it('refuses a bad config with exit 1, one line per problem naming the key path, and no stack trace', async () => {
+    const file = configFile(
+      'bad.yaml',
+      [
+        'server:',
+        '  port: 70000',
+        'proxy:',
+        '  engine: turbo',
+        'discovery:',
+        '  static:',
+        '    endpoints:',
+        '      - name: no-url',
+        '        type: ollama',
+      ].join('\n'),
+    );
+    const { exited, output } = run(['--config', file]);
+    expect(await exited).toBe(1);
+    const { stderr } = output();
+    expect(stderr).toMatch(/server\.port: 70000 is not a port/);
+    expect(stderr).toMatch(/proxy\.engine: .*turbo/);
+    expect(stderr).toMatch(/discovery\.static\.endpoints\[0\]\.url/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses credentials in an endpoint URL without echoing them', async () => {
+    const file = configFile(
+      'userinfo.yaml',
+      [
+        'discovery:',
+        '  static:',
+        '    endpoints:',
+        '      - name: remote',
+        '        type: openai-compatible',
+        '        url: http://alice:hunter2-secret@10.0.0.5:8080',
+      ].join('\n'),
+    );
+    const { exited, output } = run(['--validate-config', '--config', file]);
+    expect(await exited).toBe(1);
+    const { stdout, stderr } = output();
+    expect(stderr).toMatch(/auth:/);
+    expect(stdout + stderr).not.toContain('hunter2-secret');
+  });
+
+  it('checks a good config with --validate-config and exits 0 without serving', async () => {
+    const { exited, output } = run(['--validate-config', '--config', 'config/config.yaml']);
+    expect(await exited).toBe(0);
+    expect(output().stdout).toContain('is valid');
+  });
+
+  it('listens on OLLA_SERVER_PORT and shuts down cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const file = configFile('ok.yaml', 'server:\n  host: 127.0.0.1\n  port: 40114\n');
+    const { child, exited } = run(['--config', file], { OLLA_SERVER_PORT: String(port) });
+    await waitFor(
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/internal/health`)).status === 200;
+        } catch {
+          return false;
+        }
+      },
+      20_000,
+      `olla on port ${port}`,
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
