@@ -286,6 +286,8 @@ export class Exchange implements AttemptListener {
     );
 
     if (connectionFailure && this.#retryable && !this.#clientGone && this.#tried.length < this.#maxAttempts()) {
+      // The retry decides the outcome: a failover that succeeds is a success, not a failure.
+      this.#error = undefined;
       this.#next();
     } else {
       this.#respondAllFailed();
