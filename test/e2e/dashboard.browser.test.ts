@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   feed,
@@ -14,29 +13,16 @@ import {
 } from '../../src/app/handlers/monitoring.fixture.js';
 import { PACKAGE_ROOT } from '../../src/app/version.js';
 import { fakeEndpoint } from '../../src/core/domain/endpoint.fixture.js';
+import { browserSuiteTitle, HAS_CHROMIUM, launchChromium, type PageGlobals } from '../helpers/browser.js';
 
 /**
  * The dashboard in a real browser: Debian's Chromium loads `/internal/ui/` from a server whose
  * fake traffic keeps arriving, and the page must show the totals rising, every endpoint, the
  * models, the charts and the recent failovers, and must fit a phone's width. Leaves a
- * screenshot in test/artifacts/ and docs/ for the README.
+ * screenshot in test/artifacts/ (docs/dashboard.png in the README is one such, copied by hand).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** The little of the DOM the page-side checks touch: this project's TypeScript has no DOM types. */
-interface PageGlobals {
-  innerWidth: number;
-  document: {
-    getElementById(id: string): { textContent: string | null } | null;
-    querySelectorAll(selector: string): { length: number };
-    documentElement: { scrollWidth: number };
-  };
-}
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-const TITLE = HAS_CHROMIUM
-  ? 'dashboard in Chromium'
-  : `dashboard in Chromium — SKIPPED: no browser at ${CHROMIUM} (install it with: apt-get install -y chromium)`;
+const TITLE = browserSuiteTitle('dashboard in Chromium');
 
 /** A small deterministic generator, so the screenshot shows the same traffic on every run. */
 function lcg(seed: number): () => number {
@@ -122,19 +108,7 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
       trafficSecond(f, second++, random);
     }, 100);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -183,8 +157,6 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
     await mkdir(artifacts, { recursive: true });
     const shot = join(artifacts, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
-    await mkdir(join(PACKAGE_ROOT, 'docs'), { recursive: true });
-    await copyFile(shot, join(PACKAGE_ROOT, 'docs', 'dashboard.png'));
     await page.close();
   });
 
