@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatLatency, formatPercentage, type TranslatorRequestEvent, TranslatorStats } from './translator-stats.js';
+import { formatLatency, formatPercentage } from './format.js';
+import { type TranslatorRequestEvent, TranslatorStats } from './translator-stats.js';
 
 const event = (over: Partial<TranslatorRequestEvent> = {}): TranslatorRequestEvent => ({
   translatorName: 'anthropic',

@@ -1,4 +1,5 @@
 import type { FallbackReason, TranslatorMode } from '../translator/mode.js';
+import { formatLatency, formatPercentage } from './format.js';
 
 /**
  * Per-translator counters behind `GET /internal/stats/translators`: requests, passthrough versus
@@ -67,19 +68,6 @@ export interface TranslatorStatsResponse {
   timestamp: string;
   translators: TranslatorStatsEntry[];
   summary: TranslatorStatsSummary;
-}
-
-/** `0%`, `100%`, otherwise one decimal (the original's `format.Percentage`). */
-export function formatPercentage(value: number): string {
-  if (value === 0) return '0%';
-  if (value === 100) return '100%';
-  return `${value.toFixed(1)}%`;
-}
-
-/** `0ms`, `7ms`, `250ms`, `1.5s` (the original's `format.Latency`). */
-export function formatLatency(ms: number): string {
-  if (ms >= 1000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${ms}ms`;
 }
 
 function rate(part: number, total: number): number {
