@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { LoggingConfig } from '../config/types.js';
 
 export type { Logger } from 'pino';
@@ -28,7 +30,15 @@ export interface LoggerOptions {
   pretty?: boolean;
 }
 
-export function createLogger(config: Pick<LoggingConfig, 'level' | 'format'>, options: LoggerOptions = {}): Logger {
+/** Where `logging.output: file` writes, as the original: `$OLLA_LOG_DIR/olla.log`, `./logs` by default. */
+export function logFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.OLLA_LOG_DIR || './logs', 'olla.log');
+}
+
+export function createLogger(
+  config: Pick<LoggingConfig, 'level' | 'format'> & Partial<Pick<LoggingConfig, 'output'>>,
+  options: LoggerOptions = {},
+): Logger {
   const pretty =
     options.pretty ?? (config.format === 'text' || (process.stdout.isTTY === true && !options.destination));
   const base = {
@@ -37,14 +47,19 @@ export function createLogger(config: Pick<LoggingConfig, 'level' | 'format'>, op
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  if (pretty && !options.destination) {
-    return pino({
-      ...base,
-      transport: {
-        target: 'pino-pretty',
-        options: { colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
-      },
-    });
-  }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  const console: NodeJS.WritableStream =
+    options.destination ??
+    (pretty
+      ? pinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+      : process.stdout);
+  if (config.output !== 'file') return pino(base, console);
+  // As the original: the console keeps its lines and a JSON copy goes to the log file too.
+  const file = pino.destination({ dest: logFilePath(), mkdir: true, sync: false });
+  return pino(
+    base,
+    pino.multistream([
+      { level: config.level, stream: console },
+      { level: config.level, stream: file },
+    ]),
+  );
 }
