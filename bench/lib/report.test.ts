@@ -25,6 +25,20 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'olla ≥ 0.5 × nginx')).toBe(false);
   });
 
+  it('draws no throughput verdict against a reference whose row answered errors', () => {
+    const run = facts([
+      cell('direct', 'json-1', { p50: 0.2 }),
+      cell('olla', 'json-1', { p50: 0.5 }),
+      cell('olla-go', 'json-1', { p50: 0.6 }),
+      cell('olla', 'json-64', { rps: 9_500 }),
+      cell('olla-go', 'json-64', { rps: 12_000, errors: 60_000 }),
+      cell('nginx', 'json-64', { rps: 9_000, errors: 3 }),
+    ]);
+    expect(verdict(run, 'olla ≥ the Go original')).toBeUndefined();
+    expect(verdict(run, 'olla ≥ 0.5 × nginx')).toBeUndefined();
+    expect(judgeGoals(run).find((g) => g.goal.startsWith('olla ≥ the Go'))?.measured).toMatch(/60000 errors/);
+  });
+
   it('judges added p50 against the direct row, not raw latency', () => {
     const run = facts([
       cell('direct', 'json-1', { p50: 0.2 }),

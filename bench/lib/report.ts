@@ -142,9 +142,15 @@ export function judgeGoals(facts: RunFacts): Goal[] {
   const goals: Goal[] = [];
   const rps64 = olla('json-64')?.rps;
 
+  // A row that answered errors counts them in its requests/s, so no ratio against it is fair.
+  const faulty = (target: string) => of(target, 'json-64')?.errors ?? 0;
   const versus = (target: string, factor: number, label: string) => {
     const base = of(target, 'json-64')?.rps;
-    const met = rps64 === undefined || base === undefined ? undefined : rps64 >= factor * base;
+    if (base !== undefined && faulty(target) > 0) {
+      goals.push(judged(label, `${target} answered ${faulty(target)} errors; no fair ratio`, undefined));
+      return;
+    }
+    const met = rps64 === undefined || base === undefined ? undefined : rps64 >= factor * base && faulty('olla') === 0;
     goals.push(judged(label, base === undefined ? `no ${target} row` : `${ratio(rps64, base)} ${target}`, met));
   };
   versus('floor', 0.9, 'olla ≥ 0.9 × the floor’s requests/s, small JSON at 64 connections');
@@ -172,10 +178,12 @@ export function judgeGoals(facts: RunFacts): Goal[] {
       'olla ≥ the Go original’s requests/s and ≤ its added p50',
       go64 === undefined
         ? 'no olla-go row (set OLLA_REFERENCE_BIN)'
-        : `${ratio(rps64, go64)} its throughput; added p50 ${signedMs(ollaAdded)} vs ${signedMs(goAdded)} ms`,
+        : `${ratio(rps64, go64)} its throughput${faulty('olla-go') > 0 ? ` (it answered ${faulty('olla-go')} errors: no fair ratio)` : ''}; added p50 ${signedMs(ollaAdded)} vs ${signedMs(goAdded)} ms`,
       go64 === undefined || rps64 === undefined || ollaAdded === undefined || goAdded === undefined
         ? undefined
-        : rps64 >= go64 && ollaAdded <= goAdded,
+        : faulty('olla-go') > 0
+          ? undefined
+          : rps64 >= go64 && ollaAdded <= goAdded,
     ),
   );
   versus('portkey', 10, 'olla ≥ 10 × Portkey gateway’s requests/s');
