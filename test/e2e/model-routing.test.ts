@@ -7,53 +7,16 @@
  * `llama3.2:3b` and `qwen2.5:7b`, a vLLM and an LM Studio both with Llama 3.2 under its Hugging
  * Face name, and the LM Studio alone with a vision model.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningOlla, startOlla, waitFor, waitForHealthy } from '../helpers/olla.js';
-import { type MockBackend, type MockModelInput, startMockBackend } from '../mock/backend.js';
+import { describe, expect, it } from 'vitest';
+import { type RunningOlla, waitFor, waitForHealthy } from '../helpers/olla.js';
+import type { MockBackend } from '../mock/backend.js';
+import { ALIAS, type Fleet, HF_LLAMA, NODES, useModelFleet, VISION } from './model-fleet.js';
 
-const HF_LLAMA = 'meta-llama/Llama-3.2-3B-Instruct';
-const VISION = 'qwen2-vl-7b-instruct';
-const ALIAS = 'llama-3.2-3b';
-const NODES = ['ollama-a', 'vllm-b', 'lmstudio-c'];
-
-interface Fleet {
-  ollama: MockBackend;
-  vllm: MockBackend;
-  lmstudio: MockBackend;
-  olla: RunningOlla;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function mock(name: string, flavour: 'ollama' | 'vllm' | 'lmstudio', models: MockModelInput[]) {
-  const backend = await startMockBackend({ name, flavour, models, recordBodies: true });
-  cleanups.push(() => backend.close());
-  return backend;
-}
+const fleet = useModelFleet();
 
 /** `strategy` is `model_registry.routing_strategy` in the user's YAML shape. */
-async function startFleet(strategy?: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<Fleet> {
-  const ollama = await mock('ollama-a', 'ollama', ['llama3.2:3b', 'qwen2.5:7b']);
-  const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA]);
-  const lmstudio = await mock('lmstudio-c', 'lmstudio', [HF_LLAMA, { name: VISION, type: 'vlm' }]);
-  const olla = await startOlla(
-    [
-      { name: 'ollama-a', url: ollama.url, type: 'ollama' },
-      { name: 'vllm-b', url: vllm.url, type: 'vllm' },
-      { name: 'lmstudio-c', url: lmstudio.url, type: 'lm-studio' },
-    ],
-    {
-      model_aliases: { [ALIAS]: ['llama3.2:3b', HF_LLAMA] },
-      ...(strategy ? { model_registry: { routing_strategy: strategy } } : {}),
-      ...overrides,
-    },
-  );
-  cleanups.push(() => olla.close());
-  await waitForHealthy(olla, NODES, { models: ['llama3.2:3b', 'qwen2.5:7b', HF_LLAMA, VISION] });
-  return { ollama, vllm, lmstudio, olla };
+function startFleet(strategy?: Record<string, unknown>, overrides: Record<string, unknown> = {}) {
+  return fleet.startFleet({ ...(strategy ? { model_registry: { routing_strategy: strategy } } : {}), ...overrides });
 }
 
 interface Answer {
@@ -165,25 +128,12 @@ describe('routing by model', () => {
   it('sends a differently-cased name to every node of the unified model, each under its own name', async () => {
     // Two Ollamas list the same digest under different tags: one unified model.
     const digest = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
-    const first = await startMockBackend({
-      name: 'ollama-1',
-      flavour: 'ollama',
-      models: [{ name: 'llama3.2:3b', digest }],
-      recordBodies: true,
-    });
-    cleanups.push(() => first.close());
-    const second = await startMockBackend({
-      name: 'ollama-2',
-      flavour: 'ollama',
-      models: [{ name: 'llama3.2:latest', digest }],
-      recordBodies: true,
-    });
-    cleanups.push(() => second.close());
-    const olla = await startOlla([
+    const first = await fleet.mock('ollama-1', 'ollama', [{ name: 'llama3.2:3b', digest }]);
+    const second = await fleet.mock('ollama-2', 'ollama', [{ name: 'llama3.2:latest', digest }]);
+    const olla = await fleet.startOllaOver([
       { name: 'ollama-1', url: first.url, type: 'ollama' },
       { name: 'ollama-2', url: second.url, type: 'ollama' },
     ]);
-    cleanups.push(() => olla.close());
     await waitForHealthy(olla, ['ollama-1', 'ollama-2'], { models: ['llama3.2:3b', 'llama3.2:latest'] });
     await waitFor(() => olla.olla.models.find('llama3.2:3b')?.sourceEndpoints.length === 2, 5000, 'merged');
 

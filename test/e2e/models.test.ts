@@ -12,50 +12,11 @@
  */
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningOlla, startOlla, waitFor, waitForHealthy } from '../helpers/olla.js';
-import { type MockBackend, type MockModelInput, startMockBackend } from '../mock/backend.js';
+import { describe, expect, it } from 'vitest';
+import { type RunningOlla, waitFor, waitForHealthy } from '../helpers/olla.js';
+import { ALIAS, ALL_MODELS, HF_LLAMA, useModelFleet, VISION } from './model-fleet.js';
 
-const HF_LLAMA = 'meta-llama/Llama-3.2-3B-Instruct';
-const VISION = 'qwen2-vl-7b-instruct';
-const ALIAS = 'llama-3.2-3b';
-const ALL_MODELS = ['llama3.2:3b', 'qwen2.5:7b', HF_LLAMA, VISION];
-
-interface Fleet {
-  ollama: MockBackend;
-  vllm: MockBackend;
-  lmstudio: MockBackend;
-  olla: RunningOlla;
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  // Olla first, so no health check or discovery races a closing mock.
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function mock(name: string, flavour: 'ollama' | 'vllm' | 'lmstudio', models: MockModelInput[]) {
-  const backend = await startMockBackend({ name, flavour, models });
-  cleanups.push(() => backend.close());
-  return backend;
-}
-
-async function startFleet(overrides: Record<string, unknown> = {}): Promise<Fleet> {
-  const ollama = await mock('ollama-a', 'ollama', ['llama3.2:3b', 'qwen2.5:7b']);
-  const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA]);
-  const lmstudio = await mock('lmstudio-c', 'lmstudio', [HF_LLAMA, { name: VISION, type: 'vlm' }]);
-  const olla = await startOlla(
-    [
-      { name: 'ollama-a', url: ollama.url, type: 'ollama' },
-      { name: 'vllm-b', url: vllm.url, type: 'vllm' },
-      { name: 'lmstudio-c', url: lmstudio.url, type: 'lm-studio' },
-    ],
-    { model_aliases: { [ALIAS]: ['llama3.2:3b', HF_LLAMA] }, ...overrides },
-  );
-  cleanups.push(() => olla.close());
-  await waitForHealthy(olla, ['ollama-a', 'vllm-b', 'lmstudio-c'], { models: ALL_MODELS });
-  return { ollama, vllm, lmstudio, olla };
-}
+const { mock, startFleet, startOllaOver } = useModelFleet();
 
 /** Response bodies are typed as loosely as each assertion needs; the assertions check the rest. */
 type Body = Record<string, unknown>;
@@ -122,11 +83,10 @@ describe('the unified catalogue at /olla/models', () => {
     const digest = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
     const first = await mock('ollama-1', 'ollama', [{ name: 'llama3.2:3b', digest }]);
     const second = await mock('ollama-2', 'ollama', [{ name: 'llama3.2:latest', digest }]);
-    const olla = await startOlla([
+    const olla = await startOllaOver([
       { name: 'ollama-1', url: first.url, type: 'ollama' },
       { name: 'ollama-2', url: second.url, type: 'ollama' },
     ]);
-    cleanups.push(() => olla.close());
     await waitForHealthy(olla, ['ollama-1', 'ollama-2'], { models: ['llama3.2:3b', 'llama3.2:latest'] });
     await waitFor(async () => (await catalogue(olla)).length === 1, 5000, 'one unified model');
 
@@ -230,11 +190,10 @@ describe('the unified catalogue at /olla/models', () => {
 describe('model filters', () => {
   it("keeps an endpoint's excluded models out of the catalogue, the listings and routing", async () => {
     const ollama = await mock('ollama-a', 'ollama', ['llama3.2:3b', 'qwen2.5:7b', 'nomic-embed-text:latest']);
-    const olla = await startOlla([
+    const olla = await startOllaOver([
       // Globs are case-insensitive.
       { name: 'ollama-a', url: ollama.url, type: 'ollama', model_filter: { exclude: ['*embed*', 'QWEN*'] } },
     ]);
-    cleanups.push(() => olla.close());
     await waitForHealthy(olla, ['ollama-a'], { models: ['llama3.2:3b'] });
 
     expect((await catalogue(olla)).map((e) => e.id)).toEqual(['llama3.2:3b']);
