@@ -34,21 +34,11 @@ export interface TranslatorCounters {
   total_latency_ms: number;
 }
 
-export interface TranslatorStatsEntry {
-  translator_name: string;
+/** The counters as `/internal/stats/translators` lists them: rates and latency formatted. */
+export interface TranslatorStatsEntry extends Omit<TranslatorCounters, 'avg_latency_ms' | 'total_latency_ms'> {
   success_rate: string;
   passthrough_rate: string;
   average_latency: string;
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-  passthrough_requests: number;
-  translation_requests: number;
-  streaming_requests: number;
-  non_streaming_requests: number;
-  fallback_no_compatible_endpoints: number;
-  fallback_translator_does_not_support_passthrough: number;
-  fallback_cannot_passthrough: number;
 }
 
 export interface TranslatorStatsSummary {
