@@ -40,39 +40,37 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
   reply.header(Header.requestId, requestId);
   const body = bodyOf(request);
-  let parsed: AnthropicRequest;
-  try {
-    parsed = deps.translator.parse(body);
-  } catch (err) {
-    // Refused requests count too, as in the original: translation mode, no fallback reason.
+  const record = (
+    model: string,
+    streaming: boolean,
+    mode: TranslatorMode,
+    fallbackReason: FallbackReason,
+    success: boolean,
+  ) =>
     deps.stats.record({
       translatorName: deps.translator.name,
-      model: '',
-      mode: 'translation',
-      fallbackReason: '',
-      success: false,
-      streaming: false,
-      latencyMs: performance.now() - startTime,
-    });
-    throw err;
-  }
-  const streaming = parsed.stream === true;
-  const record = (mode: TranslatorMode, fallbackReason: FallbackReason, success: boolean) =>
-    deps.stats.record({
-      translatorName: deps.translator.name,
-      model: parsed.model,
+      model,
       mode,
       fallbackReason,
       success,
       streaming,
       latencyMs: performance.now() - startTime,
     });
+  let parsed: AnthropicRequest;
+  try {
+    parsed = deps.translator.parse(body);
+  } catch (err) {
+    // Refused requests count too, as in the original: translation mode, no fallback reason.
+    record('', false, 'translation', '', false);
+    throw err;
+  }
+  const streaming = parsed.stream === true;
 
   let route: Awaited<ReturnType<typeof routeRequest>>;
   try {
     route = await routeRequest(deps, { ...ANY_TYPE, label: '' }, parsed.model, undefined, reply);
   } catch (err) {
-    record('translation', 'no_compatible_endpoints', false);
+    record(parsed.model, streaming, 'translation', 'no_compatible_endpoints', false);
     throw err;
   }
 
@@ -114,7 +112,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
 
   const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
   const success = !result.error && result.status < 400;
-  record(mode, fallbackReason, success);
+  record(parsed.model, streaming, mode, fallbackReason, success);
   deps.logger.info(
     {
       request_id: requestId,
