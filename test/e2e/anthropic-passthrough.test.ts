@@ -78,17 +78,24 @@ function nativeStream(): MockScriptedFrame[] {
   ];
 }
 
+/** A vLLM mock scripted to stream `nativeStream()` on /v1/messages, with Olla in front of it. */
+async function startNativeStreamer() {
+  const frames = nativeStream();
+  const vllm = await startMock({
+    name: BACKEND,
+    flavour: 'vllm',
+    models: [MODEL],
+    script: (req) => (req.path === '/v1/messages' && req.stream ? { kind: 'sse', frames, end: 'none' } : undefined),
+  });
+  const running = await startOlla([{ name: BACKEND, url: vllm.url, type: 'vllm' }]);
+  olla = running;
+  await waitForHealthy(running, [BACKEND], { models: [MODEL] });
+  return { frames, vllm, running };
+}
+
 describe('Anthropic passthrough to a backend that speaks the Messages API', () => {
   it('streams the backend bytes to the client unchanged, marked X-Olla-Mode: passthrough', async () => {
-    const frames = nativeStream();
-    const vllm = await startMock({
-      name: BACKEND,
-      flavour: 'vllm',
-      models: [MODEL],
-      script: (req) => (req.path === '/v1/messages' && req.stream ? { kind: 'sse', frames, end: 'none' } : undefined),
-    });
-    olla = await startOlla([{ name: BACKEND, url: vllm.url, type: 'vllm' }]);
-    await waitForHealthy(olla, [BACKEND], { models: [MODEL] });
+    const { frames, vllm, running } = await startNativeStreamer();
     const body = JSON.stringify({
       model: MODEL,
       max_tokens: 64,
@@ -104,7 +111,7 @@ describe('Anthropic passthrough to a backend that speaks the Messages API', () =
 
     const direct = await post(`${vllm.url}/v1/messages`);
     const directBytes = Buffer.from(await direct.arrayBuffer());
-    const proxied = await post(`${olla.url}/olla/anthropic/v1/messages`);
+    const proxied = await post(`${running.url}/olla/anthropic/v1/messages`);
     const proxiedBytes = Buffer.from(await proxied.arrayBuffer());
 
     expect(proxied.status).toBe(200);
@@ -120,16 +127,8 @@ describe('Anthropic passthrough to a backend that speaks the Messages API', () =
   });
 
   it('gives the SDK the native stream and answer, tools included, without translating them', async () => {
-    const frames = nativeStream();
-    const vllm = await startMock({
-      name: BACKEND,
-      flavour: 'vllm',
-      models: [MODEL],
-      script: (req) => (req.path === '/v1/messages' && req.stream ? { kind: 'sse', frames, end: 'none' } : undefined),
-    });
-    olla = await startOlla([{ name: BACKEND, url: vllm.url, type: 'vllm' }]);
-    await waitForHealthy(olla, [BACKEND], { models: [MODEL] });
-    const client = clientFor(olla);
+    const { vllm, running } = await startNativeStreamer();
+    const client = clientFor(running);
 
     const final = await client.messages
       .stream({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Grüß Gott' }] })
