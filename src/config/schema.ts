@@ -27,6 +27,7 @@ import { checkInspectorOutputDir, checkSessionHeader } from './inspector-checks.
 import { type ParseResult, rejected } from './parse-result.js';
 import { proxySchema } from './proxy-schema.js';
 import { dashboardSchema, serverSchema } from './server-schema.js';
+import { stateSchema } from './state-schema.js';
 import { formatSize } from './size.js';
 import type {
   AnthropicTranslatorConfig,
@@ -77,6 +78,7 @@ export function createConfigSchema(context: SchemaContext) {
       dashboard: dashboardSchema(context),
       model_aliases: modelAliasesSchema(context),
       profiles_dir: optional(text, ''),
+      state: stateSchema(context),
     })
     .transform((raw) => ({
       server: raw.server,
@@ -89,6 +91,7 @@ export function createConfigSchema(context: SchemaContext) {
       dashboard: raw.dashboard,
       modelAliases: raw.model_aliases,
       profilesDir: raw.profiles_dir,
+      state: raw.state,
     }));
 }
 
