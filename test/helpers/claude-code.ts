@@ -12,23 +12,30 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** npm's install script normally places the platform binary; it does not run here, so find it ourselves. */
-function platformPackage(): string {
-  const libc =
-    process.platform === 'linux' && !process.report?.getReport?.().header?.glibcVersionRuntime ? '-musl' : '';
-  return `@anthropic-ai/claude-code-${process.platform}-${process.arch}${libc}`;
+/**
+ * npm's install script normally links the platform's binary into place; install scripts may not
+ * run (CI with --ignore-scripts), so the platform package is looked up directly: glibc, then musl.
+ */
+function platformBinaries(): string[] {
+  const name = `@anthropic-ai/claude-code-${process.platform}-${process.arch}`;
+  const file = process.platform === 'win32' ? 'claude.exe' : 'claude';
+  const found: string[] = [];
+  for (const pkg of [name, `${name}-musl`]) {
+    try {
+      found.push(join(dirname(require.resolve(`${pkg}/package.json`)), file));
+    } catch {
+      // Not installed for this platform.
+    }
+  }
+  return found;
 }
 
 /** The CLI binary: the platform package first, then the launcher's bundled copy. Throws when neither exists. */
 export function claudeCodeBinary(): string {
   const tried: string[] = [];
-  try {
-    const dir = dirname(require.resolve(`${platformPackage()}/package.json`));
-    const binary = join(dir, process.platform === 'win32' ? 'claude.exe' : 'claude');
+  for (const binary of platformBinaries()) {
     if (existsSync(binary)) return binary;
     tried.push(binary);
-  } catch {
-    tried.push(platformPackage());
   }
   const launcher = join(dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
   if (existsSync(launcher)) return launcher;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anthropicToOpenAI, backendsAcceptTopK } from './request.js';
+import { anthropicToOpenAI } from './request.js';
 import type { AnthropicRequest } from './types.js';
 import { validateAnthropicRequest } from './validate.js';
 
@@ -33,20 +33,15 @@ describe('anthropicToOpenAI', () => {
     expect(anthropicToOpenAI(req()).stream_options).toBeUndefined();
   });
 
-  it('forwards top_k only when the caller says the backend takes it', () => {
+  it('forwards top_k only when the backend dialect takes it', () => {
     expect(anthropicToOpenAI(req({ top_k: 40 })).top_k).toBeUndefined();
-    expect(anthropicToOpenAI(req({ top_k: 40 }), { includeTopK: true }).top_k).toBe(40);
+    expect(anthropicToOpenAI(req({ top_k: 40 }), { dialect: { topK: true } }).top_k).toBe(40);
   });
 
-  it('sends top_k only when every candidate backend takes it', () => {
-    expect(backendsAcceptTopK(['vllm', 'llamacpp'])).toBe(true);
-    expect(backendsAcceptTopK(['vllm', 'openai'])).toBe(false);
-    expect(backendsAcceptTopK([])).toBe(false);
-  });
-
-  it('ignores the extended thinking setting, as the original does', () => {
+  it('never sends the Anthropic thinking setting itself', () => {
     const out = anthropicToOpenAI(req({ thinking: { type: 'enabled', budget_tokens: 1024 } }));
     expect(out).not.toHaveProperty('thinking');
+    expect(out).not.toHaveProperty('reasoning_effort');
   });
 
   it('turns a string system prompt into the first message', () => {
@@ -58,12 +53,12 @@ describe('anthropicToOpenAI', () => {
     const blocks = anthropicToOpenAI(
       req({
         system: [
-          { type: 'text', text: 'one ' },
+          { type: 'text', text: 'one' },
           { type: 'text', text: 'two' },
         ],
       }),
     );
-    expect(blocks.messages[0]).toEqual({ role: 'system', content: 'one two' });
+    expect(blocks.messages[0]).toEqual({ role: 'system', content: 'one\ntwo' });
     expect(anthropicToOpenAI(req({ system: '' })).messages[0]!.role).toBe('user');
   });
 
@@ -265,10 +260,12 @@ describe('anthropicToOpenAI', () => {
 
   it('turns disable_parallel_tool_use into parallel_tool_calls: false', () => {
     const out = anthropicToOpenAI(
-      req({ tools: [{ name: 'f' }], tool_choice: { type: 'auto', disable_parallel_tool_use: true } }),
+      req({
+        tools: [{ name: 'f', input_schema: { type: 'object' } }],
+        tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      }),
     );
     expect(out.parallel_tool_calls).toBe(false);
-    expect(out.tools![0]!.function.parameters).toEqual({ type: 'object', properties: {} });
   });
 
   it('drops tool_choice when there are no tools', () => {
@@ -346,9 +343,9 @@ const anthropicRequest = fc.record(
 describe('anthropicToOpenAI properties', () => {
   it('translates any valid request without throwing, keeping model and limits, to valid JSON', () => {
     fc.assert(
-      fc.property(anthropicRequest, fc.boolean(), (raw, includeTopK) => {
+      fc.property(anthropicRequest, fc.boolean(), (raw, topK) => {
         const request = validateAnthropicRequest(structuredClone(raw));
-        const out = anthropicToOpenAI(request, { includeTopK });
+        const out = anthropicToOpenAI(request, { dialect: { topK } });
         expect(out.model).toBe(raw.model);
         expect(out.max_tokens).toBe(raw.max_tokens);
         expect(out.stream).toBe(raw.stream === true);

@@ -40,7 +40,7 @@ describe('openAIToAnthropic', () => {
     for (const field of ['reasoning', 'reasoning_content'] as const) {
       const msg = openAIToAnthropic(completion({ content: 'Paris.', [field]: 'Capital of France…' }), 'm');
       expect(msg.content).toEqual([
-        { type: 'thinking', thinking: 'Capital of France…' },
+        { type: 'thinking', thinking: 'Capital of France…', signature: '' },
         { type: 'text', text: 'Paris.' },
       ]);
     }
@@ -114,7 +114,7 @@ describe('mapFinishReason', () => {
     ['length', false, 'max_tokens'],
     ['tool_calls', true, 'tool_use'],
     ['function_call', true, 'tool_use'],
-    ['content_filter', false, 'end_turn'],
+    ['content_filter', false, 'refusal'],
     [null, false, 'end_turn'],
     [undefined, false, 'end_turn'],
     ['something_new', false, 'end_turn'],

@@ -160,7 +160,7 @@ describe('AnthropicStreamState', () => {
     expect(events[1]).toEqual({
       type: 'content_block_start',
       index: 0,
-      content_block: { type: 'thinking', thinking: '' },
+      content_block: { type: 'thinking', thinking: '', signature: '' },
     });
     expect(events[3]).toEqual({
       type: 'content_block_delta',
@@ -282,7 +282,7 @@ describe('AnthropicStreamState', () => {
     state.finish();
     expect(state.message()).toMatchObject({
       content: [
-        { type: 'thinking', thinking: 'r' },
+        { type: 'thinking', thinking: 'r', signature: '' },
         { type: 'text', text: 't' },
         { type: 'tool_use', id: 'c0', name: 'f', input: { k: 'v' } },
       ],

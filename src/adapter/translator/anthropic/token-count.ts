@@ -1,4 +1,5 @@
 import { BadRequestError } from '../../../core/errors.js';
+import { decodeJsonBody } from './validate.js';
 
 /**
  * Token estimates without a tokeniser, as the original makes them: UTF-8 bytes of the prompt
@@ -68,12 +69,7 @@ export function estimateInputTokens(request: unknown): number {
  * rest, since clients count before they have settled them.
  */
 export function countTokens(body: Buffer | string): { input_tokens: number } {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`request body: invalid JSON (${(err as Error).message})`);
-  }
+  const decoded = decodeJsonBody(body);
   if (!isObject(decoded)) throw new BadRequestError('request body: must be a JSON object');
   return { input_tokens: estimateInputTokens(decoded) };
 }
