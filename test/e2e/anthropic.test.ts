@@ -547,13 +547,13 @@ describe('errors in Anthropic shape', () => {
     const invalid = {
       model: MODEL,
       max_tokens: 64,
-      messages: [{ role: 'user', content: [{ type: 'hologram', text: 'hi' }] }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 7 }] }],
     } as unknown as Anthropic.MessageCreateParamsNonStreaming;
     const error = await errorOf(client.messages.create(invalid));
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect(error.status).toBe(400);
     expect(error.error).toMatchObject({ error: { type: 'invalid_request_error' } });
-    expect(messageOf(error)).toContain('messages.0.content.0.type');
+    expect(messageOf(error)).toContain('messages.0.content.0.text: must be a string');
 
     const res = await fetch(`${running.url}/olla/anthropic/v1/messages`, {
       method: 'POST',

@@ -115,6 +115,10 @@ describe(`Claude Code ${claudeCodeVersion()} through Olla`, () => {
     expect(result!.content).toContain('kookaburra');
     // The tool result follows its call directly: nothing folded in between.
     expect(second.indexOf(result!)).toBe(second.indexOf(call!) + 1);
+    // The CLI took the reasoning as a thinking block and sent it back: vLLM reads it as `reasoning`.
+    expect(call!.reasoning).toBe('I should read the file first.');
+    // Claude Code's `output_config.effort` becomes vLLM's reasoning_effort.
+    expect(chats.map((c) => c.reasoning_effort)).toEqual(['high', 'high']);
   });
 
   it('passes the CLI request through byte for byte to a backend that speaks Anthropic', async () => {
