@@ -52,3 +52,16 @@ describe('countTokens', () => {
     expect(() => countTokens('[]')).toThrow(BadRequestError);
   });
 });
+
+describe('countTokens for what Claude Code counts', () => {
+  it('answers for empty tools and placeholder messages, without asking for max_tokens', () => {
+    expect(countTokens('{"model":"m","messages":[{"role":"user","content":"foo"}],"tools":[]}')).toEqual({
+      input_tokens: 1,
+    });
+    expect(countTokens('{"model":"m","messages":[]}')).toEqual({ input_tokens: 1 });
+    const system = countTokens(
+      JSON.stringify({ model: 'm', messages: [{ role: 'system', content: 'x'.repeat(400) }] }),
+    );
+    expect(system.input_tokens).toBe(100);
+  });
+});
