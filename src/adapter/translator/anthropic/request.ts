@@ -1,4 +1,5 @@
 import type { ChatDialect } from '../../../core/domain/chat-dialect.js';
+import { reasoningFields } from './reasoning.js';
 import { arrangeSystemMessages } from './system-messages.js';
 import { placeholderText, searchResultText, sourceText, toolReferenceText } from './text-blocks.js';
 import type {
@@ -16,7 +17,6 @@ import type {
   OpenAIToolCall,
   OpenAIToolChoice,
 } from './types.js';
-import { reasoningFields } from './reasoning.js';
 
 export interface RequestTranslationOptions {
   /**

@@ -4,7 +4,7 @@ import { decodeJsonBody } from './validate.js';
 /**
  * Token estimates without a tokeniser, as the original makes them: UTF-8 bytes of the prompt
  * divided by four, at least one. The prompt is the system text, every message's text, tool-use
- * names and inputs, tool results, and the tool definitions (Claude Code sends 10–20k tokens of
+ * names and inputs, tool results, thinking, text documents and search results, and the tool definitions (Claude Code sends 10–20k tokens of
  * schemas, so leaving them out would badly undercount). Images count nothing.
  *
  * Used for `POST /v1/messages/count_tokens` and to seed `input_tokens` in `message_start` before
@@ -33,7 +33,16 @@ function blockBytes(block: unknown): number {
     case 'tool_use':
       return bytes(block.name) + jsonBytes(block.input);
     case 'tool_result':
+    case 'search_result':
       return contentBytes(block.content);
+    case 'thinking':
+      return bytes(block.thinking);
+    case 'document': {
+      // Text documents are prompt text; PDFs and files reach a chat backend as a short placeholder.
+      const source = isObject(block.source) ? block.source : {};
+      if (source.type === 'text') return bytes(source.data);
+      return source.type === 'content' ? contentBytes(source.content) : 0;
+    }
     default:
       return 0;
   }
