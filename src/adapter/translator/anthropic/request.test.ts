@@ -416,6 +416,10 @@ describe('anthropicToOpenAI with the current Messages API', () => {
     );
     expect(out.tools?.map((t) => t.function.name)).toEqual(['Read', 'Loaded']);
     expect(anthropicToOpenAI(req({ tools: [tools[1]] as never })).tools).toBeUndefined();
+    const forced = anthropicToOpenAI(req({ tools: tools as never, tool_choice: { type: 'tool', name: 'web_search' } }));
+    expect(forced.tool_choice).toBeUndefined();
+    const read = anthropicToOpenAI(req({ tools: tools as never, tool_choice: { type: 'tool', name: 'Read' } }));
+    expect(read.tool_choice).toEqual({ type: 'function', function: { name: 'Read' } });
   });
 
   it('maps effort to reasoning_effort for the backend type, and max_tokens 0 to the least a backend takes', () => {

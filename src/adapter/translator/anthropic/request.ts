@@ -238,9 +238,13 @@ export function anthropicToOpenAI(req: AnthropicRequest, opts: RequestTranslatio
   if (tools.length > 0) {
     out.tools = tools;
     // As in the original, a tool_choice without tools means nothing to a backend and is dropped.
-    if (req.tool_choice !== undefined) {
-      out.tool_choice = convertToolChoice(req.tool_choice);
-      if ('disable_parallel_tool_use' in req.tool_choice && req.tool_choice.disable_parallel_tool_use === true) {
+    // A choice naming a tool left out (a server tool such as web_search) would make the backend
+    // refuse the request; the model chooses among what it has instead.
+    const choice = req.tool_choice;
+    const named = choice?.type !== 'tool' || tools.some((t) => t.function.name === choice.name);
+    if (choice !== undefined && named) {
+      out.tool_choice = convertToolChoice(choice);
+      if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true) {
         out.parallel_tool_calls = false;
       }
     }
