@@ -184,11 +184,16 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${iterations} iterations per round, request body ${body.length} bytes`);
   console.log('per request');
   report(
-    'parse + validate the Messages body (passthrough pays this too)',
+    'parse the Messages body and check model and messages (what passthrough pays)',
     time(() => translator.parse(body), iterations),
     'µs',
   );
-  const parsed = translator.parse(body);
+  report(
+    'parse + validate the Messages body (translation pays this)',
+    time(() => translator.validate(translator.parse(body)), iterations),
+    'µs',
+  );
+  const parsed = translator.validate(translator.parse(body));
   report(
     'translate to OpenAI (encode body, build interceptor)',
     time(() => translator.translate(parsed), iterations),

@@ -153,6 +153,34 @@ describe('Anthropic passthrough to a backend that speaks the Messages API', () =
     expect(vllm.requests.filter((r) => r.path === '/v1/messages')).toHaveLength(2);
   });
 
+  it('forwards what only the native backend can judge, query string and anthropic-* headers included', async () => {
+    const vllm = await startMock({ name: BACKEND, flavour: 'vllm', models: [MODEL] });
+    olla = await startOlla([{ name: BACKEND, url: vllm.url, type: 'vllm' }]);
+    await waitForHealthy(olla, [BACKEND], { models: [MODEL] });
+    // Fields and roles newer than Olla, and values the translator would refuse: the backend decides.
+    const body = JSON.stringify({
+      model: MODEL,
+      max_tokens: -5,
+      messages: [{ role: 'developer', content: [{ type: 'hologram' }] }],
+      brand_new_option: { on: true },
+    });
+    const res = await fetch(`${olla.url}/olla/anthropic/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': 'claude-code-20250219,effort-2025-11-24',
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-olla-mode')).toBe('passthrough');
+    const arrived = vllm.requests.find((r) => r.path === '/v1/messages');
+    expect(arrived).toMatchObject({ query: 'beta=true', body });
+    expect(arrived?.headers['anthropic-beta']).toBe('claude-code-20250219,effort-2025-11-24');
+    expect(arrived?.headers['anthropic-version']).toBe('2023-06-01');
+  });
+
   it('translates instead, with no X-Olla-Mode, when passthrough is switched off', async () => {
     const vllm = await startMock({ name: BACKEND, flavour: 'vllm', models: [MODEL] });
     olla = await startOlla([{ name: BACKEND, url: vllm.url, type: 'vllm' }], {
@@ -189,9 +217,9 @@ describe('translator stats', () => {
     await expect(client.messages.create({ model: 'nobody-has-this', ...ask })).rejects.toBeInstanceOf(
       Anthropic.NotFoundError,
     );
-    await expect(
-      client.messages.create({ model: MODEL, max_tokens: -1, messages: ask.messages }),
-    ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    // Passthrough checks only that there is a model and a messages array; this has neither.
+    const refused = { max_tokens: 64, messages: 'hi' } as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    await expect(client.messages.create(refused)).rejects.toBeInstanceOf(Anthropic.BadRequestError);
 
     const res = await fetch(`${olla.url}/internal/stats/translators`);
     expect(res.status).toBe(200);

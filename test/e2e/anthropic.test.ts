@@ -8,6 +8,7 @@ import {
   type MockBackend,
   type MockBackendOptions,
   type MockScriptedFrame,
+  agentToolScript,
   mockReplyText,
   mockTokenText,
   scriptSequence,
@@ -479,6 +480,65 @@ describe('the Anthropic SDK through Olla in translation mode', () => {
   });
 });
 
+describe('the Anthropic SDK streaming a reasoning model through Olla', () => {
+  it.each(['reasoning', 'reasoning_content'] as const)(
+    'takes %s deltas as a signed thinking block, closed before the tool call, and the turn back',
+    async (field) => {
+      const script = agentToolScript({
+        tool: { name: 'lookup', input: { city: 'Perth' } },
+        finalText: 'Sunny in Perth.',
+        reasoning: { text: 'Need the weather tool.', field },
+      });
+      const { client, backend } = await startTranslating({}, { script });
+      const tools = [
+        { name: 'lookup', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } },
+      ];
+      const question = { role: 'user' as const, content: 'Weather in Perth?' };
+
+      const thinking: string[] = [];
+      const stream = client.messages.stream({
+        model: MODEL,
+        max_tokens: 1024,
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools,
+        messages: [question],
+      });
+      stream.on('thinking', (delta) => thinking.push(delta));
+      const first = await stream.finalMessage();
+      expect(thinking.join('')).toBe('Need the weather tool.');
+      expect(first.content).toEqual([
+        { type: 'thinking', thinking: 'Need the weather tool.', signature: '' },
+        { type: 'tool_use', id: 'call_mock_1', name: 'lookup', input: { city: 'Perth' } },
+      ]);
+      expect(first.stop_reason).toBe('tool_use');
+
+      // The SDK's own message goes back as history, thinking block and all, with the result.
+      const second = await client.messages
+        .stream({
+          model: MODEL,
+          max_tokens: 1024,
+          tools,
+          messages: [
+            question,
+            { role: 'assistant', content: first.content },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_mock_1', content: '31°C, clear' }] },
+          ],
+        })
+        .finalMessage();
+      expect(second.content).toEqual([
+        { type: 'thinking', thinking: 'Need the weather tool.', signature: '' },
+        { type: 'text', text: 'Sunny in Perth.' },
+      ]);
+      const sent = chatBodies(backend);
+      expect(sent.at(-1)?.messages.at(-1)).toEqual({
+        role: 'tool',
+        tool_call_id: 'call_mock_1',
+        content: '31°C, clear',
+      });
+    },
+  );
+});
+
 describe('count_tokens and the model list', () => {
   it('answers count_tokens with { input_tokens } only, to the SDK and to a plain request', async () => {
     const { client, running, backend } = await startTranslating();
@@ -547,13 +607,13 @@ describe('errors in Anthropic shape', () => {
     const invalid = {
       model: MODEL,
       max_tokens: 64,
-      messages: [{ role: 'user', content: [{ type: 'hologram', text: 'hi' }] }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 7 }] }],
     } as unknown as Anthropic.MessageCreateParamsNonStreaming;
     const error = await errorOf(client.messages.create(invalid));
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect(error.status).toBe(400);
     expect(error.error).toMatchObject({ error: { type: 'invalid_request_error' } });
-    expect(messageOf(error)).toContain('messages.0.content.0.type');
+    expect(messageOf(error)).toContain('messages.0.content.0.text: must be a string');
 
     const res = await fetch(`${running.url}/olla/anthropic/v1/messages`, {
       method: 'POST',

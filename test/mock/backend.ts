@@ -39,6 +39,7 @@ import type {
 export { FAULT_HEADER, parseFault } from './faults.js';
 export { mockReplyText, mockTokenText } from './reply.js';
 export { healthPathOf } from './routes.js';
+export { type AgentScriptOptions, type AgentToolCall, agentToolScript, hasToolResult } from './agent.js';
 export { scriptSequence } from './script.js';
 export * from './types.js';
 

@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
-import { backendsAcceptTopK } from '../../adapter/translator/anthropic/request.js';
 import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
 import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
+import type { AnthropicEnvelope } from '../../adapter/translator/anthropic/validate.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
 import { Header } from '../../core/constants.js';
+import { commonChatDialect } from '../../core/domain/chat-dialect.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
@@ -56,7 +57,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
       streaming,
       latencyMs: performance.now() - startTime,
     });
-  let parsed: AnthropicRequest;
+  let parsed: AnthropicEnvelope;
   try {
     parsed = deps.translator.parse(body);
   } catch (err) {
@@ -92,14 +93,26 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     mode = 'passthrough';
     deps.translator.notePassthrough(parsed, request.headers);
     reply.raw.setHeader('X-Olla-Mode', 'passthrough');
-    proxyRequest = { ...base, targetPath: decision.targetPath, body, candidates: decision.endpoints };
+    // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
+    const query = request.url.indexOf('?');
+    const targetPath = query < 0 ? decision.targetPath : decision.targetPath + request.url.slice(query);
+    proxyRequest = { ...base, targetPath, body, candidates: decision.endpoints };
   } else {
     mode = 'translation';
     fallbackReason = decision.fallbackReason;
-    const translated = deps.translator.translate(parsed, {
+    let validated: AnthropicRequest;
+    try {
+      validated = deps.translator.validate(parsed);
+    } catch (err) {
+      record(parsed.model, streaming, mode, fallbackReason, false);
+      throw err;
+    }
+    const translated = deps.translator.translate(validated, {
       headers: request.headers,
       requestId,
-      includeTopK: backendsAcceptTopK(route.endpoints.map((e) => e.type)),
+      dialect: commonChatDialect(route.endpoints.map((e) => e.type)),
+      onDroppedBlock: (type) =>
+        deps.logger.debug({ request_id: requestId, block_type: type }, 'anthropic block not translatable, left out'),
     });
     proxyRequest = {
       ...base,

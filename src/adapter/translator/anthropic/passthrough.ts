@@ -2,7 +2,7 @@ import type { AnthropicTranslatorConfig } from '../../../config/types.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import type { AnthropicSupport } from '../../../core/domain/profile.js';
 import type { FallbackReason } from '../mode.js';
-import type { AnthropicRequest } from './types.js';
+import type { AnthropicEnvelope } from './validate.js';
 
 /**
  * Passthrough or translation, decided as the original decides it. Passthrough forwards the
@@ -39,19 +39,20 @@ export type PassthroughDecision =
     }
   | { mode: 'translation'; fallbackReason: Exclude<FallbackReason, ''> };
 
-/** Which profile-limited features a request uses (tools, a `thinking` setting, image blocks). */
-export function detectRequestFeatures(req: AnthropicRequest): RequestFeatures {
-  let vision = false;
-  for (const message of req.messages) {
-    if (typeof message.content !== 'string' && message.content.some((block) => block.type === 'image')) {
-      vision = true;
-      break;
-    }
-  }
+function hasImage(message: unknown): boolean {
+  const content = (message as { content?: unknown } | null)?.content;
+  return Array.isArray(content) && content.some((block) => (block as { type?: unknown } | null)?.type === 'image');
+}
+
+/**
+ * Which profile-limited features a request uses (tools, a `thinking` setting, image blocks). Runs
+ * before full validation (passthrough does not validate), so any shape is tolerated.
+ */
+export function detectRequestFeatures(req: AnthropicEnvelope): RequestFeatures {
   return {
-    toolUse: req.tools !== undefined && req.tools.length > 0,
+    toolUse: Array.isArray(req.tools) && req.tools.length > 0,
     extendedThinking: req.thinking !== undefined && req.thinking !== null,
-    vision,
+    vision: req.messages.some(hasImage),
   };
 }
 

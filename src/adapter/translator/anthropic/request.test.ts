@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anthropicToOpenAI, backendsAcceptTopK } from './request.js';
+import { chatDialectOf } from '../../../core/domain/chat-dialect.js';
+import { anthropicToOpenAI } from './request.js';
 import type { AnthropicRequest } from './types.js';
 import { validateAnthropicRequest } from './validate.js';
 
@@ -33,20 +34,15 @@ describe('anthropicToOpenAI', () => {
     expect(anthropicToOpenAI(req()).stream_options).toBeUndefined();
   });
 
-  it('forwards top_k only when the caller says the backend takes it', () => {
+  it('forwards top_k only when the backend dialect takes it', () => {
     expect(anthropicToOpenAI(req({ top_k: 40 })).top_k).toBeUndefined();
-    expect(anthropicToOpenAI(req({ top_k: 40 }), { includeTopK: true }).top_k).toBe(40);
+    expect(anthropicToOpenAI(req({ top_k: 40 }), { dialect: { topK: true } }).top_k).toBe(40);
   });
 
-  it('sends top_k only when every candidate backend takes it', () => {
-    expect(backendsAcceptTopK(['vllm', 'llamacpp'])).toBe(true);
-    expect(backendsAcceptTopK(['vllm', 'openai'])).toBe(false);
-    expect(backendsAcceptTopK([])).toBe(false);
-  });
-
-  it('ignores the extended thinking setting, as the original does', () => {
+  it('never sends the Anthropic thinking setting itself', () => {
     const out = anthropicToOpenAI(req({ thinking: { type: 'enabled', budget_tokens: 1024 } }));
     expect(out).not.toHaveProperty('thinking');
+    expect(out).not.toHaveProperty('reasoning_effort');
   });
 
   it('turns a string system prompt into the first message', () => {
@@ -58,12 +54,12 @@ describe('anthropicToOpenAI', () => {
     const blocks = anthropicToOpenAI(
       req({
         system: [
-          { type: 'text', text: 'one ' },
+          { type: 'text', text: 'one' },
           { type: 'text', text: 'two' },
         ],
       }),
     );
-    expect(blocks.messages[0]).toEqual({ role: 'system', content: 'one two' });
+    expect(blocks.messages[0]).toEqual({ role: 'system', content: 'one\ntwo' });
     expect(anthropicToOpenAI(req({ system: '' })).messages[0]!.role).toBe('user');
   });
 
@@ -265,14 +261,172 @@ describe('anthropicToOpenAI', () => {
 
   it('turns disable_parallel_tool_use into parallel_tool_calls: false', () => {
     const out = anthropicToOpenAI(
-      req({ tools: [{ name: 'f' }], tool_choice: { type: 'auto', disable_parallel_tool_use: true } }),
+      req({
+        tools: [{ name: 'f', input_schema: { type: 'object' } }],
+        tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      }),
     );
     expect(out.parallel_tool_calls).toBe(false);
-    expect(out.tools![0]!.function.parameters).toEqual({ type: 'object', properties: {} });
   });
 
   it('drops tool_choice when there are no tools', () => {
     expect(anthropicToOpenAI(req({ tool_choice: { type: 'any' } })).tool_choice).toBeUndefined();
+  });
+});
+
+describe('anthropicToOpenAI with the current Messages API', () => {
+  const userBlocks = (...content: unknown[]) => req({ messages: [{ role: 'user', content } as never] });
+
+  it('folds a mid-conversation system message into the user turn and drops the billing line', () => {
+    const out = anthropicToOpenAI(
+      req({
+        system: [
+          { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.328; cch=abc;' },
+          { type: 'text', text: 'You are Claude Code.' },
+        ],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+          { role: 'system', content: [{ type: 'text', text: '# Environment' }] },
+        ],
+      }),
+    );
+    expect(out.messages).toEqual([
+      { role: 'system', content: 'You are Claude Code.' },
+      { role: 'user', content: 'hi\n\n# Environment' },
+    ]);
+  });
+
+  it('turns text documents, search results and tool references into text', () => {
+    const out = anthropicToOpenAI(
+      userBlocks(
+        { type: 'document', title: 'Notes', source: { type: 'text', media_type: 'text/plain', data: 'alpha' } },
+        { type: 'search_result', source: 'https://x.test', title: 'Hit', content: [{ type: 'text', text: 'beta' }] },
+        { type: 'tool_reference', tool_name: 'WebFetch' },
+      ),
+    );
+    expect(out.messages).toEqual([
+      {
+        role: 'user',
+        content: 'Notes\nalphaHit\nSource: https://x.test\nbeta[tool WebFetch is now available]',
+      },
+    ]);
+  });
+
+  it('names what cannot be passed on (PDFs, URLs, Files API ids) instead of losing it silently', () => {
+    const out = anthropicToOpenAI(
+      userBlocks(
+        { type: 'document', title: 'Spec', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' } },
+        { type: 'image', source: { type: 'file', file_id: 'file_1' } },
+      ),
+    );
+    const content = out.messages[0]!.content as string;
+    expect(content).toContain('[document "Spec" (application/pdf) not passed on');
+    expect(content).toContain('[image (file file_1) not passed on');
+  });
+
+  it('renders documents and tool references inside tool results too', () => {
+    const out = anthropicToOpenAI(
+      userBlocks({
+        type: 'tool_result',
+        tool_use_id: 't1',
+        content: [
+          { type: 'tool_reference', tool_name: 'Grep' },
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBE' } },
+        ],
+      }),
+    );
+    expect(out.messages[0]).toMatchObject({ role: 'tool', tool_call_id: 't1' });
+    expect((out.messages[0] as { content: string }).content).toMatch(/Grep[\s\S]*application\/pdf/);
+  });
+
+  it('reports and leaves out blocks no chat backend can take', () => {
+    const dropped: string[] = [];
+    const out = anthropicToOpenAI(
+      req({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'q' }, { type: 'compaction', content: 'old' } as never] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'redacted_thinking', data: 'xx' } as never,
+              { type: 'server_tool_use', id: 's', name: 'web_search', input: {} } as never,
+              { type: 'text', text: 'a' },
+            ],
+          },
+        ],
+      }),
+      { onDroppedBlock: (type) => dropped.push(type) },
+    );
+    expect(out.messages).toEqual([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'a' },
+    ]);
+    expect(dropped).toEqual(['compaction', 'redacted_thinking', 'server_tool_use']);
+  });
+
+  it('sends assistant thinking back in the field the backend type reads, or not at all', () => {
+    const history = req({
+      messages: [
+        { role: 'user', content: 'q' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'hmm', signature: '' },
+            { type: 'text', text: 'a' },
+          ],
+        },
+      ],
+    });
+    expect(anthropicToOpenAI(history, { dialect: chatDialectOf('vllm') }).messages[1]).toEqual({
+      role: 'assistant',
+      content: 'a',
+      reasoning: 'hmm',
+    });
+    expect(anthropicToOpenAI(history, { dialect: chatDialectOf('llamacpp') }).messages[1]).toEqual({
+      role: 'assistant',
+      content: 'a',
+      reasoning_content: 'hmm',
+    });
+    expect(anthropicToOpenAI(history, { dialect: chatDialectOf('openai') }).messages[1]).toEqual({
+      role: 'assistant',
+      content: 'a',
+    });
+  });
+
+  it('leaves out server tools, and deferred tools until a tool_reference loads them', () => {
+    const schema = { type: 'object', properties: {} };
+    const tools = [
+      { name: 'Read', input_schema: schema },
+      { type: 'web_search_20250305', name: 'web_search', max_uses: 5 },
+      { name: 'Later', input_schema: schema, defer_loading: true },
+      { name: 'Loaded', input_schema: schema, defer_loading: true },
+    ];
+    const out = anthropicToOpenAI(
+      req({
+        tools: tools as never,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'tool_result', tool_use_id: 't', content: [{ type: 'tool_reference', tool_name: 'Loaded' }] },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(out.tools?.map((t) => t.function.name)).toEqual(['Read', 'Loaded']);
+    expect(anthropicToOpenAI(req({ tools: [tools[1]] as never })).tools).toBeUndefined();
+    const forced = anthropicToOpenAI(req({ tools: tools as never, tool_choice: { type: 'tool', name: 'web_search' } }));
+    expect(forced.tool_choice).toBeUndefined();
+    const read = anthropicToOpenAI(req({ tools: tools as never, tool_choice: { type: 'tool', name: 'Read' } }));
+    expect(read.tool_choice).toEqual({ type: 'function', function: { name: 'Read' } });
+  });
+
+  it('maps effort to reasoning_effort for the backend type, and max_tokens 0 to the least a backend takes', () => {
+    const out = anthropicToOpenAI(req({ max_tokens: 0, output_config: { effort: 'max' } }), {
+      dialect: chatDialectOf('ollama'),
+    });
+    expect(out).toMatchObject({ max_tokens: 1, reasoning_effort: 'high' });
   });
 });
 
@@ -307,11 +461,36 @@ const toolResultBlock = fc.record(
   { requiredKeys: ['type', 'tool_use_id'] },
 );
 const thinkingBlock = fc.record({ type: fc.constant('thinking' as const), thinking: text });
-const userContent = fc.oneof(text, fc.array(fc.oneof(textBlock, imageBlock, toolResultBlock), { maxLength: 4 }));
+const documentBlock = fc.record({
+  type: fc.constant('document' as const),
+  source: fc.oneof(
+    fc.record({ type: fc.constant('text' as const), media_type: fc.constant('text/plain'), data: text }),
+    fc.record({
+      type: fc.constant('base64' as const),
+      media_type: fc.constant('application/pdf'),
+      data: fc.base64String(),
+    }),
+    fc.record({ type: fc.constant('file' as const), file_id: fc.string({ minLength: 1, maxLength: 8 }) }),
+  ),
+});
+const searchResultBlock = fc.record({
+  type: fc.constant('search_result' as const),
+  source: fc.webUrl(),
+  title: text,
+  content: fc.array(textBlock, { maxLength: 2 }),
+});
+const toolReferenceBlock = fc.record({ type: fc.constant('tool_reference' as const), tool_name: text });
+const userContent = fc.oneof(
+  text,
+  fc.array(fc.oneof(textBlock, imageBlock, toolResultBlock, documentBlock, searchResultBlock, toolReferenceBlock), {
+    maxLength: 4,
+  }),
+);
 const assistantContent = fc.oneof(text, fc.array(fc.oneof(textBlock, toolUseBlock, thinkingBlock), { maxLength: 4 }));
 const message = fc.oneof(
   fc.record({ role: fc.constant('user' as const), content: userContent }),
   fc.record({ role: fc.constant('assistant' as const), content: assistantContent }),
+  fc.record({ role: fc.constant('system' as const), content: fc.oneof(text, fc.array(textBlock, { maxLength: 2 })) }),
 );
 const tool = fc.record(
   {
@@ -324,7 +503,7 @@ const tool = fc.record(
 const anthropicRequest = fc.record(
   {
     model: fc.string({ minLength: 1, maxLength: 10 }),
-    max_tokens: fc.integer({ min: 1, max: 100_000 }),
+    max_tokens: fc.integer({ min: 0, max: 100_000 }),
     messages: fc.array(message, { minLength: 1, maxLength: 6 }),
     system: fc.oneof(text, fc.array(textBlock, { maxLength: 3 })),
     temperature: fc.double({ min: 0, max: 2, noNaN: true }),
@@ -338,19 +517,51 @@ const anthropicRequest = fc.record(
       fc.record({ type: fc.constant('tool'), name: fc.string({ minLength: 1 }) }),
     ),
     metadata: fc.record({ user_id: text }),
-    thinking: fc.constant({ type: 'enabled', budget_tokens: 1024 }),
+    thinking: fc.constantFrom(
+      { type: 'enabled', budget_tokens: 1024 },
+      { type: 'adaptive' },
+      { type: 'adaptive', display: 'omitted' },
+      { type: 'disabled' },
+    ),
+    output_config: fc.record({ effort: fc.constantFrom('low', 'medium', 'high', 'max') }),
   },
   { requiredKeys: ['model', 'max_tokens', 'messages'] },
 );
 
+/** Names no Messages API field or block type uses (the API's own are snake_case words). */
+const unknownName = fc.stringMatching(/^[a-z]{1,6}$/).map((s) => `future_${s}`);
+const unknownBlock = fc.record({
+  type: unknownName,
+  payload: jsonSafe,
+  cache_control: fc.constant({ type: 'ephemeral' }),
+});
+
+/** The request with unknown top-level fields and unknown blocks (at any position) added. */
+const withUnknowns = fc
+  .tuple(
+    anthropicRequest,
+    fc.dictionary(unknownName, jsonSafe, { maxKeys: 3 }),
+    fc.array(fc.tuple(fc.nat(), fc.nat(), unknownBlock), { maxLength: 4 }),
+  )
+  .map(([raw, fields, blocks]) => {
+    const extended = structuredClone(raw) as Record<string, unknown> & { messages: Array<{ content: unknown }> };
+    Object.assign(extended, fields);
+    for (const [at, position, block] of blocks) {
+      const target = extended.messages[at % extended.messages.length]!;
+      if (Array.isArray(target.content)) target.content.splice(position % (target.content.length + 1), 0, block);
+    }
+    return { raw, extended };
+  });
+
 describe('anthropicToOpenAI properties', () => {
   it('translates any valid request without throwing, keeping model and limits, to valid JSON', () => {
     fc.assert(
-      fc.property(anthropicRequest, fc.boolean(), (raw, includeTopK) => {
+      fc.property(anthropicRequest, fc.boolean(), (raw, topK) => {
         const request = validateAnthropicRequest(structuredClone(raw));
-        const out = anthropicToOpenAI(request, { includeTopK });
+        const out = anthropicToOpenAI(request, { dialect: { topK } });
         expect(out.model).toBe(raw.model);
-        expect(out.max_tokens).toBe(raw.max_tokens);
+        expect(out.max_tokens).toBe(Math.max(1, raw.max_tokens));
+        expect(out.messages.slice(1).every((m) => m.role !== 'system')).toBe(true);
         expect(out.stream).toBe(raw.stream === true);
         expect(() => JSON.parse(JSON.stringify(out))).not.toThrow();
         for (const m of out.messages) {
@@ -359,6 +570,22 @@ describe('anthropicToOpenAI properties', () => {
             for (const call of m.tool_calls) expect(() => JSON.parse(call.function.arguments)).not.toThrow();
           }
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('still translates with unknown fields and blocks added, exactly as without them', () => {
+    fc.assert(
+      fc.property(withUnknowns, fc.constantFrom('vllm', 'ollama', 'llamacpp', 'openai'), ({ raw, extended }, type) => {
+        const dialect = chatDialectOf(type);
+        const dropped: string[] = [];
+        const out = anthropicToOpenAI(validateAnthropicRequest(structuredClone(extended)), {
+          dialect,
+          onDroppedBlock: (t) => dropped.push(t),
+        });
+        expect(out).toEqual(anthropicToOpenAI(validateAnthropicRequest(structuredClone(raw)), { dialect }));
+        for (const t of dropped) expect(t.startsWith('future_')).toBe(true);
       }),
       { numRuns: 300 },
     );

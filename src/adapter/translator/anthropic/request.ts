@@ -1,7 +1,10 @@
-import { ProviderType } from '../../../core/constants.js';
+import type { ChatDialect } from '../../../core/domain/chat-dialect.js';
+import { reasoningFields } from './reasoning.js';
+import { arrangeSystemMessages } from './system-messages.js';
+import { placeholderText, searchResultText, sourceText, toolReferenceText } from './text-blocks.js';
 import type {
   AnthropicContentBlock,
-  AnthropicImageSource,
+  AnthropicImageBlock,
   AnthropicMessageParam,
   AnthropicRequest,
   AnthropicTool,
@@ -17,147 +20,187 @@ import type {
 
 export interface RequestTranslationOptions {
   /**
-   * Forward `top_k`. OpenAI's own API refuses fields it does not know, while vLLM, SGLang,
-   * llama.cpp and friends honour it, so the caller decides from the candidate backends.
+   * What the candidate backends' chat APIs take beyond OpenAI's core (`top_k`, reasoning effort,
+   * the reasoning field): `commonChatDialect` of their endpoint types. Default: nothing extra.
    */
-  includeTopK?: boolean;
+  dialect?: ChatDialect;
   /**
    * When streaming, ask for a final usage chunk (`stream_options.include_usage`) so the
    * Anthropic `message_delta` carries real token counts. Default true.
    */
   streamUsage?: boolean;
-}
-
-/**
- * Backends whose chat-completions endpoint takes `top_k`. OpenAI itself (and gateways that
- * forward to it) refuse unknown fields, so `top_k` is only sent when every candidate is one of these.
- */
-const TOP_K_BACKENDS: ReadonlySet<string> = new Set([
-  ProviderType.vllm,
-  ProviderType.sglang,
-  ProviderType.llamaCpp,
-  ProviderType.lmDeploy,
-  ProviderType.lmStudio,
-]);
-
-/** Whether `top_k` can be sent to whichever of these backend types the balancer picks. */
-export function backendsAcceptTopK(endpointTypes: Iterable<string>): boolean {
-  let any = false;
-  for (const type of endpointTypes) {
-    if (!TOP_K_BACKENDS.has(type)) return false;
-    any = true;
-  }
-  return any;
+  /** Told about each block a chat backend cannot take and that was left out (for a debug log). */
+  onDroppedBlock?: (type: string) => void;
 }
 
 /** Where translated requests go on the backend (the proxy joins it to the endpoint URL). */
 export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
-const EMPTY_PARAMETERS: Readonly<Record<string, unknown>> = Object.freeze({ type: 'object', properties: {} });
+interface Context {
+  dialect: ChatDialect;
+  dropped: (type: string) => void;
+}
 
-function imageUrl(source: AnthropicImageSource): string {
-  return source.type === 'base64' ? `data:${source.media_type};base64,${source.data}` : source.url;
+/** A text part for the blocks that become text, or undefined for those that do not. */
+function textOf(block: AnthropicContentBlock): string | undefined {
+  switch (block.type) {
+    case 'text':
+      return block.text;
+    case 'document':
+      return sourceText(block);
+    case 'search_result':
+      return searchResultText(block);
+    case 'tool_reference':
+      return toolReferenceText(block);
+    default:
+      return undefined;
+  }
+}
+
+/** An image part, or, for a Files API image no backend can fetch, a placeholder saying so. */
+function imagePart(block: AnthropicImageBlock): OpenAIContentPart {
+  const source = block.source;
+  if (source.type === 'base64') {
+    return { type: 'image_url', image_url: { url: `data:${source.media_type};base64,${source.data}` } };
+  }
+  if (source.type === 'url') return { type: 'image_url', image_url: { url: source.url } };
+  return { type: 'text', text: placeholderText('image', source) };
+}
+
+/** Text, image and text-like blocks as content parts; anything else is reported and left out. */
+function contentPart(block: AnthropicContentBlock, ctx: Context): OpenAIContentPart | undefined {
+  if (block.type === 'image') return imagePart(block);
+  const text = textOf(block);
+  if (text === undefined) {
+    ctx.dropped(block.type);
+    return undefined;
+  }
+  return text === '' ? undefined : { type: 'text', text };
 }
 
 /**
- * OpenAI tool messages carry text only. Text blocks are joined; images are handed back so they can
- * ride in the user message that follows; anything else a lax client sent is kept as JSON text, as
- * the original does, so no result silently disappears.
+ * OpenAI tool messages carry text only. Text-like blocks are joined; images are handed back so they
+ * can ride in the user message that follows; anything else a lax client sent is kept as JSON text,
+ * as the original does, so no result silently disappears.
  */
-function toolResultText(content: unknown, images: OpenAIContentPart[]): string {
+function toolResultText(content: unknown, images: OpenAIContentPart[], ctx: Context): string {
   if (content === undefined || content === null) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return JSON.stringify(content);
   const texts: string[] = [];
   for (const block of content as AnthropicContentBlock[]) {
-    if (block.type === 'text') texts.push(block.text);
-    else if (block.type === 'image') images.push({ type: 'image_url', image_url: { url: imageUrl(block.source) } });
+    const part = contentPart(block, ctx);
+    if (part?.type === 'text') texts.push(part.text);
+    else if (part) images.push(part);
   }
   return texts.join('\n');
 }
 
-function toolResultMessage(block: AnthropicToolResultBlock, images: OpenAIContentPart[]): OpenAIMessage {
-  let content = toolResultText(block.content, images);
+function toolResultMessage(block: AnthropicToolResultBlock, images: OpenAIContentPart[], ctx: Context): OpenAIMessage {
+  let content = toolResultText(block.content, images, ctx);
   // Tool messages have no error flag, so the signal travels in the text; a result that already
   // reads as an error is left alone to avoid "Error: Error: …" on re-translation.
   if (block.is_error === true && !content.toLowerCase().startsWith('error')) content = `Error: ${content}`;
   return { role: 'tool', tool_call_id: block.tool_use_id, content };
 }
 
-function userMessages(blocks: AnthropicContentBlock[], out: OpenAIMessage[]): void {
+function userMessages(blocks: AnthropicContentBlock[], out: OpenAIMessage[], ctx: Context): void {
   const parts: OpenAIContentPart[] = [];
-  let hasImage = false;
   for (const block of blocks) {
-    switch (block.type) {
-      case 'text':
-        if (block.text !== '') parts.push({ type: 'text', text: block.text });
-        break;
-      case 'image':
-        hasImage = true;
-        parts.push({ type: 'image_url', image_url: { url: imageUrl(block.source) } });
-        break;
-      case 'tool_result': {
-        const before = parts.length;
-        out.push(toolResultMessage(block, parts));
-        if (parts.length > before) hasImage = true;
-        break;
-      }
+    if (block.type === 'tool_result') out.push(toolResultMessage(block, parts, ctx));
+    else {
+      const part = contentPart(block, ctx);
+      if (part) parts.push(part);
     }
   }
   if (parts.length === 0) return;
   // Tool messages go first: backends require them straight after the assistant's tool_calls.
-  // Text alone stays a plain string, as the original sends it; only images need the parts form.
+  // Text alone stays a plain string, joined as the original joins it; only images need the parts form.
+  const hasImage = parts.some((p) => p.type === 'image_url');
   const content = hasImage ? parts : parts.map((p) => (p as { text: string }).text).join('');
   out.push({ role: 'user', content });
 }
 
-function assistantMessage(blocks: AnthropicContentBlock[], out: OpenAIMessage[]): void {
+function assistantMessage(blocks: AnthropicContentBlock[], out: OpenAIMessage[], ctx: Context): void {
   let text = '';
+  let reasoning = '';
   const toolCalls: OpenAIToolCall[] = [];
   for (const block of blocks) {
-    if (block.type === 'text') text += block.text;
-    else if (block.type === 'tool_use') {
-      toolCalls.push({
-        id: block.id,
-        type: 'function',
-        function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
-      });
+    switch (block.type) {
+      case 'text':
+        text += block.text;
+        break;
+      case 'thinking':
+        reasoning += block.thinking;
+        break;
+      case 'tool_use':
+        toolCalls.push({
+          id: block.id,
+          type: 'function',
+          function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) },
+        });
+        break;
+      default:
+        ctx.dropped(block.type);
     }
   }
   // An assistant turn of only thinking (or nothing) would be an empty message, which several
   // backends reject; the original skips it.
   if (text === '' && toolCalls.length === 0) return;
-  if (toolCalls.length === 0) out.push({ role: 'assistant', content: text });
-  else out.push({ role: 'assistant', content: text === '' ? null : text, tool_calls: toolCalls });
+  const message: Extract<OpenAIMessage, { role: 'assistant' }> = { role: 'assistant', content: text };
+  if (toolCalls.length > 0) {
+    message.content = text === '' ? null : text;
+    message.tool_calls = toolCalls;
+  }
+  // Reasoning goes back only where the backend type is known to read it; elsewhere it is dropped.
+  const field = ctx.dialect.reasoningField;
+  if (reasoning !== '' && field) message[field] = reasoning;
+  out.push(message);
 }
 
-function convertMessage(message: AnthropicMessageParam, out: OpenAIMessage[]): void {
+function convertMessage(message: AnthropicMessageParam, out: OpenAIMessage[], ctx: Context): void {
+  const role = message.role === 'assistant' ? 'assistant' : 'user';
   if (typeof message.content === 'string') {
-    if (message.content !== '') out.push({ role: message.role, content: message.content });
+    if (message.content !== '') out.push({ role, content: message.content });
     return;
   }
-  if (message.role === 'user') userMessages(message.content, out);
-  else assistantMessage(message.content, out);
+  if (role === 'user') userMessages(message.content, out, ctx);
+  else assistantMessage(message.content, out, ctx);
 }
 
-function systemText(system: AnthropicRequest['system']): string {
-  if (system === undefined) return '';
-  if (typeof system === 'string') return system;
-  let text = '';
-  for (const block of system) if (block.type === 'text') text += block.text;
-  return text;
-}
-
-function convertTool(tool: AnthropicTool): OpenAITool {
-  return {
-    type: 'function',
-    function: {
-      name: tool.name,
-      description: tool.description ?? '',
-      // Server tools (web search and the like) carry no schema; a backend needs an object.
-      parameters: tool.input_schema ?? { ...EMPTY_PARAMETERS },
-    },
+/** Tool names a `tool_reference` anywhere in the history (tool results included) has loaded. */
+function referencedTools(messages: readonly AnthropicMessageParam[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (blocks: unknown): void => {
+    if (!Array.isArray(blocks)) return;
+    for (const block of blocks as AnthropicContentBlock[]) {
+      if (block.type === 'tool_reference') names.add(block.tool_name);
+      else if (block.type === 'tool_result') visit(block.content);
+    }
   };
+  for (const message of messages) visit(message.content);
+  return names;
+}
+
+/**
+ * Client tools become functions. Server tools (no `input_schema`: web search and the like) run on
+ * Anthropic's side, so no backend can call them; deferred tools stay out until the history loads them.
+ */
+function convertTools(tools: readonly AnthropicTool[], messages: readonly AnthropicMessageParam[]): OpenAITool[] {
+  let referenced: Set<string> | undefined;
+  const out: OpenAITool[] = [];
+  for (const tool of tools) {
+    if (tool.input_schema === undefined) continue;
+    if (tool.defer_loading === true) {
+      referenced ??= referencedTools(messages);
+      if (!referenced.has(tool.name)) continue;
+    }
+    out.push({
+      type: 'function',
+      function: { name: tool.name, description: tool.description ?? '', parameters: tool.input_schema },
+    });
+  }
+  return out;
 }
 
 export function convertToolChoice(choice: AnthropicToolChoice): OpenAIToolChoice {
@@ -176,29 +219,38 @@ export function convertToolChoice(choice: AnthropicToolChoice): OpenAIToolChoice
 
 /** Translates a validated Anthropic Messages request into an OpenAI chat-completions request. */
 export function anthropicToOpenAI(req: AnthropicRequest, opts: RequestTranslationOptions = {}): OpenAIChatRequest {
+  const ctx: Context = { dialect: opts.dialect ?? { topK: false }, dropped: opts.onDroppedBlock ?? (() => {}) };
+  const arranged = arrangeSystemMessages(req.system, req.messages);
   const messages: OpenAIMessage[] = [];
-  const system = systemText(req.system);
-  if (system !== '') messages.push({ role: 'system', content: system });
-  for (const message of req.messages) convertMessage(message, messages);
+  if (arranged.system !== '') messages.push({ role: 'system', content: arranged.system });
+  for (const message of arranged.messages) convertMessage(message, messages, ctx);
 
   const stream = req.stream === true;
-  const out: OpenAIChatRequest = { model: req.model, messages, max_tokens: req.max_tokens, stream };
+  // max_tokens 0 asks Anthropic to only read the prompt (cache warming); chat servers refuse 0, so
+  // the nearest they take is one token.
+  const out: OpenAIChatRequest = { model: req.model, messages, max_tokens: Math.max(1, req.max_tokens), stream };
   if (stream && opts.streamUsage !== false) out.stream_options = { include_usage: true };
   if (req.temperature !== undefined) out.temperature = req.temperature;
   if (req.top_p !== undefined) out.top_p = req.top_p;
-  if (req.top_k !== undefined && opts.includeTopK === true) out.top_k = req.top_k;
+  if (req.top_k !== undefined && ctx.dialect.topK) out.top_k = req.top_k;
   if (req.stop_sequences !== undefined && req.stop_sequences.length > 0) out.stop = req.stop_sequences;
-  if (req.tools !== undefined && req.tools.length > 0) {
-    out.tools = req.tools.map(convertTool);
+  const tools = req.tools === undefined ? [] : convertTools(req.tools, req.messages);
+  if (tools.length > 0) {
+    out.tools = tools;
     // As in the original, a tool_choice without tools means nothing to a backend and is dropped.
-    if (req.tool_choice !== undefined) {
-      out.tool_choice = convertToolChoice(req.tool_choice);
-      if ('disable_parallel_tool_use' in req.tool_choice && req.tool_choice.disable_parallel_tool_use === true) {
+    // A choice naming a tool left out (a server tool such as web_search) would make the backend
+    // refuse the request; the model chooses among what it has instead.
+    const choice = req.tool_choice;
+    const named = choice?.type !== 'tool' || tools.some((t) => t.function.name === choice.name);
+    if (choice !== undefined && named) {
+      out.tool_choice = convertToolChoice(choice);
+      if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true) {
         out.parallel_tool_calls = false;
       }
     }
   }
   const user = req.metadata?.user_id;
   if (typeof user === 'string' && user !== '') out.user = user;
+  Object.assign(out, reasoningFields(req, ctx.dialect));
   return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../core/errors.js';
-import { mapFinishReason, openAIToAnthropic } from './response.js';
+import { convertUsage, mapFinishReason, openAIToAnthropic } from './response.js';
 import type { OpenAIChatCompletion } from './types.js';
 
 const completion = (
@@ -40,7 +40,7 @@ describe('openAIToAnthropic', () => {
     for (const field of ['reasoning', 'reasoning_content'] as const) {
       const msg = openAIToAnthropic(completion({ content: 'Paris.', [field]: 'Capital of France…' }), 'm');
       expect(msg.content).toEqual([
-        { type: 'thinking', thinking: 'Capital of France…' },
+        { type: 'thinking', thinking: 'Capital of France…', signature: '' },
         { type: 'text', text: 'Paris.' },
       ]);
     }
@@ -114,7 +114,7 @@ describe('mapFinishReason', () => {
     ['length', false, 'max_tokens'],
     ['tool_calls', true, 'tool_use'],
     ['function_call', true, 'tool_use'],
-    ['content_filter', false, 'end_turn'],
+    ['content_filter', false, 'refusal'],
     [null, false, 'end_turn'],
     [undefined, false, 'end_turn'],
     ['something_new', false, 'end_turn'],
@@ -129,5 +129,32 @@ describe('mapFinishReason', () => {
   it('reports a matched stop sequence only for a stop finish', () => {
     expect(mapFinishReason('stop', false, 'END')).toEqual({ stop_reason: 'stop_sequence', stop_sequence: 'END' });
     expect(mapFinishReason('length', false, 'END')).toEqual({ stop_reason: 'max_tokens', stop_sequence: null });
+  });
+});
+
+describe('convertUsage', () => {
+  it('moves cached prompt tokens to cache_read_input_tokens and reports reasoning tokens', () => {
+    expect(
+      convertUsage({
+        prompt_tokens: 1000,
+        completion_tokens: 50,
+        prompt_tokens_details: { cached_tokens: 800 },
+        completion_tokens_details: { reasoning_tokens: 30 },
+      }),
+    ).toEqual({
+      input_tokens: 200,
+      output_tokens: 50,
+      cache_read_input_tokens: 800,
+      output_tokens_details: { thinking_tokens: 30 },
+    });
+  });
+
+  it('keeps the plain shape when the backend reports neither, and never goes negative', () => {
+    expect(convertUsage({ prompt_tokens: 5, completion_tokens: 2 })).toEqual({ input_tokens: 5, output_tokens: 2 });
+    expect(convertUsage({ prompt_tokens: 5, prompt_tokens_details: { cached_tokens: 9 } })).toMatchObject({
+      input_tokens: 0,
+      cache_read_input_tokens: 5,
+    });
+    expect(convertUsage(null)).toEqual({ input_tokens: 0, output_tokens: 0 });
   });
 });

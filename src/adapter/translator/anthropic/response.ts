@@ -4,6 +4,7 @@ import type {
   AnthropicMessage,
   AnthropicResponseBlock,
   AnthropicStopReason,
+  AnthropicUsage,
   OpenAIChatCompletion,
   OpenAIUsage,
 } from './types.js';
@@ -22,8 +23,9 @@ export function matchedStopSequence(stopReason: unknown, stopSequences: readonly
 }
 
 /**
- * OpenAI `finish_reason` → Anthropic `stop_reason`, shared by both response paths. Unknown
- * reasons (`content_filter`, absent) end the turn, as in the original. Two refinements: a matched
+ * OpenAI `finish_reason` → Anthropic `stop_reason`, shared by both response paths. A content
+ * filter is a `refusal` (the stop reason Anthropic's API has for it); other unknown reasons end the
+ * turn, as in the original. Two refinements: a matched
  * stop sequence is reported as such, and a backend that says `stop` (or nothing) after emitting
  * tool calls, as some local servers do, still yields `tool_use` so agent loops run the tools.
  */
@@ -44,6 +46,8 @@ export function mapFinishReason(
     case '':
       if (stopSequence !== null) return { stop_reason: 'stop_sequence', stop_sequence: stopSequence };
       return { stop_reason: hasToolUse ? 'tool_use' : 'end_turn', stop_sequence: null };
+    case 'content_filter':
+      return { stop_reason: 'refusal', stop_sequence: null };
     default:
       return { stop_reason: 'end_turn', stop_sequence: null };
   }
@@ -71,8 +75,19 @@ export function tokenCount(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
-export function convertUsage(usage: OpenAIUsage | null | undefined): { input_tokens: number; output_tokens: number } {
-  return { input_tokens: tokenCount(usage?.prompt_tokens), output_tokens: tokenCount(usage?.completion_tokens) };
+/**
+ * OpenAI counts cached prompt tokens inside `prompt_tokens`; Anthropic counts them apart, in
+ * `cache_read_input_tokens`, so they move there. Reasoning tokens are reported as Anthropic's
+ * `output_tokens_details.thinking_tokens` (still included in `output_tokens`, as on both sides).
+ */
+export function convertUsage(usage: OpenAIUsage | null | undefined): AnthropicUsage {
+  const prompt = tokenCount(usage?.prompt_tokens);
+  const cached = Math.min(prompt, tokenCount(usage?.prompt_tokens_details?.cached_tokens));
+  const reasoning = tokenCount(usage?.completion_tokens_details?.reasoning_tokens);
+  const out: AnthropicUsage = { input_tokens: prompt - cached, output_tokens: tokenCount(usage?.completion_tokens) };
+  if (cached > 0) out.cache_read_input_tokens = cached;
+  if (reasoning > 0) out.output_tokens_details = { thinking_tokens: reasoning };
+  return out;
 }
 
 /**
@@ -91,7 +106,9 @@ export function openAIToAnthropic(
 
   const content: AnthropicResponseBlock[] = [];
   const reasoning = message.reasoning || message.reasoning_content;
-  if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning });
+  if (typeof reasoning === 'string' && reasoning !== '') {
+    content.push({ type: 'thinking', thinking: reasoning, signature: '' });
+  }
   if (typeof message.content === 'string' && message.content !== '')
     content.push({ type: 'text', text: message.content });
 

@@ -105,7 +105,7 @@ describe('the Anthropic SDK reading translated responses', () => {
     expect(texts).toEqual(['Checking ', 'both.']);
     expect(message.model).toBe('qwen3');
     expect(message.content).toEqual([
-      { type: 'thinking', thinking: 'Two cities.' },
+      { type: 'thinking', thinking: 'Two cities.', signature: '' },
       { type: 'text', text: 'Checking both.' },
       { type: 'tool_use', id: 'call_a', name: 'get_weather', input: { city: 'Perth' } },
       { type: 'tool_use', id: 'call_b', name: 'get_weather', input: { city: 'Darwin' } },

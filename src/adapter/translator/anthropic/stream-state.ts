@@ -1,5 +1,5 @@
 import { newMessageId } from './ids.js';
-import { mapFinishReason, matchedStopSequence, parseToolInput, tokenCount, toolUseId } from './response.js';
+import { convertUsage, mapFinishReason, matchedStopSequence, parseToolInput, toolUseId } from './response.js';
 import type {
   AnthropicMessage,
   AnthropicResponseBlock,
@@ -95,6 +95,8 @@ export class AnthropicStreamState {
   #stopSequence: string | null = null;
   #inputTokens: number;
   #outputTokens = 0;
+  #cacheReadTokens = 0;
+  #thinkingTokens = 0;
   /** UTF-8 bytes of text and thinking, for the original's chars/4 estimate when no usage arrives. */
   #outputBytes = 0;
   #collected: AnthropicResponseBlock[] | undefined;
@@ -133,9 +135,13 @@ export class AnthropicStreamState {
     // Usage often rides alone on a final chunk with no choices (include_usage), so read it first.
     const usage = chunk.usage;
     if (usage) {
-      const prompt = tokenCount(usage.prompt_tokens);
-      if (prompt > 0) this.#inputTokens = prompt;
-      this.#outputTokens = tokenCount(usage.completion_tokens);
+      const converted = convertUsage(usage);
+      if (converted.input_tokens + (converted.cache_read_input_tokens ?? 0) > 0) {
+        this.#inputTokens = converted.input_tokens;
+        this.#cacheReadTokens = converted.cache_read_input_tokens ?? 0;
+      }
+      this.#outputTokens = converted.output_tokens;
+      this.#thinkingTokens = converted.output_tokens_details?.thinking_tokens ?? 0;
     }
 
     const choice = chunk.choices?.[0];
@@ -205,17 +211,19 @@ export class AnthropicStreamState {
       content,
       stop_reason: stop.stop_reason,
       stop_sequence: stop.stop_sequence,
-      usage: { input_tokens: this.#inputTokens, output_tokens: this.#outputTokens },
+      usage: this.#usage(this.#outputTokens),
     };
   }
 
   #usage(outputTokens: number): AnthropicStreamUsage {
-    return {
+    const usage: AnthropicStreamUsage = {
       input_tokens: this.#inputTokens,
       output_tokens: outputTokens,
       cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      cache_read_input_tokens: this.#cacheReadTokens,
     };
+    if (this.#thinkingTokens > 0) usage.output_tokens_details = { thinking_tokens: this.#thinkingTokens };
+    return usage;
   }
 
   #ensureStarted(): void {
@@ -269,8 +277,8 @@ export class AnthropicStreamState {
 
   #thinking(text: string): void {
     if (this.#openKind !== 'thinking') {
-      this.#openBlock('thinking', { type: 'thinking', thinking: '' });
-      this.#collected?.push({ type: 'thinking', thinking: '' });
+      this.#openBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
+      this.#collected?.push({ type: 'thinking', thinking: '', signature: '' });
     }
     this.#out.push({
       type: 'content_block_delta',

@@ -160,7 +160,7 @@ describe('AnthropicStreamState', () => {
     expect(events[1]).toEqual({
       type: 'content_block_start',
       index: 0,
-      content_block: { type: 'thinking', thinking: '' },
+      content_block: { type: 'thinking', thinking: '', signature: '' },
     });
     expect(events[3]).toEqual({
       type: 'content_block_delta',
@@ -282,7 +282,7 @@ describe('AnthropicStreamState', () => {
     state.finish();
     expect(state.message()).toMatchObject({
       content: [
-        { type: 'thinking', thinking: 'r' },
+        { type: 'thinking', thinking: 'r', signature: '' },
         { type: 'text', text: 't' },
         { type: 'tool_use', id: 'c0', name: 'f', input: { k: 'v' } },
       ],
@@ -481,5 +481,41 @@ describe('createAnthropicStreamTransform', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('AnthropicStreamState usage and stop reasons', () => {
+  it('reports cached and reasoning tokens in message_delta, and content_filter as refusal', () => {
+    const state = new AnthropicStreamState({ model: 'm', inputTokens: 7 });
+    const events = [
+      ...state.push({ choices: [{ delta: { reasoning: 'think' } }] }),
+      ...state.push(text('no')),
+      ...state.push(finish('content_filter')),
+      ...state.push({
+        choices: [],
+        usage: {
+          prompt_tokens: 100,
+          completion_tokens: 9,
+          prompt_tokens_details: { cached_tokens: 60 },
+          completion_tokens_details: { reasoning_tokens: 4 },
+        },
+      }),
+      ...state.finish(),
+    ];
+    expectValidStream(events);
+    expect(events.find((e) => e.type === 'content_block_start')).toMatchObject({
+      content_block: { type: 'thinking', thinking: '', signature: '' },
+    });
+    expect(events.find((e) => e.type === 'message_delta')).toEqual({
+      type: 'message_delta',
+      delta: { stop_reason: 'refusal', stop_sequence: null },
+      usage: {
+        input_tokens: 40,
+        output_tokens: 9,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 60,
+        output_tokens_details: { thinking_tokens: 4 },
+      },
+    });
   });
 });

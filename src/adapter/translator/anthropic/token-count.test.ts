@@ -31,6 +31,24 @@ describe('estimateInputTokens', () => {
     expect(estimateInputTokens(request)).toBe(13);
   });
 
+  it('counts thinking, text documents and search results, but not PDF data', () => {
+    const request = {
+      messages: [
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'a'.repeat(8), signature: '' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'b'.repeat(8) } },
+            { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'c'.repeat(8) }] } },
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'd'.repeat(400) } },
+            { type: 'search_result', source: 'u', title: 't', content: [{ type: 'text', text: 'e'.repeat(8) }] },
+          ],
+        },
+      ],
+    };
+    expect(estimateInputTokens(request)).toBe(8);
+  });
+
   it('counts UTF-8 bytes, as the original does', () => {
     expect(estimateInputTokens({ messages: [{ role: 'user', content: 'é'.repeat(4) }] })).toBe(2);
   });
@@ -50,5 +68,18 @@ describe('countTokens', () => {
   it('refuses a body that is not a JSON object', () => {
     expect(() => countTokens('nope')).toThrow(BadRequestError);
     expect(() => countTokens('[]')).toThrow(BadRequestError);
+  });
+});
+
+describe('countTokens for what Claude Code counts', () => {
+  it('answers for empty tools and placeholder messages, without asking for max_tokens', () => {
+    expect(countTokens('{"model":"m","messages":[{"role":"user","content":"foo"}],"tools":[]}')).toEqual({
+      input_tokens: 1,
+    });
+    expect(countTokens('{"model":"m","messages":[]}')).toEqual({ input_tokens: 1 });
+    const system = countTokens(
+      JSON.stringify({ model: 'm', messages: [{ role: 'system', content: 'x'.repeat(400) }] }),
+    );
+    expect(system.input_tokens).toBe(100);
   });
 });

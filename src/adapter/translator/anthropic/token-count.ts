@@ -1,9 +1,10 @@
 import { BadRequestError } from '../../../core/errors.js';
+import { decodeJsonBody } from './validate.js';
 
 /**
  * Token estimates without a tokeniser, as the original makes them: UTF-8 bytes of the prompt
  * divided by four, at least one. The prompt is the system text, every message's text, tool-use
- * names and inputs, tool results, and the tool definitions (Claude Code sends 10–20k tokens of
+ * names and inputs, tool results, thinking, text documents and search results, and the tool definitions (Claude Code sends 10–20k tokens of
  * schemas, so leaving them out would badly undercount). Images count nothing.
  *
  * Used for `POST /v1/messages/count_tokens` and to seed `input_tokens` in `message_start` before
@@ -32,7 +33,16 @@ function blockBytes(block: unknown): number {
     case 'tool_use':
       return bytes(block.name) + jsonBytes(block.input);
     case 'tool_result':
+    case 'search_result':
       return contentBytes(block.content);
+    case 'thinking':
+      return bytes(block.thinking);
+    case 'document': {
+      // Text documents are prompt text; PDFs and files reach a chat backend as a short placeholder.
+      const source = isObject(block.source) ? block.source : {};
+      if (source.type === 'text') return bytes(source.data);
+      return source.type === 'content' ? contentBytes(source.content) : 0;
+    }
     default:
       return 0;
   }
@@ -68,12 +78,7 @@ export function estimateInputTokens(request: unknown): number {
  * rest, since clients count before they have settled them.
  */
 export function countTokens(body: Buffer | string): { input_tokens: number } {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`request body: invalid JSON (${(err as Error).message})`);
-  }
+  const decoded = decodeJsonBody(body);
   if (!isObject(decoded)) throw new BadRequestError('request body: must be a JSON object');
   return { input_tokens: estimateInputTokens(decoded) };
 }

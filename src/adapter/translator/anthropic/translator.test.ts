@@ -48,7 +48,8 @@ describe('AnthropicTranslator', () => {
     const translator = new AnthropicTranslator(config({ maxMessageSize: 10 }));
     expect(() => translator.parse(body())).toThrow(PayloadTooLargeError);
     expect(() => translator.countTokens(body())).toThrow(PayloadTooLargeError);
-    const parseMissing = () => new AnthropicTranslator(config()).parse(body({ max_tokens: undefined }));
+    const translator2 = new AnthropicTranslator(config());
+    const parseMissing = () => translator2.validate(translator2.parse(body({ max_tokens: undefined })));
     expect(parseMissing).toThrow(BadRequestError);
     expect(parseMissing).toThrow('max_tokens: required');
   });

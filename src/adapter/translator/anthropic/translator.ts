@@ -11,7 +11,7 @@ import { decidePassthrough, detectRequestFeatures, type PassthroughDecision } fr
 import { anthropicToOpenAI, CHAT_COMPLETIONS_PATH, type RequestTranslationOptions } from './request.js';
 import { countTokens, estimateInputTokens } from './token-count.js';
 import type { AnthropicRequest } from './types.js';
-import { parseAnthropicRequest } from './validate.js';
+import { type AnthropicEnvelope, checkEnvelope, decodeJsonBody, validateAnthropicRequest } from './validate.js';
 
 /** The original's fallback when `max_message_size` is unset or nonsense. */
 const DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024;
@@ -60,10 +60,19 @@ export class AnthropicTranslator {
     this.#inspector = deps.inspector ?? createInspector(config.inspector);
   }
 
-  /** Validates a Messages request body. Throws `PayloadTooLargeError` or `BadRequestError` naming the field. */
-  parse(body: Buffer): AnthropicRequest {
+  /**
+   * Decodes a Messages request body and checks only what routing needs (an object, a string
+   * `model`, a `messages` array): passthrough forwards it as it came. Throws `PayloadTooLargeError`
+   * or `BadRequestError` naming the field.
+   */
+  parse(body: Buffer): AnthropicEnvelope {
     this.#checkSize(body);
-    return parseAnthropicRequest(body);
+    return checkEnvelope(decodeJsonBody(body));
+  }
+
+  /** The full check before translation, in place on the parsed body. Throws `BadRequestError` naming the field. */
+  validate(envelope: AnthropicEnvelope): AnthropicRequest {
+    return validateAnthropicRequest(envelope);
   }
 
   /**
@@ -72,7 +81,7 @@ export class AnthropicTranslator {
    * On passthrough, set `X-Olla-Mode: passthrough` and forward the original body untouched.
    */
   decidePassthrough(
-    request: AnthropicRequest,
+    request: AnthropicEnvelope,
     candidates: readonly Endpoint[],
     supportFor: (endpointType: string) => AnthropicSupport | undefined,
   ): PassthroughDecision {
@@ -80,7 +89,7 @@ export class AnthropicTranslator {
   }
 
   /** Records a passthrough request with the inspector (the body itself goes upstream as it came). */
-  notePassthrough(request: AnthropicRequest, headers: IncomingHttpHeaders = {}): void {
+  notePassthrough(request: AnthropicEnvelope, headers: IncomingHttpHeaders = {}): void {
     if (this.#inspector.enabled) this.#inspector.logRequest(this.#inspector.sessionId(headers), request.model, request);
   }
 
@@ -114,7 +123,7 @@ export class AnthropicTranslator {
 
   /** `parse` then `translate`, for callers that do not need the passthrough decision. */
   translateRequest(body: Buffer, opts: TranslateOptions = {}): TranslatedRequest {
-    return this.translate(this.parse(body), opts);
+    return this.translate(this.validate(this.parse(body)), opts);
   }
 
   /** The `count_tokens` answer, `{ input_tokens }`. Throws `PayloadTooLargeError` or `BadRequestError`. */

@@ -11,11 +11,37 @@ export interface AnthropicTextBlock {
   text: string;
 }
 
-export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+/** Where an image or document comes from; `file` refers to Anthropic's Files API. */
+export type AnthropicMediaSource =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'url'; url: string }
+  | { type: 'file'; file_id: string }
+  | { type: 'text'; media_type?: string; data: string }
+  | { type: 'content'; content: string | AnthropicContentBlock[] };
 
 export interface AnthropicImageBlock {
   type: 'image';
-  source: AnthropicImageSource;
+  source: AnthropicMediaSource;
+}
+
+export interface AnthropicDocumentBlock {
+  type: 'document';
+  source: AnthropicMediaSource;
+  title?: string;
+  context?: string;
+}
+
+export interface AnthropicSearchResultBlock {
+  type: 'search_result';
+  source: string;
+  title: string;
+  content: AnthropicTextBlock[];
+}
+
+/** Names a deferred tool (tool search) so the model may call it. */
+export interface AnthropicToolReferenceBlock {
+  type: 'tool_reference';
+  tool_name: string;
 }
 
 export interface AnthropicToolUseBlock {
@@ -28,7 +54,7 @@ export interface AnthropicToolUseBlock {
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
-  /** A string, content blocks (text and image), or, from lax clients, any JSON value. */
+  /** A string, content blocks (text, image, document, search_result, tool_reference), or, from lax clients, any JSON value. */
   content?: unknown;
   is_error?: boolean;
 }
@@ -39,49 +65,41 @@ export interface AnthropicThinkingBlock {
   signature?: string;
 }
 
-/** A block type Anthropic defines that has no OpenAI counterpart; accepted and dropped. */
+/**
+ * Every other block: redacted thinking, server-tool calls and results, compaction, and block
+ * types newer than this code. The API accepts them, so the validator does too (its `type` may be
+ * any string at run time); the translator drops them with a debug log.
+ */
 export interface AnthropicUntranslatedBlock {
-  type: (typeof UNTRANSLATED_BLOCK_TYPES)[number];
+  type: 'redacted_thinking' | 'server_tool_use' | 'compaction' | 'container_upload';
   [field: string]: unknown;
 }
 
 export type AnthropicContentBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
+  | AnthropicDocumentBlock
+  | AnthropicSearchResultBlock
+  | AnthropicToolReferenceBlock
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock
   | AnthropicThinkingBlock
   | AnthropicUntranslatedBlock;
 
-/**
- * Block types Anthropic's API accepts that a chat-completions backend cannot use: document
- * inputs, redacted reasoning, server-side tools. Clients replay them in history, so they are
- * accepted (as Anthropic would) rather than rejected, and left out of the translation.
- */
-export const UNTRANSLATED_BLOCK_TYPES = [
-  'document',
-  'redacted_thinking',
-  'server_tool_use',
-  'web_search_tool_result',
-  'web_fetch_tool_result',
-  'code_execution_tool_result',
-  'bash_code_execution_tool_result',
-  'text_editor_code_execution_tool_result',
-  'mcp_tool_use',
-  'mcp_tool_result',
-  'search_result',
-  'container_upload',
-] as const;
-
 export interface AnthropicMessageParam {
-  role: 'user' | 'assistant';
+  /** `system` mid-conversation, as Claude Code 2.1 sends it. */
+  role: 'user' | 'assistant' | 'system';
   content: string | AnthropicContentBlock[];
 }
 
 export interface AnthropicTool {
   name: string;
   description?: string;
+  /** Absent on server tools (`web_search_20250305` and the like), which no backend can run. */
   input_schema?: Record<string, unknown>;
+  /** Tool search: left out of the prompt until a `tool_reference` names it. */
+  defer_loading?: boolean;
+  type?: string;
 }
 
 export type AnthropicToolChoice =
@@ -90,9 +108,17 @@ export type AnthropicToolChoice =
   | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
   | { type: 'none' };
 
+/** `enabled` with a budget, `adaptive` (the model decides), or `disabled`. */
+export interface AnthropicThinkingConfig {
+  type: string;
+  budget_tokens?: number;
+  display?: string;
+}
+
 export interface AnthropicRequest {
   model: string;
   messages: AnthropicMessageParam[];
+  /** 0 is allowed (the API uses it to warm the prompt cache). */
   max_tokens: number;
   system?: string | AnthropicContentBlock[];
   temperature?: number;
@@ -104,22 +130,30 @@ export interface AnthropicRequest {
   /** Normalised: the bare-string form some clients send becomes `{ type }`. */
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id?: string; [field: string]: unknown };
-  /** Extended thinking settings: accepted and ignored, as the original does. */
-  thinking?: unknown;
+  thinking?: AnthropicThinkingConfig;
+  output_config?: { effort?: string; [field: string]: unknown };
 }
 
 // ---- Anthropic response ----
 
-export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use';
+export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
+/**
+ * Thinking carries `signature` as Anthropic's does; a local model has nothing to sign, so it is
+ * empty (clients and the SDK accept that, and send it back unchecked to a non-Anthropic server).
+ */
 export type AnthropicResponseBlock =
-  | { type: 'thinking'; thinking: string }
+  | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 export interface AnthropicUsage {
+  /** Prompt tokens not read from the backend's prefix cache. */
   input_tokens: number;
   output_tokens: number;
+  cache_read_input_tokens?: number;
+  /** Reasoning tokens, when the backend counts them. */
+  output_tokens_details?: { thinking_tokens: number };
 }
 
 export interface AnthropicMessage {
@@ -133,7 +167,7 @@ export interface AnthropicMessage {
   usage: AnthropicUsage;
 }
 
-/** Usage as streaming events carry it: the cache counters are always zero here. */
+/** Usage as streaming events carry it: cache counters always present (creation is always zero here). */
 export interface AnthropicStreamUsage extends AnthropicUsage {
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
@@ -158,7 +192,7 @@ export type AnthropicStreamEvent =
       index: number;
       content_block:
         | { type: 'text'; text: '' }
-        | { type: 'thinking'; thinking: '' }
+        | { type: 'thinking'; thinking: ''; signature: '' }
         | { type: 'tool_use'; id: string; name: string; input: Record<string, never> };
     }
   | { type: 'ping' }
@@ -192,7 +226,14 @@ export interface OpenAIToolCall {
 export type OpenAIMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | OpenAIContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: OpenAIToolCall[] }
+  | {
+      role: 'assistant';
+      content: string | null;
+      tool_calls?: OpenAIToolCall[];
+      /** Earlier reasoning, in the field the backend type reads (see `ChatDialect`). */
+      reasoning?: string;
+      reasoning_content?: string;
+    }
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export interface OpenAITool {
@@ -216,6 +257,8 @@ export interface OpenAIChatRequest {
   tool_choice?: OpenAIToolChoice;
   parallel_tool_calls?: boolean;
   user?: string;
+  reasoning_effort?: string;
+  chat_template_kwargs?: Record<string, unknown>;
 }
 
 // ---- OpenAI response (as backends send it: every field may be missing) ----
@@ -223,6 +266,8 @@ export interface OpenAIChatRequest {
 export interface OpenAIUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 export interface OpenAIResponseToolCall {

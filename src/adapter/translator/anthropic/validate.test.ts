@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadRequestError } from '../../../core/errors.js';
-import { parseAnthropicRequest, validateAnthropicRequest } from './validate.js';
+import { checkEnvelope, parseAnthropicRequest, validateAnthropicRequest } from './validate.js';
 
 const base = () => ({ model: 'llama3', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] as unknown[] });
 
@@ -26,8 +26,8 @@ describe('validateAnthropicRequest', () => {
     [{ ...base(), model: '' }, 'model: required'],
     [{ ...base(), model: 7 }, 'model: must be a string'],
     [{ ...base(), max_tokens: undefined }, 'max_tokens: required'],
-    [{ ...base(), max_tokens: 0 }, 'max_tokens: must be an integer of at least 1'],
-    [{ ...base(), max_tokens: 1.5 }, 'max_tokens: must be an integer of at least 1'],
+    [{ ...base(), max_tokens: -1 }, 'max_tokens: must be a non-negative integer'],
+    [{ ...base(), max_tokens: 1.5 }, 'max_tokens: must be a non-negative integer'],
     [{ ...base(), messages: undefined }, 'messages: required'],
     [{ ...base(), messages: [] }, 'messages: at least one message is required'],
     [{ ...base(), messages: {} }, 'messages: must be an array'],
@@ -39,21 +39,48 @@ describe('validateAnthropicRequest', () => {
     [{ ...base(), stop_sequences: ['a', 3] }, 'stop_sequences.1: must be a string'],
     [{ ...base(), tools: [{ description: 'x' }] }, 'tools.0.name: required'],
     [{ ...base(), tool_choice: { type: 'tool' } }, 'tool_choice.name: required'],
-    [{ ...base(), messages: [{ role: 'system', content: 'x' }] }, 'messages.0.role: must be "user" or "assistant"'],
+    [
+      { ...base(), messages: [{ role: 'tool', content: 'x' }] },
+      'messages.0.role: must be "user", "assistant" or "system"',
+    ],
+    [{ ...base(), messages: [{ role: 'user', content: [{ text: 'x' }] }] }, 'messages.0.content.0.type: required'],
+    [
+      { ...base(), messages: [{ role: 'user', content: [{ type: 'text', text: 3 }] }] },
+      'messages.0.content.0.text: must be a string',
+    ],
+    [{ ...base(), thinking: 'on' }, 'thinking: must be an object'],
+    [{ ...base(), output_config: [] }, 'output_config: must be an object'],
     [{ ...base(), messages: [{ role: 'user' }] }, 'messages.0.content: required'],
     ['[1,2]', 'request body: must be a JSON object'],
   ])('names the bad field: %j', (value, message) => {
     expect(errorOf(value)).toBe(message);
   });
 
-  it('names the path of an unknown block type', () => {
+  it('accepts block types it does not know, as the API grows new ones', () => {
     const req = base();
     req.messages = [
       { role: 'user', content: 'a' },
-      { role: 'assistant', content: 'b' },
-      { role: 'user', content: [{ type: 'foo' }] },
+      { role: 'assistant', content: [{ type: 'compaction', content: 'summary' }] },
+      { role: 'user', content: [{ type: 'some_future_block', anything: [1, 2] }] },
     ];
-    expect(errorOf(req)).toBe('messages.2.content.0.type: unknown block type "foo"');
+    expect(() => validateAnthropicRequest(req)).not.toThrow();
+  });
+
+  it('accepts system messages mid-conversation and max_tokens 0, as Claude Code 2.1 sends them', () => {
+    const req = validateAnthropicRequest({
+      ...base(),
+      max_tokens: 0,
+      messages: [
+        { role: 'user', content: 'a' },
+        {
+          role: 'system',
+          content: [{ type: 'text', text: 'env', cache_control: { type: 'ephemeral' } }],
+          output_config: {},
+        },
+      ],
+    });
+    expect(req.messages[1]!.role).toBe('system');
+    expect(req.max_tokens).toBe(0);
   });
 
   it('checks blocks nested in tool results', () => {
@@ -64,10 +91,21 @@ describe('validateAnthropicRequest', () => {
     expect(errorOf(req)).toBe('messages.0.content.0.content.0.text: required');
   });
 
-  it('checks image sources', () => {
-    const req = base();
-    req.messages = [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'x' } }] }];
-    expect(errorOf(req)).toBe('messages.0.content.0.source.type: unknown image source type "file"');
+  it('checks the fields each known image and document source type needs, and passes newer ones', () => {
+    const req = (source: unknown, type = 'image') => ({
+      ...base(),
+      messages: [{ role: 'user', content: [{ type, source }] }],
+    });
+    expect(errorOf(req({ type: 'file' }))).toBe('messages.0.content.0.source.file_id: required');
+    expect(errorOf(req({ type: 'base64', data: 'x' }, 'document'))).toBe(
+      'messages.0.content.0.source.media_type: required',
+    );
+    expect(errorOf(req(undefined))).toBe('messages.0.content.0.source: required');
+    expect(() => validateAnthropicRequest(req({ type: 'file', file_id: 'f' }))).not.toThrow();
+    expect(() =>
+      validateAnthropicRequest(req({ type: 'text', media_type: 'text/plain', data: 'd' }, 'document')),
+    ).not.toThrow();
+    expect(() => validateAnthropicRequest(req({ type: 'hologram' }))).not.toThrow();
   });
 
   it('accepts block types Anthropic defines but backends cannot use', () => {
@@ -115,6 +153,19 @@ describe('validateAnthropicRequest', () => {
       messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f' }] }],
     });
     expect(req.messages[0]!.content).toEqual([{ type: 'tool_use', id: 't', name: 'f', input: {} }]);
+  });
+});
+
+describe('checkEnvelope (all passthrough checks)', () => {
+  it('needs only an object with a string model and a messages array', () => {
+    expect(checkEnvelope({ model: 'm', messages: [{ role: 'developer', content: 7 }], max_tokens: 'x' }).model).toBe(
+      'm',
+    );
+    expect(() => checkEnvelope([])).toThrow('request body: must be a JSON object');
+    expect(() => checkEnvelope({ messages: [] })).toThrow('model: required');
+    expect(() => checkEnvelope({ model: 1, messages: [] })).toThrow('model: must be a string');
+    expect(() => checkEnvelope({ model: 'm' })).toThrow('messages: required');
+    expect(() => checkEnvelope({ model: 'm', messages: 'hi' })).toThrow('messages: must be an array');
   });
 });
 

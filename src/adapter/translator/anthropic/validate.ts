@@ -1,32 +1,20 @@
 import { BadRequestError } from '../../../core/errors.js';
-import {
-  type AnthropicContentBlock,
-  type AnthropicRequest,
-  type AnthropicToolChoice,
-  UNTRANSLATED_BLOCK_TYPES,
-} from './types.js';
+import type { AnthropicContentBlock, AnthropicRequest, AnthropicToolChoice } from './types.js';
 
 /**
  * Checks an incoming Messages API body and narrows it to `AnthropicRequest`, naming the first bad
- * field the way Anthropic does (`messages.2.content.0.type: unknown block type "foo"`).
+ * field the way Anthropic does (`messages.2.content.0.text: must be a string`).
  *
- * Like the original it is lenient where the upstream API is: unknown top-level fields are ignored
- * (clients send newer options such as `context_management`), JSON `null` counts as absent, and
- * block types Anthropic defines but a chat backend cannot use are accepted. What no Anthropic
- * server would take (no model, no messages, a block type nobody defines) is refused here rather
- * than surfacing later as a confusing backend error.
+ * The API grows every few weeks (new top-level options, new block types, a `system` role in the
+ * middle of the conversation), and clients use what is new at once. So only what the API itself
+ * would refuse is refused: a body that is not an object, no model, no messages array, a known
+ * field of the wrong type. Unknown top-level fields and unknown block types pass, JSON `null`
+ * counts as absent, and the translator decides what a chat backend can use.
  */
 
 type Json = Record<string, unknown>;
 
-const KNOWN_BLOCK_TYPES: ReadonlySet<string> = new Set([
-  'text',
-  'image',
-  'tool_use',
-  'tool_result',
-  'thinking',
-  ...UNTRANSLATED_BLOCK_TYPES,
-]);
+const ROLES: ReadonlySet<string> = new Set(['user', 'assistant', 'system']);
 
 function fail(path: string, problem: string): never {
   throw new BadRequestError(`${path}: ${problem}`, { field: path });
@@ -62,29 +50,41 @@ function optionalNumber(obj: Json, key: string, min: number, max: number, intege
   }
 }
 
-function validateImageSource(source: unknown, path: string): void {
+/** The fields each source type needs; source types newer than these pass untouched. */
+const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  base64: ['media_type', 'data'],
+  url: ['url'],
+  file: ['file_id'],
+  text: ['data'],
+};
+
+function validateSource(source: unknown, path: string): void {
   if (!isObject(source)) fail(path, 'required');
   const type = requireString(source, 'type', `${path}.type`);
-  if (type === 'base64') {
-    requireString(source, 'media_type', `${path}.media_type`);
-    requireString(source, 'data', `${path}.data`);
-  } else if (type === 'url') {
-    requireString(source, 'url', `${path}.url`);
-  } else {
-    fail(`${path}.type`, `unknown image source type ${JSON.stringify(type)}`);
-  }
+  for (const key of SOURCE_FIELDS[type] ?? []) requireString(source, key, `${path}.${key}`);
+  if (type === 'content' && Array.isArray(source.content)) validateBlocks(source.content, `${path}.content`);
 }
 
 function validateBlock(block: unknown, path: string): AnthropicContentBlock {
   if (!isObject(block)) fail(path, 'must be an object');
   const type = requireString(block, 'type', `${path}.type`);
-  if (!KNOWN_BLOCK_TYPES.has(type)) fail(`${path}.type`, `unknown block type ${JSON.stringify(type)}`);
   switch (type) {
     case 'text':
       requireString(block, 'text', `${path}.text`);
       break;
+    case 'thinking':
+      requireString(block, 'thinking', `${path}.thinking`);
+      break;
     case 'image':
-      validateImageSource(block.source, `${path}.source`);
+    case 'document':
+      validateSource(block.source, `${path}.source`);
+      break;
+    case 'tool_reference':
+      requireString(block, 'tool_name', `${path}.tool_name`);
+      break;
+    case 'search_result':
+      requireString(block, 'source', `${path}.source`);
+      if (Array.isArray(block.content)) validateBlocks(block.content, `${path}.content`);
       break;
     case 'tool_use':
       requireString(block, 'id', `${path}.id`);
@@ -123,7 +123,9 @@ function validateMessages(obj: Json): void {
     const message = messages[i];
     const path = `messages.${i}`;
     if (!isObject(message)) fail(path, 'must be an object');
-    if (message.role !== 'user' && message.role !== 'assistant') fail(`${path}.role`, 'must be "user" or "assistant"');
+    if (typeof message.role !== 'string' || !ROLES.has(message.role)) {
+      fail(`${path}.role`, 'must be "user", "assistant" or "system"');
+    }
     message.content = validateContent(message.content, `${path}.content`);
   }
 }
@@ -204,6 +206,11 @@ function validateStopSequences(obj: Json): void {
   }
 }
 
+function optionalObject(obj: Json, key: string): void {
+  if (!given(obj[key])) delete obj[key];
+  else if (!isObject(obj[key])) fail(key, 'must be an object');
+}
+
 /** Validates a decoded body in place and returns it typed. Throws `BadRequestError`. */
 export function validateAnthropicRequest(value: unknown): AnthropicRequest {
   if (!isObject(value)) fail('request body', 'must be a JSON object');
@@ -211,8 +218,8 @@ export function validateAnthropicRequest(value: unknown): AnthropicRequest {
   validateMessages(value);
   const maxTokens = value.max_tokens;
   if (!given(maxTokens)) fail('max_tokens', 'required');
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    fail('max_tokens', 'must be an integer of at least 1');
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 0) {
+    fail('max_tokens', 'must be a non-negative integer');
   }
   // The original's ranges: temperature up to 2 (OpenAI's ceiling) so no backend value is lost.
   optionalNumber(value, 'temperature', 0, 2);
@@ -223,17 +230,43 @@ export function validateAnthropicRequest(value: unknown): AnthropicRequest {
   validateSystem(value);
   validateTools(value);
   normaliseToolChoice(value);
-  if (given(value.metadata) && !isObject(value.metadata)) fail('metadata', 'must be an object');
+  optionalObject(value, 'metadata');
+  optionalObject(value, 'thinking');
+  optionalObject(value, 'output_config');
   return value as unknown as AnthropicRequest;
+}
+
+/** Decodes a JSON body. Throws `BadRequestError` for bad JSON. */
+export function decodeJsonBody(body: Buffer | string): unknown {
+  try {
+    return JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`request body: invalid JSON (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The least a body must be to be routed at all: an object with a string `model` and a
+ * `messages` array. That is all passthrough checks; the native backend judges the rest.
+ */
+export interface AnthropicEnvelope {
+  model: string;
+  messages: unknown[];
+  /** Read for routing and stats before anything is validated, so of any type. */
+  stream?: unknown;
+  tools?: unknown;
+  thinking?: unknown;
+}
+
+export function checkEnvelope(value: unknown): AnthropicEnvelope {
+  if (!isObject(value)) fail('request body', 'must be a JSON object');
+  if (requireString(value, 'model', 'model') === '') fail('model', 'required');
+  if (!given(value.messages)) fail('messages', 'required');
+  if (!Array.isArray(value.messages)) fail('messages', 'must be an array');
+  return value as unknown as AnthropicEnvelope;
 }
 
 /** Decodes and validates a request body. Throws `BadRequestError` for bad JSON or fields. */
 export function parseAnthropicRequest(body: Buffer | string): AnthropicRequest {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch (err) {
-    throw new BadRequestError(`request body: invalid JSON (${(err as Error).message})`);
-  }
-  return validateAnthropicRequest(decoded);
+  return validateAnthropicRequest(decodeJsonBody(body));
 }
