@@ -43,7 +43,8 @@ export function toOllaError(err: unknown): OllaError {
 export function errorResponse(error: unknown, dialect: ErrorDialect, requestId?: string): ErrorResponse {
   const err = toOllaError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (err instanceof RateLimitedError || err instanceof CapacityExceededError) headers['retry-after'] = String(err.retryAfterSeconds);
+  if (err instanceof RateLimitedError || err instanceof CapacityExceededError)
+    headers['retry-after'] = String(err.retryAfterSeconds);
   let payload: unknown;
   switch (dialect) {
     case 'anthropic':

@@ -35,7 +35,8 @@ export class ResidencySelector implements EndpointSelector {
     let out: Endpoint[] | undefined;
     for (const endpoint of candidates) {
       if (!isRoutable(endpoint.status) || !this.#residency.isLoaded(endpoint.name, model)) continue;
-      (out ??= []).push(endpoint);
+      if (out === undefined) out = [endpoint];
+      else out.push(endpoint);
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { Header } from '../../../core/constants.js';
+import { Header, RoutingReason } from '../../../core/constants.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import type { ProxyRequest } from '../../../core/ports/proxy.js';
 import { connectionTokens, HOP_BY_HOP, type ProxyIdentity } from './request-headers.js';
@@ -73,5 +73,8 @@ export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyReques
   if (routing === undefined) return;
   out[Header.routingStrategy] = routing.strategy;
   out[Header.routingDecision] = routing.action;
-  if (routing.reason) out[Header.routingReason] = routing.reason;
+  // The residency selector chose among nodes holding the model: that is the reason worth showing.
+  if (request.selection.modelLoaded === true && routing.action === 'routed') {
+    out[Header.routingReason] = RoutingReason.modelLoaded;
+  } else if (routing.reason) out[Header.routingReason] = routing.reason;
 }
