@@ -13,14 +13,13 @@ export class ResidencyTracker {
     this.#loaded.set(endpoint, new Set(models.map(foldModelName)));
   }
 
-  /** Olla just routed `model` to `endpoint`: it is loaded there now (or is being loaded). */
+  /**
+   * Olla just routed `model` to `endpoint`: it is loaded there now (or is being loaded). Only for
+   * endpoints whose backend reports residency: for the rest (vLLM and the like serve what they
+   * were started with) a guess from routing would pin every model to the first node that served it.
+   */
   noteServed(endpoint: string, model: string): void {
-    let set = this.#loaded.get(endpoint);
-    if (set === undefined) {
-      set = new Set();
-      this.#loaded.set(endpoint, set);
-    }
-    set.add(foldModelName(model));
+    this.#loaded.get(endpoint)?.add(foldModelName(model));
   }
 
   isLoaded(endpoint: string, model: string): boolean {

@@ -102,7 +102,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     scoped,
     {
       model,
-      listed: dialect === 'openai' ? listed : undefined,
+      // OpenRouter's convention, so only on OpenAI-shaped paths.
+      listed: pathOnly.startsWith('/v1/') ? listed : undefined,
       required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
       sink: reply,
       client: reply.raw,
