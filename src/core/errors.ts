@@ -52,9 +52,8 @@ export class HeadersTooLargeError extends OllaError {
   readonly status = 431;
 }
 
-export class RateLimitedError extends OllaError {
-  readonly code = 'OLLA_ERR_RATE_LIMITED';
-  readonly status = 429;
+/** A refusal the client may retry after `retryAfterSeconds`, sent as `Retry-After`. */
+export abstract class RetryLaterError extends OllaError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -64,21 +63,19 @@ export class RateLimitedError extends OllaError {
   }
 }
 
+export class RateLimitedError extends RetryLaterError {
+  readonly code = 'OLLA_ERR_RATE_LIMITED';
+  readonly status = 429;
+}
+
 /**
  * Every candidate node is at its concurrency limit and the admission queue is full, disabled or
  * waited too long. 503: the fleet, not the client, is the limit (a client key's own limit will
  * answer 429 via RateLimitedError).
  */
-export class CapacityExceededError extends OllaError {
+export class CapacityExceededError extends RetryLaterError {
   readonly code = 'OLLA_ERR_CAPACITY';
   readonly status = 503;
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-    details?: Record<string, unknown>,
-  ) {
-    super(message, details);
-  }
 }
 
 /** Every candidate endpoint failed (connection refused, reset, upstream error). */

@@ -1,5 +1,6 @@
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import { SelectorDecorator } from '../balancer/selector-decorator.js';
 
 /**
  * Enforces each endpoint's `max_concurrent_requests` (0 = unlimited): selection only ever sees
@@ -10,17 +11,16 @@ import type { EndpointSelector, SelectionContext } from '../../core/ports/balanc
  * Every `select` is followed synchronously by the exchange's `acquire`, so checking room and
  * taking the slot cannot interleave with another request on Node's single thread.
  */
-export class ConcurrencyLimiter implements EndpointSelector {
+export class ConcurrencyLimiter extends SelectorDecorator {
   readonly name: string;
-  readonly #inner: EndpointSelector;
   readonly #limitOf: (endpointName: string) => number;
   readonly #inFlight = new Map<string, number>();
   readonly #freed: Array<() => void> = [];
   #notifyScheduled = false;
 
   constructor(inner: EndpointSelector, limitOf: (endpointName: string) => number) {
+    super(inner);
     this.name = inner.name;
-    this.#inner = inner;
     this.#limitOf = limitOf;
   }
 
@@ -51,24 +51,24 @@ export class ConcurrencyLimiter implements EndpointSelector {
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
     let full = 0;
     for (const endpoint of candidates) if (!this.hasRoom(endpoint)) full++;
-    if (full === 0) return this.#inner.select(candidates, ctx);
+    if (full === 0) return this.inner.select(candidates, ctx);
     if (full === candidates.length) return undefined;
-    return this.#inner.select(
+    return this.inner.select(
       candidates.filter((endpoint) => this.hasRoom(endpoint)),
       ctx,
     );
   }
 
-  acquire(endpoint: Endpoint): void {
+  override acquire(endpoint: Endpoint): void {
     this.#inFlight.set(endpoint.name, this.inFlight(endpoint.name) + 1);
-    this.#inner.acquire(endpoint);
+    this.inner.acquire(endpoint);
   }
 
-  release(endpoint: Endpoint): void {
+  override release(endpoint: Endpoint): void {
     const count = this.inFlight(endpoint.name);
     if (count <= 1) this.#inFlight.delete(endpoint.name);
     else this.#inFlight.set(endpoint.name, count - 1);
-    this.#inner.release(endpoint);
+    this.inner.release(endpoint);
     if (count > 0 && this.#freed.length > 0 && !this.#notifyScheduled) {
       // Deferred so a queued request never starts inside another exchange's bookkeeping.
       this.#notifyScheduled = true;
@@ -77,9 +77,5 @@ export class ConcurrencyLimiter implements EndpointSelector {
         for (const listener of this.#freed) listener();
       });
     }
-  }
-
-  connections(endpoint: Endpoint): number {
-    return this.#inner.connections(endpoint);
   }
 }

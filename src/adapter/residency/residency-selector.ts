@@ -1,5 +1,6 @@
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import { SelectorDecorator } from '../balancer/selector-decorator.js';
 import type { ResidencyTracker } from './residency-tracker.js';
 
 /**
@@ -8,22 +9,21 @@ import type { ResidencyTracker } from './residency-tracker.js';
  * decorates still decides among those nodes, and among all of them when none has the model.
  * Built only when `proxy.prefer_loaded_models` is on, so it costs nothing otherwise.
  */
-export class ResidencySelector implements EndpointSelector {
+export class ResidencySelector extends SelectorDecorator {
   readonly name: string;
-  readonly #inner: EndpointSelector;
   readonly #residency: ResidencyTracker;
 
   constructor(inner: EndpointSelector, residency: ResidencyTracker) {
+    super(inner);
     this.name = `loaded-first(${inner.name})`;
-    this.#inner = inner;
     this.#residency = residency;
   }
 
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
     const model = ctx?.model;
-    if (model === undefined) return this.#inner.select(candidates, ctx);
+    if (model === undefined) return this.inner.select(candidates, ctx);
     const loaded = this.#loadedAmong(candidates, model);
-    const chosen = this.#inner.select(loaded ?? candidates, ctx);
+    const chosen = this.inner.select(loaded ?? candidates, ctx);
     if (chosen === undefined) return undefined;
     ctx!.modelLoaded = loaded !== undefined;
     this.#residency.noteServed(chosen.name, model);
@@ -39,17 +39,5 @@ export class ResidencySelector implements EndpointSelector {
       else out.push(endpoint);
     }
     return out;
-  }
-
-  acquire(endpoint: Endpoint): void {
-    this.#inner.acquire(endpoint);
-  }
-
-  release(endpoint: Endpoint): void {
-    this.#inner.release(endpoint);
-  }
-
-  connections(endpoint: Endpoint): number {
-    return this.#inner.connections(endpoint);
   }
 }
