@@ -4,7 +4,8 @@ import { SelectorDecorator } from '../balancer/selector-decorator.js';
 import type { ResidencyTracker } from './residency-tracker.js';
 
 /**
- * Prefers, among the candidates for a model, the nodes that already have it loaded: a request
+ * Prefers, among the candidates for a model, the nodes that already have it loaded (or may:
+ * residency unknown) over those known not to: a request
  * for another model makes a GPU box unload and cold-load, which costs seconds. The balancer it
  * decorates still decides among those nodes, and among all of them when none has the model.
  * Built only when `proxy.prefer_loaded_models` is on, so it costs nothing otherwise.
@@ -22,22 +23,30 @@ export class ResidencySelector extends SelectorDecorator {
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
     const model = ctx?.model;
     if (model === undefined) return this.inner.select(candidates, ctx);
-    const loaded = this.#loadedAmong(candidates, model);
-    const chosen = this.inner.select(loaded ?? candidates, ctx);
+    const chosen = this.inner.select(this.#preferred(candidates, model) ?? candidates, ctx);
     if (chosen === undefined) return undefined;
-    ctx!.modelLoaded = loaded !== undefined;
+    ctx!.modelLoaded = this.#residency.isLoaded(chosen.name, model);
     this.#residency.noteServed(chosen.name, model);
     return chosen;
   }
 
-  /** Routable candidates holding `model`, or undefined when none does (no array allocated then). */
-  #loadedAmong(candidates: readonly Endpoint[], model: string): Endpoint[] | undefined {
+  /**
+   * The routable candidates not known to lack `model`: those holding it, and those whose backend
+   * does not report residency (a vLLM serves what it was started with; guessing it cold would
+   * starve it). Undefined when that leaves out nobody, or everybody: the balancer sees all then.
+   */
+  #preferred(candidates: readonly Endpoint[], model: string): Endpoint[] | undefined {
+    const residency = this.#residency;
     let out: Endpoint[] | undefined;
-    for (const endpoint of candidates) {
-      if (!isRoutable(endpoint.status) || !this.#residency.isLoaded(endpoint.name, model)) continue;
-      if (out === undefined) out = [endpoint];
-      else out.push(endpoint);
+    let anyHolds = false;
+    for (let i = 0; i < candidates.length; i++) {
+      const endpoint = candidates[i]!;
+      const holds = residency.isLoaded(endpoint.name, model);
+      anyHolds ||= holds;
+      const keep = isRoutable(endpoint.status) && (holds || !residency.knows(endpoint.name));
+      if (keep) out?.push(endpoint);
+      else out ??= candidates.slice(0, i).filter((e) => isRoutable(e.status));
     }
-    return out;
+    return anyHolds && out !== undefined && out.length > 0 ? out : undefined;
   }
 }

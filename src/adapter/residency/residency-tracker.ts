@@ -22,6 +22,11 @@ export class ResidencyTracker {
     this.#loaded.get(endpoint)?.add(foldModelName(model));
   }
 
+  /** Whether the endpoint reports residency at all (unknown endpoints are neither loaded nor not). */
+  knows(endpoint: string): boolean {
+    return this.#loaded.has(endpoint);
+  }
+
   isLoaded(endpoint: string, model: string): boolean {
     return this.#loaded.get(endpoint)?.has(foldModelName(model)) === true;
   }

@@ -37,6 +37,15 @@ describe('ResidencySelector', () => {
     expect(second.modelLoaded).toBe(true);
   });
 
+  it('keeps nodes of unknown residency beside the holders, and drops only those known to lack the model', () => {
+    const tracker = new ResidencyTracker();
+    tracker.report('a', ['m']);
+    tracker.report('b', ['other']);
+    const selector = new ResidencySelector(new RoundRobinBalancer(), tracker);
+    const picks = Array.from({ length: 4 }, () => selector.select(nodes, ctx('m'))?.name);
+    expect(picks).toEqual(['a', 'c', 'a', 'c']);
+  });
+
   it('never guesses residency for an endpoint that does not report it', () => {
     const tracker = new ResidencyTracker();
     tracker.noteServed('a', 'm');

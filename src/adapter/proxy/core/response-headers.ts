@@ -67,6 +67,10 @@ export function addOllaHeaders(
   return out;
 }
 
+function isModelFound(reason: string): boolean {
+  return reason === RoutingReason.modelFound || reason === RoutingReason.modelFoundNoRefresh;
+}
+
 /** Routing headers go on error answers too, so a client can see why nothing was routable. */
 export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyRequest): void {
   const routing = request.routing;
@@ -74,7 +78,7 @@ export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyReques
   out[Header.routingStrategy] = routing.strategy;
   out[Header.routingDecision] = routing.action;
   // The residency selector chose among nodes holding the model: that is the reason worth showing.
-  if (request.selection.modelLoaded === true && routing.action === 'routed') {
+  if (request.selection.modelLoaded === true && isModelFound(routing.reason)) {
     out[Header.routingReason] = RoutingReason.modelLoaded;
   } else if (routing.reason) out[Header.routingReason] = routing.reason;
 }
