@@ -199,6 +199,31 @@ describe('per-node concurrency and the admission queue', () => {
     expect(served).toEqual(['first', 'high-1', 'high-2', 'normal-1', 'low-1', 'low-2']);
   });
 
+  it('frees the place of a client that leaves the queue, and never sends its request upstream', async () => {
+    const { backend, running } = await limitedNode(1, 400, { enabled: true, max_wait: '10s' });
+    const holder = chat(running, 'm', { extra: { user: 'holder' } });
+    await waitFor(async () => running.olla.connections('slots') === 1, 2000, 'the slot taken');
+    const leaving = new AbortController();
+    const left = fetch(`${running.url}/olla/proxy/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', user: 'leaver', messages: [] }),
+      signal: leaving.signal,
+    }).catch((error: Error) => error);
+    const depth = async () => ((await getJson(running, '/internal/status')).queue as { depth: number }).depth;
+    await waitFor(async () => (await depth()) === 1, 2000, 'one queued');
+    leaving.abort();
+    await left;
+    await waitFor(async () => (await depth()) === 0, 2000, 'the place freed');
+    expect((await holder).status).toBe(200);
+    const after = await chat(running, 'm', { extra: { user: 'after' } });
+    expect(after.status).toBe(200);
+    const users = backend.requests
+      .filter((r) => r.path === '/v1/chat/completions')
+      .map((r) => (JSON.parse(r.body!) as { user: string }).user);
+    expect(users).toEqual(['holder', 'after']);
+  });
+
   it('refuses an unknown X-Olla-Priority with a 400 naming the header', async () => {
     const { running } = await limitedNode(1, 0, { enabled: true });
     const response = await chat(running, 'm', { headers: { 'x-olla-priority': 'urgent' } });
