@@ -28,6 +28,7 @@ import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
+import { buildAdmission, buildFallbacks, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
@@ -85,10 +86,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     aliases: config.modelAliases,
     logger: modelLogger,
   });
+  const balancer = createBalancer(config.proxy.loadBalancer);
+  const residency = buildResidency(config, endpoints, balancer, catalogue);
   const discovery = new ModelDiscoveryService({
     config: config.discovery.modelDiscovery,
     endpoints,
-    sink: catalogue,
+    sink: residency?.sink ?? catalogue,
     profileFor: (type) => profiles.get(type),
     globalFilter: config.modelFilter,
     endpointFilters: new Map(endpointConfigs.flatMap((e) => (e.modelFilter ? [[e.name, e.modelFilter] as const] : []))),
@@ -103,11 +106,17 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   });
 
   // Sticky sessions decorate the balancer only when enabled, so they cost nothing otherwise.
-  const balancer = createBalancer(config.proxy.loadBalancer);
+  const placed = residency?.selector ?? balancer;
   const sticky = config.proxy.stickySessions.enabled
-    ? new StickySelector(balancer, config.proxy.stickySessions)
+    ? new StickySelector(placed, config.proxy.stickySessions)
     : undefined;
-  const selector = sticky ?? balancer;
+  const admission = buildAdmission(config, sticky ?? placed, (type) => profiles.get(type));
+  const selector = admission?.limiter ?? sticky ?? placed;
+  const fleet = {
+    admission: admission?.queue,
+    fallbacks: buildFallbacks(config),
+    onFallback: (requested: string) => stats.recordFallback(requested),
+  };
   if (sticky) {
     health.onTransition((t) => {
       // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
@@ -130,7 +139,21 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     version: VERSION.version,
     commit: 'none',
   };
-  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
+  const metrics = new OllaMetrics({
+    ...monitoring,
+    models: catalogue,
+    sticky,
+    ...(admission
+      ? {
+          queue: {
+            get depth() {
+              return admission.queue.depth;
+            },
+            stats: admission.stats,
+          },
+        }
+      : {}),
+  });
   // The proxy keeps breakers of its own, as the original does: a node whose health path answers
   // while its inference path fails must still trip, and a passing probe must not reset that count.
   // A trip takes the node out of rotation at once; the health checker's backoff brings it back.
@@ -177,12 +200,19 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
   const translatorStats = new TranslatorStats();
-  registerStatusRoutes(server, { ...monitoring, models: catalogue, translators: translatorStats });
+  registerStatusRoutes(server, {
+    ...monitoring,
+    models: catalogue,
+    translators: translatorStats,
+    ...(admission ? { queue: admission.status } : {}),
+    ...(residency ? { residency: () => residency.tracker.snapshot() } : {}),
+  });
   registerStatsRoutes(server, {
     stats,
     process: processMonitor,
     translators: () => translatorStats.toResponse(),
     sticky: () => stickyStats(sticky),
+    ...(admission ? { queue: () => ({ depth: admission.queue.depth, models: admission.stats.byModel() }) } : {}),
   });
   registerMetricsRoutes(server, { metrics });
   registerDashboardRoutes(server, {
@@ -211,10 +241,14 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
         .filter((p) => p.api.openaiCompatible)
         .map((p) => p.name),
     ),
+    ...(residency
+      ? { isLoaded: (endpoint: string, model: string) => residency.tracker.isLoaded(endpoint, model) }
+      : {}),
   });
   registerProxyRoutes(server, {
     endpoints,
     models,
+    ...fleet,
     engine,
     providers,
     isPathAllowed,
@@ -231,6 +265,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     registerAnthropicRoutes(server, {
       endpoints,
       models,
+      ...fleet,
       translator,
       stats: translatorStats,
       engine,
@@ -255,6 +290,9 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       health.start();
       catalogue.start();
       discovery.start();
+      residency?.poller.start();
+      if (fleet.fallbacks)
+        void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks!, catalogue, logger));
       const address = await server.listen({ host: config.server.host, port: config.server.port });
       logger.info(
         {
@@ -271,6 +309,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       await server.close();
       limiter.stop();
       await discovery.stop();
+      await residency?.poller.stop();
       catalogue.stop();
       await health.stop();
       await engine.close();

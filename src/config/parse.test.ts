@@ -62,6 +62,8 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       prefixHashBytes: 512,
     },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    preferLoadedModels: true,
+    queue: { enabled: false, maxSize: 100, maxWait: 30 * SECOND },
   },
   discovery: {
     type: 'static',
@@ -117,6 +119,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     gateInternalApi: false,
   },
   modelAliases: {},
+  modelFallbacks: {},
   profilesDir: '',
   filename: '',
 };

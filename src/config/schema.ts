@@ -25,6 +25,7 @@ import {
 } from './fields.js';
 import { checkInspectorOutputDir, checkSessionHeader } from './inspector-checks.js';
 import { type ParseResult, rejected } from './parse-result.js';
+import { modelFallbacksSchema } from './fallbacks-schema.js';
 import { proxySchema } from './proxy-schema.js';
 import { dashboardSchema, serverSchema } from './server-schema.js';
 import { formatSize } from './size.js';
@@ -76,6 +77,7 @@ export function createConfigSchema(context: SchemaContext) {
       engineering: section({ show_nerdstats: optional(bool, false) }),
       dashboard: dashboardSchema(context),
       model_aliases: modelAliasesSchema(context),
+      model_fallbacks: modelFallbacksSchema(),
       profiles_dir: optional(text, ''),
     })
     .transform((raw) => ({
@@ -88,6 +90,7 @@ export function createConfigSchema(context: SchemaContext) {
       engineering: { showNerdstats: raw.engineering.show_nerdstats },
       dashboard: raw.dashboard,
       modelAliases: raw.model_aliases,
+      modelFallbacks: raw.model_fallbacks,
       profilesDir: raw.profiles_dir,
     }));
 }

@@ -86,6 +86,17 @@ export interface ProxyConfig {
   stickySessions: StickySessionsConfig;
   retry: RetryConfig;
   profileFilter?: FilterConfig;
+  /** Prefer nodes that have the requested model loaded (on by default). */
+  preferLoadedModels: boolean;
+  queue: QueueConfig;
+}
+
+/** `proxy.queue`: where requests wait when every candidate node is at its concurrency limit. */
+export interface QueueConfig {
+  enabled: boolean;
+  /** Most requests waiting per model. */
+  maxSize: number;
+  maxWait: DurationMs;
 }
 
 export type EndpointAuthType = 'basic' | 'bearer' | 'api_key';
@@ -117,6 +128,8 @@ export interface EndpointConfig {
   headers: Record<string, string>;
   auth?: EndpointAuthConfig;
   modelFilter?: FilterConfig;
+  /** Requests in flight through Olla at most (0 = unlimited); unset = the profile's value when the queue is on. */
+  maxConcurrentRequests?: number;
 }
 
 export interface ModelDiscoveryConfig {
@@ -189,6 +202,8 @@ export interface OllaConfig {
   dashboard: DashboardConfig;
   /** alias -> the real names different backends know the model by. */
   modelAliases: Record<string, string[]>;
+  /** model → the models to try, in order, when it cannot be served. */
+  modelFallbacks: Record<string, string[]>;
   /** Our addition: a directory of extra or overriding profile YAML files ('' = none). */
   profilesDir: string;
   /** Global model include/exclude filter (the original's `filters` / `model_filter`). */

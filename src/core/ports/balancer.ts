@@ -1,5 +1,5 @@
 import type { Endpoint } from '../domain/endpoint.js';
-import type { StickyOutcome } from '../domain/routing.js';
+import type { RequestPriority, StickyOutcome } from '../domain/routing.js';
 
 /** Per-request facts a selector may use (sticky sessions key on these). */
 export interface SelectionContext {
@@ -11,6 +11,10 @@ export interface SelectionContext {
   body?: Buffer;
   /** Written by a sticky wrapper so the proxy can set X-Olla-Sticky-* headers. */
   sticky?: StickyOutcome;
+  /** Queue priority; the one field every source of priority (header, client key) writes. */
+  priority?: RequestPriority;
+  /** Set by the residency selector when it chose among nodes that have the model loaded. */
+  modelLoaded?: boolean;
 }
 
 /**
