@@ -21,6 +21,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     idleTimeout: 0,
     shutdownTimeout: 10 * SECOND,
     requestLogging: true,
+    watchConfig: false,
     cors: {
       enabled: false,
       allowedOrigins: ['*'],
@@ -118,6 +119,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
   },
   modelAliases: {},
   profilesDir: '',
+  telemetry: { otlp: { endpoint: '', serviceName: 'olla' } },
   filename: '',
 };
 
