@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createBalancer } from '../adapter/balancer/factory.js';
+import { ReloadableSelector } from '../adapter/balancer/reloadable-selector.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
@@ -21,10 +21,12 @@ import { ProcessMonitor } from '../adapter/stats/process-report.js';
 import { RecorderFanOut } from '../adapter/stats/recorders.js';
 import { SecurityViolations } from '../adapter/stats/security-stats.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
-import { StickySelector, stickyStats } from '../adapter/sticky/sticky-selector.js';
+import { stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
+import type { ParsedConfig } from '../config/parse.js';
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
+import { ConfigError } from '../core/errors.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
@@ -41,11 +43,26 @@ import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
 import { registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
+import { applyConfig, endpointModelFilters } from './reload/apply-config.js';
+import { ReloadController, type ReloadStatus, type ReloadTrigger } from './reload/reload-controller.js';
+import { type FileWatch, watchFile } from './reload/watch-file.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
+/** Where a reload reads the config again from (the CLI's loader); without one, reload is refused. */
+export interface ConfigSource {
+  load(): ParsedConfig;
+  /** The file `server.watch_config` watches ('' or undefined: nothing to watch). */
+  path?: string;
+}
+
+export interface OllaOptions {
+  configSource?: ConfigSource;
+}
+
 export interface Olla {
   readonly server: FastifyInstance;
+  /** The config in force: the start-up one until a reload applies another. */
   readonly config: OllaConfig;
   /** Live endpoint state and the model catalogue, for status tooling and tests. */
   readonly endpoints: EndpointRepository;
@@ -54,6 +71,8 @@ export interface Olla {
   connections(endpointName: string): number;
   /** Start health checks and listen on `server.host:server.port`; resolves to the bound address. */
   listen(): Promise<string>;
+  /** Re-reads the config and applies it in place, or refuses it as a whole; never throws. */
+  reload(trigger: ReloadTrigger): ReloadStatus;
   close(): Promise<void>;
 }
 
@@ -61,8 +80,15 @@ export interface Olla {
  * The composition root: builds every service in dependency order by constructor injection and
  * registers the routes. Nothing is wired later by setters.
  */
-export async function createOlla(config: OllaConfig, logger: Logger): Promise<Olla> {
+export async function createOlla(config: OllaConfig, logger: Logger, options: OllaOptions = {}): Promise<Olla> {
   const startedAt = Date.now();
+  // pino children keep the level they were made with, so a reload sets each one's.
+  const loggers: Logger[] = [logger];
+  const childLogger = (component: string) => {
+    const child = logger.child({ component });
+    loggers.push(child);
+    return child;
+  };
   const profiles = await loadProfileRegistry({ userDir: config.profilesDir || undefined });
   for (const warning of profiles.warnings()) logger.warn(warning);
 
@@ -72,12 +98,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const health = new HttpHealthChecker(endpoints.all(), {
     initialDelayMs: config.discovery.healthCheck.initialDelay,
     breakers,
-    logger: logger.child({ component: 'health' }),
+    logger: childLogger('health'),
     onStatusChanged: () => endpoints.statusChanged(),
     userAgent: `olla-HealthChecker/${VERSION.version}`,
   });
 
-  const modelLogger = logger.child({ component: 'models' });
+  const modelLogger = childLogger('models');
   const catalogue = new ModelCatalogue({
     enableUnifier: config.modelRegistry.enableUnifier,
     staleThresholdMs: config.modelRegistry.unification.staleThreshold,
@@ -91,7 +117,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     sink: catalogue,
     profileFor: (type) => profiles.get(type),
     globalFilter: config.modelFilter,
-    endpointFilters: new Map(endpointConfigs.flatMap((e) => (e.modelFilter ? [[e.name, e.modelFilter] as const] : []))),
+    endpointFilters: endpointModelFilters(endpointConfigs),
     logger: modelLogger,
   });
   health.onTransition((t) => discovery.handleTransition(t));
@@ -102,20 +128,14 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     logger: modelLogger,
   });
 
-  // Sticky sessions decorate the balancer only when enabled, so they cost nothing otherwise.
-  const balancer = createBalancer(config.proxy.loadBalancer);
-  const sticky = config.proxy.stickySessions.enabled
-    ? new StickySelector(balancer, config.proxy.stickySessions)
-    : undefined;
-  const selector = sticky ?? balancer;
-  if (sticky) {
-    health.onTransition((t) => {
-      // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
-      // just found the node dead retries in this tick and must still see its pin, so the client
-      // is told the conversation moved (`repin`) rather than that it is new (`miss`).
-      if (isRoutable(t.from) && !isRoutable(t.to)) setImmediate(() => sticky.purgeEndpoint(t.endpoint.name));
-    });
-  }
+  const selector = new ReloadableSelector(config.proxy);
+  health.onTransition((t) => {
+    // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
+    // just found the node dead retries in this tick and must still see its pin, so the client
+    // is told the conversation moved (`repin`) rather than that it is new (`miss`).
+    if (selector.sticky && isRoutable(t.from) && !isRoutable(t.to))
+      setImmediate(() => selector.sticky?.purgeEndpoint(t.endpoint.name));
+  });
   const stats = new StatsCollector();
   const security = new SecurityViolations();
   const processMonitor = new ProcessMonitor(startedAt);
@@ -125,12 +145,43 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     connections: (e: Endpoint) => selector.connections(e),
     stats,
     security,
-    proxy: { engine: config.proxy.engine, profile: config.proxy.profile, balancer: config.proxy.loadBalancer },
+    proxy: {
+      engine: config.proxy.engine,
+      profile: config.proxy.profile,
+      get balancer() {
+        return reloads.current.proxy.loadBalancer;
+      },
+    },
     startedAt,
     version: VERSION.version,
     commit: 'none',
   };
-  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
+  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky: selector.sticky });
+  const reloads = new ReloadController({
+    initial: config,
+    load: () => {
+      if (!options.configSource) throw new ConfigError(['no config source to reload from (started without a file)']);
+      return options.configSource.load();
+    },
+    apply: (before, after) =>
+      applyConfig(
+        {
+          profiles,
+          endpoints,
+          health,
+          catalogue,
+          discovery,
+          router: models,
+          selector,
+          engine,
+          loggers: () => loggers,
+        },
+        before,
+        after,
+      ),
+    logger: childLogger('reload'),
+    count: (result) => metrics.countReload(result),
+  });
   // The proxy keeps breakers of its own, as the original does: a node whose health path answers
   // while its inference path fails must still trip, and a passing probe must not reset that count.
   // A trip takes the node out of rotation at once; the health checker's backoff brings it back.
@@ -148,7 +199,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     breakers: proxyBreakers,
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
-    logger: logger.child({ component: 'proxy' }),
+    logger: childLogger('proxy'),
     version: VERSION.version,
   });
 
@@ -177,12 +228,17 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
   const translatorStats = new TranslatorStats();
-  registerStatusRoutes(server, { ...monitoring, models: catalogue, translators: translatorStats });
+  registerStatusRoutes(server, {
+    ...monitoring,
+    models: catalogue,
+    translators: translatorStats,
+    lastReload: () => reloads.last,
+  });
   registerStatsRoutes(server, {
     stats,
     process: processMonitor,
     translators: () => translatorStats.toResponse(),
-    sticky: () => stickyStats(sticky),
+    sticky: () => stickyStats(selector.sticky),
   });
   registerMetricsRoutes(server, { metrics });
   registerDashboardRoutes(server, {
@@ -199,7 +255,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     const profile = scope && profiles.get(scope.profile);
     if (scope && profile) providers.push({ prefix, profile, types: scope.types, failClosed: scope.failClosed });
   }
-  const requestLogger = logger.child({ component: 'request' });
+  const requestLogger = childLogger('request');
   registerModelRoutes(server, {
     catalogue,
     endpoints,
@@ -226,7 +282,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const anthropic = config.translators.anthropic;
   if (anthropic.enabled) {
     const translator = new AnthropicTranslator(anthropic, {
-      inspector: createInspector(anthropic.inspector, logger.child({ component: 'inspector' })),
+      inspector: createInspector(anthropic.inspector, childLogger('inspector')),
     });
     registerAnthropicRoutes(server, {
       endpoints,
@@ -241,9 +297,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     });
   }
 
+  let watch: FileWatch | undefined;
   return {
     server,
-    config,
+    get config() {
+      return reloads.current;
+    },
     endpoints,
     models: catalogue,
     connections(endpointName) {
@@ -256,6 +315,13 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       catalogue.start();
       discovery.start();
       const address = await server.listen({ host: config.server.host, port: config.server.port });
+      const watched = options.configSource?.path;
+      if (config.server.watchConfig && watched) {
+        watch = watchFile(watched, () => reloads.reload('watch'), {
+          onError: (err) =>
+            logger.warn({ err: err.message, file: watched }, 'config watch failed; SIGHUP still reloads'),
+        });
+      }
       logger.info(
         {
           address,
@@ -267,7 +333,9 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       );
       return address;
     },
+    reload: (trigger) => reloads.reload(trigger),
     async close() {
+      watch?.close();
       await server.close();
       limiter.stop();
       await discovery.stop();
