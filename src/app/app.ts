@@ -32,6 +32,7 @@ import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
+import { registerExplainRoutes } from './handlers/explain.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
@@ -277,6 +278,18 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     clientIp,
     logger: requestLogger,
     requestLogging: config.server.requestLogging,
+  });
+
+  registerExplainRoutes(server, {
+    endpoints,
+    models,
+    catalogue,
+    providers,
+    isPathAllowed,
+    selector,
+    // Sherpa, like the original, has no breakers: none is ever open for it.
+    breakers: config.proxy.engine === 'olla' ? proxyBreakers : { isOpen: () => false },
+    clientIp,
   });
 
   const anthropic = config.translators.anthropic;

@@ -33,18 +33,37 @@ export interface ProxyRouteDeps extends RoutingDeps {
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
-interface RouteScope {
+export interface RouteScope {
   base: string;
   profile?: PlatformProfile;
   types: readonly string[];
   failClosed: boolean;
 }
 
+/** Every proxy route family, in the order they are mounted. */
+export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
+  const scopes: RouteScope[] = [{ base: '/olla/proxy/', types: [], failClosed: false }];
+  for (const p of providers) {
+    if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
+    scopes.push({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
+  }
+  return scopes;
+}
+
+/** How routing names a scope in its messages and candidate narrowing. */
+export function candidateScopeOf(scope: RouteScope) {
+  return {
+    types: scope.types,
+    failClosed: scope.failClosed,
+    label: scope.profile ? `${scope.profile.displayName} ` : '',
+  };
+}
+
 /**
  * Whether the body is a JSON object, judged by its first byte rather than Content-Type: curl's
  * `-d` labels JSON as a form and some clients send none, yet users expect model routing either way.
  */
-function isJsonObject(body: Buffer): boolean {
+export function isJsonObject(body: Buffer): boolean {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
@@ -84,7 +103,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   reply.header(Header.requestId, requestId);
   const route = await routeRequest(
     deps,
-    { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
+    candidateScopeOf(scope),
     model,
     json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
     reply,
@@ -140,10 +159,6 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
       scoped.all(`${scope.base}*`, handler);
     };
 
-    mount({ base: '/olla/proxy/', types: [], failClosed: false });
-    for (const p of deps.providers) {
-      if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
-      mount({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
-    }
+    for (const scope of routeScopes(deps.providers)) mount(scope);
   });
 }

@@ -499,7 +499,8 @@ function endpointName(endpoint: Endpoint): string {
   return endpoint.name;
 }
 
-function closedOrAll(pool: readonly Endpoint[], breakers: CircuitBreakers): readonly Endpoint[] {
+/** The candidates whose breaker is closed, or all of them when every one is open. */
+export function closedOrAll(pool: readonly Endpoint[], breakers: Pick<CircuitBreakers, 'isOpen'>): readonly Endpoint[] {
   let anyOpen = false;
   for (const endpoint of pool) {
     if (breakers.isOpen(endpoint.name)) {
