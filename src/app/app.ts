@@ -204,6 +204,11 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     version: VERSION.version,
   });
 
+  // Loaded only when configured, so without telemetry no OpenTelemetry module is even imported.
+  const tracer = config.telemetry.otlp.endpoint
+    ? (await import('../adapter/telemetry/otlp-tracer.js')).createOtlpTracer(config.telemetry.otlp, VERSION.version)
+    : undefined;
+
   const server = createHttpServer(config.server, logger);
   const routes: string[] = [];
   server.addHook('onRoute', (route) => {
@@ -278,6 +283,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     clientIp,
     logger: requestLogger,
     requestLogging: config.server.requestLogging,
+    tracer,
   });
 
   registerExplainRoutes(server, {
@@ -355,6 +361,9 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       catalogue.stop();
       await health.stop();
       await engine.close();
+      await tracer
+        ?.shutdown()
+        .catch((err: Error) => logger.warn({ err: err.message }, 'trace export failed at shutdown'));
       processMonitor.stop();
     },
   };

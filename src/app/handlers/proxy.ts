@@ -7,6 +7,7 @@ import type { PlatformProfile } from '../../core/domain/profile.js';
 import { BadRequestError, RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
@@ -30,6 +31,8 @@ export interface ProxyRouteDeps extends RoutingDeps {
   clientIp(request: FastifyRequest): string;
   logger: Logger;
   requestLogging: boolean;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
@@ -121,9 +124,11 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     nativeModelName: route.nativeName?.bind(route),
     selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
     dialect,
+    trace: deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers }),
   };
 
   const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+  proxyRequest.trace?.end(result);
   if (deps.requestLogging) {
     deps.logger.info(
       {
