@@ -92,6 +92,65 @@ describe('StaticEndpointRepository', () => {
 
     expect(names(repository.routableOfTypes(types))).toEqual(['a', 'b']);
   });
+
+  it('replaces the set on reload: unchanged endpoints keep their object, changed ones their health state', () => {
+    const { repository, endpoints } = repositoryOf(
+      ['a', 'ollama', 'healthy'],
+      ['b', 'vllm', 'offline'],
+      ['c', 'ollama', 'healthy'],
+    );
+    const [a, b] = endpoints;
+    b!.consecutiveFailures = 4;
+    const routableBefore = repository.routable();
+    const next = buildEndpoints(
+      [
+        {
+          name: 'a',
+          type: 'ollama',
+          url: a!.url,
+          modelUrl: '',
+          healthCheckUrl: '',
+          checkInterval: 0,
+          checkTimeout: 0,
+          preservePath: false,
+          headers: {},
+        },
+        {
+          name: 'b',
+          type: 'vllm',
+          url: b!.url,
+          priority: 5,
+          modelUrl: '',
+          healthCheckUrl: '',
+          checkInterval: 0,
+          checkTimeout: 0,
+          preservePath: false,
+          headers: {},
+        },
+        {
+          name: 'd',
+          type: 'ollama',
+          url: 'http://127.0.0.1:2000',
+          modelUrl: '',
+          healthCheckUrl: '',
+          checkInterval: 0,
+          checkTimeout: 0,
+          preservePath: false,
+          headers: {},
+        },
+      ],
+      profiles,
+    );
+    expect(repository.replace(next)).toEqual({ added: ['d'], removed: ['c'], changed: ['b'] });
+    expect(repository.get('a')).toBe(a);
+    expect(repository.get('b')).not.toBe(b);
+    expect(repository.get('b')).toMatchObject({ priority: 5, status: 'offline', consecutiveFailures: 4 });
+    expect(repository.get('c')).toBeUndefined();
+    expect(names(repository.all())).toEqual(['a', 'b', 'd']);
+    // Requests in flight keep the list they were handed; new ones see the new set.
+    expect(names(routableBefore)).toEqual(['a', 'c']);
+    expect(names(repository.routable())).toEqual(['a']);
+  });
 });
 
 describe('endpointView', () => {
