@@ -4,11 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/olla.js';
+import { freePort } from '../helpers/ports.js';
 import { type MockBackend, mockReplyText, startMockBackend } from '../mock/backend.js';
 
 const MODEL = 'llama3.2:3b';
@@ -18,14 +18,6 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function mock(name: string, tokens = 3, tokenDelayMs = 0): Promise<MockBackend> {
   const backend = await startMockBackend({ name, flavour: 'ollama', models: [MODEL], tokens, tokenDelayMs });

@@ -13,18 +13,21 @@ describe('StaticEndpointRepository', () => {
     profiles = await loadProfileRegistry();
   });
 
+  const configOf = (name: string, type: string, url: string, extra: Partial<EndpointConfig> = {}): EndpointConfig => ({
+    name,
+    type,
+    url,
+    modelUrl: '',
+    healthCheckUrl: '',
+    checkInterval: 0,
+    checkTimeout: 0,
+    preservePath: false,
+    headers: {},
+    ...extra,
+  });
+
   function repositoryOf(...specs: [name: string, type: string, status: EndpointStatus][]) {
-    const configs: EndpointConfig[] = specs.map(([name, type], i) => ({
-      name,
-      type,
-      url: `http://127.0.0.1:${1000 + i}`,
-      modelUrl: '',
-      healthCheckUrl: '',
-      checkInterval: 0,
-      checkTimeout: 0,
-      preservePath: false,
-      headers: {},
-    }));
+    const configs = specs.map(([name, type], i) => configOf(name, type, `http://127.0.0.1:${1000 + i}`));
     const endpoints = buildEndpoints(configs, profiles);
     specs.forEach(([, , status], i) => {
       endpoints[i]!.status = status;
@@ -104,40 +107,9 @@ describe('StaticEndpointRepository', () => {
     const routableBefore = repository.routable();
     const next = buildEndpoints(
       [
-        {
-          name: 'a',
-          type: 'ollama',
-          url: a!.url,
-          modelUrl: '',
-          healthCheckUrl: '',
-          checkInterval: 0,
-          checkTimeout: 0,
-          preservePath: false,
-          headers: {},
-        },
-        {
-          name: 'b',
-          type: 'vllm',
-          url: b!.url,
-          priority: 5,
-          modelUrl: '',
-          healthCheckUrl: '',
-          checkInterval: 0,
-          checkTimeout: 0,
-          preservePath: false,
-          headers: {},
-        },
-        {
-          name: 'd',
-          type: 'ollama',
-          url: 'http://127.0.0.1:2000',
-          modelUrl: '',
-          healthCheckUrl: '',
-          checkInterval: 0,
-          checkTimeout: 0,
-          preservePath: false,
-          headers: {},
-        },
+        configOf('a', 'ollama', a!.url),
+        configOf('b', 'vllm', b!.url, { priority: 5 }),
+        configOf('d', 'ollama', 'http://127.0.0.1:2000'),
       ],
       profiles,
     );
