@@ -175,6 +175,8 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
           router: models,
           selector,
           engine,
+          limiter,
+          startedWith: config,
           loggers: () => loggers,
         },
         before,

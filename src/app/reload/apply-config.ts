@@ -16,9 +16,10 @@ import type { ProfileRegistry } from '../../adapter/profile/profile-registry.js'
 import type { StreamingProxyEngine } from '../../adapter/proxy/core/engine.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { ModelRouter } from '../../adapter/registry/model-router.js';
+import type { RateLimiter } from '../../adapter/security/rate-limit.js';
 import type { EndpointConfig, FilterConfig, LoggingConfig, OllaConfig } from '../../config/types.js';
 import { ConfigError } from '../../core/errors.js';
-import { planConfigChange } from './config-diff.js';
+import { planConfigChange, RATE_LIMIT_KEYS } from './config-diff.js';
 
 /** The long-lived parts a reload reconfigures; the composition root hands them over. */
 export interface ReloadableParts {
@@ -30,6 +31,9 @@ export interface ReloadableParts {
   router: Pick<ModelRouter, 'setStrategy'>;
   selector: ReloadableSelector;
   engine: Pick<StreamingProxyEngine, 'reconfigure'>;
+  limiter: Pick<RateLimiter, 'reconfigure'>;
+  /** The config Olla started with (request hooks were built from it). */
+  startedWith: OllaConfig;
   /** Every logger whose level follows `logging.level` (pino children do not follow their parent). */
   loggers(): Iterable<{ level: string }>;
 }
@@ -49,7 +53,7 @@ export function endpointModelFilters(configs: readonly EndpointConfig[]): Map<st
 
 /** Throws `ConfigError` (nothing applied) when the reload must be refused. */
 export function applyConfig(parts: ReloadableParts, before: OllaConfig, after: OllaConfig): AppliedReload {
-  const plan = planConfigChange(before, after);
+  const plan = planConfigChange(before, after, parts.startedWith);
   if (plan.refusal !== undefined) throw new ConfigError([plan.refusal]);
   const endpointConfigs = after.discovery.static.endpoints;
   const built = buildEndpoints(endpointConfigs, parts.profiles);
@@ -69,6 +73,7 @@ export function applyConfig(parts: ReloadableParts, before: OllaConfig, after: O
   parts.catalogue.setAliases(after.modelAliases);
   parts.selector.reconfigure(after.proxy);
   parts.engine.reconfigure(after.proxy);
+  if (plan.live.some((key) => RATE_LIMIT_KEYS.includes(key))) parts.limiter.reconfigure(after.server.rateLimits);
   setLevel(parts.loggers(), after.logging.level);
   return { endpoints: changes, applied: plan.live, restartRequired: plan.restart };
 }

@@ -60,4 +60,15 @@ describe('planConfigChange', () => {
   it('finds nothing to do in an identical config', () => {
     expect(planConfigChange(config(endpoints('a')), config(endpoints('a')))).toEqual({ live: [], restart: [] });
   });
+
+  it('applies rate limits live only when the limiter was on at start-up', () => {
+    const on = config({ server: { rate_limits: { per_ip_requests_per_minute: 100 } } });
+    const off = config({ server: { rate_limits: { per_ip_requests_per_minute: 0 } } });
+    const raised = config({ server: { rate_limits: { per_ip_requests_per_minute: 500 } } });
+    expect(planConfigChange(on, raised).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    expect(planConfigChange(off, raised).restart).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    // Judged by the start-up config, not the one the last reload applied.
+    expect(planConfigChange(on, off, on).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    expect(planConfigChange(off, raised, on).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+  });
 });

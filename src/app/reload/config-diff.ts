@@ -23,6 +23,18 @@ const APPLIED_LIVE = [
   'logging.level',
 ];
 
+/**
+ * The limits the rate limiter applies itself. Live only when its request hook exists, which is
+ * when the per-client limit was on at start-up (off, the hook is left out to cost nothing).
+ */
+export const RATE_LIMIT_KEYS = [
+  'server.rate_limits.global_requests_per_minute',
+  'server.rate_limits.per_ip_requests_per_minute',
+  'server.rate_limits.health_requests_per_minute',
+  'server.rate_limits.burst_size',
+  'server.rate_limits.cleanup_interval',
+];
+
 /** Bookkeeping, not settings. */
 const IGNORED = ['filename'];
 
@@ -63,11 +75,17 @@ export interface ConfigChangePlan {
   refusal?: string;
 }
 
-export function planConfigChange(before: OllaConfig, after: OllaConfig): ConfigChangePlan {
+/**
+ * `startedWith` is the config Olla started with: what it built its request hooks from decides
+ * whether some keys can change live.
+ */
+export function planConfigChange(before: OllaConfig, after: OllaConfig, startedWith = before): ConfigChangePlan {
   const changed = changedKeys(before, after).filter((path) => !under(path, IGNORED));
+  const live =
+    startedWith.server.rateLimits.perIpRequestsPerMinute > 0 ? [...APPLIED_LIVE, ...RATE_LIMIT_KEYS] : APPLIED_LIVE;
   const plan: ConfigChangePlan = {
-    live: changed.filter((path) => under(path, APPLIED_LIVE)),
-    restart: changed.filter((path) => !under(path, APPLIED_LIVE) && !under(path, LISTENING_ADDRESS)),
+    live: changed.filter((path) => under(path, live)),
+    restart: changed.filter((path) => !under(path, live) && !under(path, LISTENING_ADDRESS)),
   };
   const address = changed.filter((path) => under(path, LISTENING_ADDRESS));
   if (address.length > 0) {
