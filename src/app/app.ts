@@ -315,6 +315,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       anthropicSupport: (type) => profiles.get(type)?.api.anthropicSupport,
       clientIp,
       logger: requestLogger,
+      tracer,
     });
   }
 

@@ -127,4 +127,31 @@ describe('OpenTelemetry traces', () => {
     const sent = backend.requests.find((r) => r.path === '/v1/chat/completions')!;
     expect(sent.headers.traceparent).toBe(`00-${request.traceId}-${attempts[1]!.spanId}-01`);
   });
+
+  it('traces Anthropic Messages requests too', async () => {
+    const collector = await startCollector();
+    const backend = await startMockBackend({ name: 'node-a', flavour: 'ollama', models: [MODEL], tokens: 3 });
+    cleanups.push(() => backend.close());
+    const olla = await startOlla([{ name: 'node-a', url: backend.url, type: 'ollama' }], {
+      telemetry: { otlp: { endpoint: collector.url } },
+    });
+    await waitForHealthy(olla, ['node-a'], { models: [MODEL] });
+    const res = await fetch(`${olla.url}/olla/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    await olla.close();
+    await waitFor(() => collector.spans.some((s) => s.kind === 2), 5000, 'request span exported');
+    const request = collector.spans.find((s) => s.kind === 2)!;
+    expect(attributes(request)).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': MODEL,
+      'olla.endpoint': 'node-a',
+      'http.response.status_code': 200,
+    });
+    expect(collector.spans.filter((s) => s.kind === 3)).toHaveLength(1);
+  });
 });

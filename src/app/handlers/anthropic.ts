@@ -9,6 +9,7 @@ import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mo
 import { Header } from '../../core/constants.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
 import { hijackKeepingHeaders } from './hijack.js';
@@ -22,6 +23,8 @@ export interface AnthropicRouteDeps extends RoutingDeps {
   anthropicSupport(endpointType: string): AnthropicSupport | undefined;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
@@ -84,6 +87,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     nativeModelName: route.nativeName?.bind(route),
     selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
     dialect: 'anthropic' as const,
+    trace: deps.tracer?.startRequest({
+      method: 'POST',
+      targetPath: '/v1/messages',
+      model: parsed.model,
+      headers: request.headers,
+    }),
   };
   let proxyRequest: ProxyRequest;
   let mode: TranslatorMode;
@@ -111,6 +120,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   }
 
   const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+  proxyRequest.trace?.end(result);
   const success = !result.error && result.status < 400;
   record(parsed.model, streaming, mode, fallbackReason, success);
   deps.logger.info(
