@@ -23,14 +23,14 @@ export interface Residency {
   readonly poller: ResidencyPoller;
   /** The discovery sink that also reads LM Studio's `state: loaded`. */
   readonly sink: ModelSink;
-  readonly selector: EndpointSelector;
+  /** Wraps a balancer so it prefers nodes holding the model. */
+  decorate(balancer: EndpointSelector): EndpointSelector;
 }
 
 /** `proxy.prefer_loaded_models`: the balancer decorated to prefer nodes holding the model. */
 export function buildResidency(
   config: OllaConfig,
   endpoints: EndpointRepository,
-  balancer: EndpointSelector,
   sink: ModelSink,
 ): Residency | undefined {
   if (!config.proxy.preferLoadedModels) return undefined;
@@ -40,7 +40,7 @@ export function buildResidency(
     tracker,
     poller: new ResidencyPoller({ endpoints, tracker, intervalMs: discovery.interval, timeoutMs: discovery.timeout }),
     sink: residencyAwareSink(sink, tracker),
-    selector: new ResidencySelector(balancer, tracker),
+    decorate: (balancer) => new ResidencySelector(balancer, tracker),
   };
 }
 

@@ -21,6 +21,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     idleTimeout: 0,
     shutdownTimeout: 10 * SECOND,
     requestLogging: true,
+    watchConfig: false,
     cors: {
       enabled: false,
       allowedOrigins: ['*'],
@@ -121,6 +122,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
   modelAliases: {},
   modelFallbacks: {},
   profilesDir: '',
+  telemetry: { otlp: { endpoint: '', serviceName: 'olla' } },
   filename: '',
 };
 

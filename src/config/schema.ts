@@ -37,6 +37,7 @@ import type {
   LoggingConfig,
   ModelRegistryConfig,
   RoutingStrategyName,
+  TelemetryConfig,
 } from './types.js';
 import { HOUR, MIB, MINUTE, SECOND } from './units.js';
 
@@ -79,6 +80,7 @@ export function createConfigSchema(context: SchemaContext) {
       model_aliases: modelAliasesSchema(context),
       model_fallbacks: modelFallbacksSchema(),
       profiles_dir: optional(text, ''),
+      telemetry: telemetrySchema(context),
     })
     .transform((raw) => ({
       server: raw.server,
@@ -92,7 +94,30 @@ export function createConfigSchema(context: SchemaContext) {
       modelAliases: raw.model_aliases,
       modelFallbacks: raw.model_fallbacks,
       profilesDir: raw.profiles_dir,
+      telemetry: raw.telemetry,
     }));
+}
+
+// ---- telemetry --------------------------------------------------------------------------------
+
+/** The standard OpenTelemetry variables are the defaults, so an OTel-instrumented fleet needs no file edit. */
+function telemetrySchema(context: SchemaContext) {
+  return section({
+    otlp: section({
+      endpoint: optional(text, context.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
+      service_name: optional(text, context.env.OTEL_SERVICE_NAME || 'olla'),
+    }),
+  }).transform((raw, ctx): TelemetryConfig => {
+    const endpoint = raw.otlp.endpoint.trim();
+    if (endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['otlp', 'endpoint'],
+        message: `${JSON.stringify(endpoint)} is not an http(s) URL (e.g. http://localhost:4318)`,
+      });
+    }
+    return { otlp: { endpoint, serviceName: raw.otlp.service_name } };
+  });
 }
 
 // ---- discovery --------------------------------------------------------------------------------

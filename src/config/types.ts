@@ -38,6 +38,8 @@ export interface ServerConfig {
   idleTimeout: DurationMs;
   shutdownTimeout: DurationMs;
   requestLogging: boolean;
+  /** Our addition: reload when the config file changes (as SIGHUP does). */
+  watchConfig: boolean;
   cors: CorsConfig;
   requestLimits: { maxBodySize: Bytes; maxHeaderSize: Bytes };
   rateLimits: RateLimitsConfig;
@@ -191,6 +193,14 @@ export interface DashboardConfig {
   gateInternalApi: boolean;
 }
 
+export interface TelemetryConfig {
+  otlp: {
+    /** OTLP/HTTP base URL (`http://collector:4318`; traces go to `/v1/traces`); '' = tracing off. */
+    endpoint: string;
+    serviceName: string;
+  };
+}
+
 export interface OllaConfig {
   server: ServerConfig;
   proxy: ProxyConfig;
@@ -208,6 +218,8 @@ export interface OllaConfig {
   profilesDir: string;
   /** Global model include/exclude filter (the original's `filters` / `model_filter`). */
   modelFilter?: FilterConfig;
+  /** Our addition: optional OpenTelemetry traces over OTLP/HTTP. */
+  telemetry: TelemetryConfig;
   /** Where the config came from ('' when defaults only). */
   filename: string;
 }

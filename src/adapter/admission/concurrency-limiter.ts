@@ -59,6 +59,12 @@ export class ConcurrencyLimiter extends SelectorDecorator {
     );
   }
 
+  /** The node `select` would pick now; none when every candidate is at its limit. */
+  override peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    const withRoom = candidates.filter((endpoint) => this.hasRoom(endpoint));
+    return withRoom.length === 0 ? undefined : this.inner.peek?.(withRoom, ctx);
+  }
+
   override acquire(endpoint: Endpoint): void {
     this.#inFlight.set(endpoint.name, this.inFlight(endpoint.name) + 1);
     this.inner.acquire(endpoint);

@@ -15,6 +15,11 @@ export abstract class SelectorDecorator implements EndpointSelector {
 
   abstract select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
 
+  /** What `select` would pick, changing nothing; decorators that narrow the candidates override it. */
+  peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    return this.inner.peek?.(candidates, ctx);
+  }
+
   acquire(endpoint: Endpoint): void {
     this.inner.acquire(endpoint);
   }

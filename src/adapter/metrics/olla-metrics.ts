@@ -72,6 +72,10 @@ export class OllaMetrics implements RequestRecorder {
   readonly #now: () => number;
   readonly #cells = new RequestCells();
   readonly #rateLimited = new Map<string, number>();
+  readonly #reloads = new Map<string, number>([
+    ['success', 0],
+    ['failure', 0],
+  ]);
   #retries = 0;
   #failovers = 0;
 
@@ -106,6 +110,11 @@ export class OllaMetrics implements RequestRecorder {
   /** Called by the rate-limit hook for each refused request; `scope` is one of a fixed few. */
   countRateLimited(scope: string): void {
     this.#rateLimited.set(scope, (this.#rateLimited.get(scope) ?? 0) + 1);
+  }
+
+  /** Called once per config reload attempt. */
+  countReload(result: 'success' | 'failure'): void {
+    this.#reloads.set(result, (this.#reloads.get(result) ?? 0) + 1);
   }
 
   /** The `model` label for a requested name (see the class comment). */
@@ -163,6 +172,9 @@ export class OllaMetrics implements RequestRecorder {
     });
     this.#add('olla_rate_limited_total', 'Requests refused by the rate limiter, by scope', 'counter', (out) => {
       for (const [scope, count] of this.#rateLimited) out.push({ labels: { scope }, value: count });
+    });
+    this.#add('olla_config_reloads_total', 'Config reload attempts, by result', 'counter', (out) => {
+      for (const [result, count] of this.#reloads) out.push({ labels: { result }, value: count });
     });
     const sticky = this.#src.sticky;
     if (sticky) {

@@ -30,6 +30,15 @@ export class ResidencySelector extends SelectorDecorator {
     return chosen;
   }
 
+  /** As `select`, without noting the node as serving the model. */
+  override peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    const model = ctx?.model;
+    return this.inner.peek?.(
+      model === undefined ? candidates : (this.#preferred(candidates, model) ?? candidates),
+      ctx,
+    );
+  }
+
   /**
    * The routable candidates not known to lack `model`: those holding it, and those whose backend
    * does not report residency (a vLLM serves what it was started with; guessing it cold would

@@ -92,6 +92,25 @@ export class StickySelector extends SelectorDecorator {
     return chosen;
   }
 
+  /** As `select` (the outcome lands on `ctx.sticky`), but pins, TTLs and counters stay as they are. */
+  override peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    const inner = (pool: readonly Endpoint[]) => this.inner.peek?.(pool, ctx);
+    if (ctx === undefined) return inner(candidates);
+    const sticky = deriveStickyKey(ctx, this.#config);
+    if (sticky === undefined) {
+      ctx.sticky = DISABLED;
+      return inner(candidates);
+    }
+    const pinnedName = this.#store.peek(sticky.key);
+    const pinned = pinnedName === undefined ? undefined : findPinned(candidates, pinnedName);
+    if (pinned !== undefined) {
+      ctx.sticky = OUTCOMES.hit[sticky.source];
+      return pinned;
+    }
+    ctx.sticky = OUTCOMES[pinnedName === undefined ? 'miss' : 'repin'][sticky.source];
+    return inner(candidates);
+  }
+
   /**
    * Forgets every session pinned to `endpointName`. Call when an endpoint goes from routable to
    * non-routable (not on healthy -> busy, which still serves), so its sessions re-pin at once

@@ -11,10 +11,12 @@ import { commonChatDialect } from '../../core/domain/chat-dialect.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
 import { replaceTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
 import { priorityFromHeaders } from '../request-priority.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { underTrace } from './traced-routing.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 
 export interface AnthropicRouteDeps extends FleetRoutingDeps {
@@ -25,6 +27,8 @@ export interface AnthropicRouteDeps extends FleetRoutingDeps {
   anthropicSupport(endpointType: string): AnthropicSupport | undefined;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
@@ -82,64 +86,73 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   let refusalReason: FallbackReason = 'no_compatible_endpoints';
   let served = parsed;
   let result: ProxyResult;
+  const trace = deps.tracer?.startRequest({
+    method: 'POST',
+    targetPath: '/v1/messages',
+    model: parsed.model,
+    headers: request.headers,
+  });
   try {
-    result = await routeThroughFleet(
-      deps,
-      { ...ANY_TYPE, label: '' },
-      { model: parsed.model, required: undefined, sink: reply, client: reply.raw, priority: selection.priority },
-      (link) => {
-        const model = link.model ?? parsed.model;
-        // A fallback model replaces the client's in the body, as an alias does (byte-span rewrite).
-        const raw = link.fellBack ? (replaceTopLevelString(body, 'model', model) ?? body) : body;
-        served = link.fellBack ? { ...parsed, model } : parsed;
-        const route = link.route;
-        const decision = deps.translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
-        const base = {
-          requestId,
-          startTime,
-          method: 'POST',
-          model,
-          routing: link.decision,
-          nativeModelName: route.nativeName?.bind(route),
-          selection: { ...selection, model, body: raw },
-          dialect: 'anthropic' as const,
-        };
-        let proxyRequest: ProxyRequest;
-        if (decision.mode === 'passthrough') {
-          mode = 'passthrough';
-          fallbackReason = '';
-          deps.translator.notePassthrough(served, request.headers);
-          reply.raw.setHeader('X-Olla-Mode', 'passthrough');
-          // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
-          const query = request.url.indexOf('?');
-          const targetPath = query < 0 ? decision.targetPath : decision.targetPath + request.url.slice(query);
-          proxyRequest = { ...base, targetPath, body: raw, candidates: decision.endpoints };
-        } else {
-          mode = 'translation';
-          fallbackReason = decision.fallbackReason;
-          refusalReason = fallbackReason;
-          // Only translation needs the whole request checked; passthrough leaves that to the backend.
-          const validated: AnthropicRequest = deps.translator.validate(served);
-          const translated = deps.translator.translate(validated, {
-            headers: request.headers,
+    result = await underTrace(trace, () =>
+      routeThroughFleet(
+        deps,
+        { ...ANY_TYPE, label: '' },
+        { model: parsed.model, required: undefined, sink: reply, client: reply.raw, priority: selection.priority },
+        (link) => {
+          const model = link.model ?? parsed.model;
+          // A fallback model replaces the client's in the body, as an alias does (byte-span rewrite).
+          const raw = link.fellBack ? (replaceTopLevelString(body, 'model', model) ?? body) : body;
+          served = link.fellBack ? { ...parsed, model } : parsed;
+          const route = link.route;
+          const decision = deps.translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
+          const base = {
             requestId,
-            dialect: commonChatDialect(route.endpoints.map((e) => e.type)),
-            onDroppedBlock: (type) =>
-              deps.logger.debug(
-                { request_id: requestId, block_type: type },
-                'anthropic block not translatable, left out',
-              ),
-          });
-          proxyRequest = {
-            ...base,
-            targetPath: translated.targetPath,
-            body: translated.openai,
-            candidates: route.endpoints,
-            interceptor: translated.interceptor,
+            startTime,
+            method: 'POST',
+            model,
+            routing: link.decision,
+            nativeModelName: route.nativeName?.bind(route),
+            selection: { ...selection, model, body: raw },
+            dialect: 'anthropic' as const,
+            ...(trace ? { trace } : {}),
           };
-        }
-        return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
-      },
+          let proxyRequest: ProxyRequest;
+          if (decision.mode === 'passthrough') {
+            mode = 'passthrough';
+            fallbackReason = '';
+            deps.translator.notePassthrough(served, request.headers);
+            reply.raw.setHeader('X-Olla-Mode', 'passthrough');
+            // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
+            const query = request.url.indexOf('?');
+            const targetPath = query < 0 ? decision.targetPath : decision.targetPath + request.url.slice(query);
+            proxyRequest = { ...base, targetPath, body: raw, candidates: decision.endpoints };
+          } else {
+            mode = 'translation';
+            fallbackReason = decision.fallbackReason;
+            refusalReason = fallbackReason;
+            // Only translation needs the whole request checked; passthrough leaves that to the backend.
+            const validated: AnthropicRequest = deps.translator.validate(served);
+            const translated = deps.translator.translate(validated, {
+              headers: request.headers,
+              requestId,
+              dialect: commonChatDialect(route.endpoints.map((e) => e.type)),
+              onDroppedBlock: (type) =>
+                deps.logger.debug(
+                  { request_id: requestId, block_type: type },
+                  'anthropic block not translatable, left out',
+                ),
+            });
+            proxyRequest = {
+              ...base,
+              targetPath: translated.targetPath,
+              body: translated.openai,
+              candidates: route.endpoints,
+              interceptor: translated.interceptor,
+            };
+          }
+          return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+        },
+      ),
     );
   } catch (err) {
     record(served.model, streaming, 'translation', refusalReason, false);

@@ -7,11 +7,13 @@ import type { PlatformProfile } from '../../core/domain/profile.js';
 import { BadRequestError, RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
 import { priorityFromHeaders } from '../request-priority.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { underTrace } from './traced-routing.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 
@@ -31,21 +33,42 @@ export interface ProxyRouteDeps extends FleetRoutingDeps {
   clientIp(request: FastifyRequest): string;
   logger: Logger;
   requestLogging: boolean;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
-interface RouteScope {
+export interface RouteScope {
   base: string;
   profile?: PlatformProfile;
   types: readonly string[];
   failClosed: boolean;
 }
 
+/** Every proxy route family, in the order they are mounted. */
+export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
+  const scopes: RouteScope[] = [{ base: '/olla/proxy/', types: [], failClosed: false }];
+  for (const p of providers) {
+    if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
+    scopes.push({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
+  }
+  return scopes;
+}
+
+/** How routing names a scope in its messages and candidate narrowing. */
+export function candidateScopeOf(scope: RouteScope) {
+  return {
+    types: scope.types,
+    failClosed: scope.failClosed,
+    label: scope.profile ? `${scope.profile.displayName} ` : '',
+  };
+}
+
 /**
  * Whether the body is a JSON object, judged by its first byte rather than Content-Type: curl's
  * `-d` labels JSON as a form and some clients send none, yet users expect model routing either way.
  */
-function isJsonObject(body: Buffer): boolean {
+export function isJsonObject(body: Buffer): boolean {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
@@ -91,44 +114,45 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     priority: priorityFromHeaders(request.headers),
   };
   reply.header(Header.requestId, requestId);
-  const scoped = {
-    types: scope.types,
-    failClosed: scope.failClosed,
-    label: scope.profile ? `${scope.profile.displayName} ` : '',
-  };
+  const scoped = candidateScopeOf(scope);
+  // One trace per client request; each fallback model tried is an attempt under it.
+  const trace = deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers });
   let proxyRequest: ProxyRequest | undefined;
-  const result = await routeThroughFleet(
-    deps,
-    scoped,
-    {
-      model,
-      // OpenRouter's convention, so only on OpenAI-shaped paths.
-      listed: pathOnly.startsWith('/v1/') ? listed : undefined,
-      required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
-      sink: reply,
-      client: reply.raw,
-      priority: selection.priority,
-    },
-    (served) => {
-      const forwarded =
-        served.fellBack && body !== undefined && served.model !== undefined
-          ? (replaceTopLevelString(body, 'model', served.model) ?? body)
-          : body;
-      proxyRequest = {
-        requestId,
-        startTime,
-        method: request.method,
-        targetPath,
-        body: forwarded,
-        candidates: served.route.endpoints,
-        model: served.model,
-        routing: served.decision,
-        nativeModelName: served.route.nativeName?.bind(served.route),
-        selection: { ...selection, model: served.model, body: forwarded },
-        dialect,
-      };
-      return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
-    },
+  const result = await underTrace(trace, () =>
+    routeThroughFleet(
+      deps,
+      scoped,
+      {
+        model,
+        // OpenRouter's convention, so only on OpenAI-shaped paths.
+        listed: pathOnly.startsWith('/v1/') ? listed : undefined,
+        required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
+        sink: reply,
+        client: reply.raw,
+        priority: selection.priority,
+      },
+      (served) => {
+        const forwarded =
+          served.fellBack && body !== undefined && served.model !== undefined
+            ? (replaceTopLevelString(body, 'model', served.model) ?? body)
+            : body;
+        proxyRequest = {
+          requestId,
+          startTime,
+          method: request.method,
+          targetPath,
+          body: forwarded,
+          candidates: served.route.endpoints,
+          model: served.model,
+          routing: served.decision,
+          nativeModelName: served.route.nativeName?.bind(served.route),
+          selection: { ...selection, model: served.model, body: forwarded },
+          dialect,
+          ...(trace ? { trace } : {}),
+        };
+        return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+      },
+    ),
   );
   if (deps.requestLogging) {
     deps.logger.info(
@@ -165,10 +189,6 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
       scoped.all(`${scope.base}*`, handler);
     };
 
-    mount({ base: '/olla/proxy/', types: [], failClosed: false });
-    for (const p of deps.providers) {
-      if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
-      mount({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
-    }
+    for (const scope of routeScopes(deps.providers)) mount(scope);
   });
 }

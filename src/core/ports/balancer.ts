@@ -24,6 +24,11 @@ export interface SelectionContext {
 export interface EndpointSelector {
   readonly name: string;
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
+  /**
+   * The endpoint `select` would pick now, changing nothing (no rotation, pin or count moves):
+   * `/internal/explain` asks this. Optional so test doubles need not implement it.
+   */
+  peek?(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
   /** A request to `endpoint` started; pair every call with exactly one `release`. */
   acquire(endpoint: Endpoint): void;
   release(endpoint: Endpoint): void;
