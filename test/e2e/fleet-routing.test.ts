@@ -248,7 +248,9 @@ describe('fallback chains', () => {
   }
 
   function lastModel(backend: MockBackend): string {
-    return (JSON.parse(backend.requests.at(-1)!.body!) as { model: string }).model;
+    // The last inference request: health probes and residency polls (bodiless GETs) may land after it.
+    const posted = backend.requests.filter((r) => r.method === 'POST');
+    return (JSON.parse(posted.at(-1)!.body!) as { model: string }).model;
   }
 
   it('is served by the first node while it is up, by the fallback node with the rewritten model when it is down', async () => {

@@ -16,7 +16,8 @@ export class ResidencySelector extends SelectorDecorator {
 
   constructor(inner: EndpointSelector, residency: ResidencyTracker) {
     super(inner);
-    this.name = `loaded-first(${inner.name})`;
+    // A preference, not another balancer: status and explain keep naming the configured one.
+    this.name = inner.name;
     this.#residency = residency;
   }
 
