@@ -132,6 +132,8 @@ const config: ProxyConfig = {
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
   retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+  preferLoadedModels: false,
+  queue: { enabled: false, maxSize: 0, maxWait: 0 },
 };
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');

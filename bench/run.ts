@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { buildProject } from './lib/build.js';
 import { describeMachine, versionOf } from './lib/machine.js';
 import { PeakRss, rssOf } from './lib/memory.js';
+import { measureMixedModels } from './lib/mixed-models.js';
 import { type RunningMock, startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
 import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
   // Group the rows by scenario, targets in their usual order, so each comparison reads down a block.
   const order = (cell: Cell) => GROUPS.flatMap((g) => g.scenarios).findIndex((s) => s.id === cell.scenario);
   facts.cells.sort((a, b) => order(a) - order(b));
-  const markdown = document(facts, targets);
+  const markdown = [document(facts, targets), ...(await measureMixedModels(log))].join('\n');
   writeFileSync(OUTPUT, markdown);
   console.log(markdown);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${OUTPUT}`);

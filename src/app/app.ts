@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createBalancer } from '../adapter/balancer/factory.js';
+import { ReloadableSelector } from '../adapter/balancer/reloadable-selector.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
@@ -21,15 +21,19 @@ import { ProcessMonitor } from '../adapter/stats/process-report.js';
 import { RecorderFanOut } from '../adapter/stats/recorders.js';
 import { SecurityViolations } from '../adapter/stats/security-stats.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
-import { StickySelector, stickyStats } from '../adapter/sticky/sticky-selector.js';
+import { stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
+import type { ParsedConfig } from '../config/parse.js';
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
+import { ConfigError } from '../core/errors.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
+import { buildAdmission, buildFallbacks, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
+import { registerExplainRoutes } from './handlers/explain.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
@@ -41,11 +45,26 @@ import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
 import { registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
+import { applyConfig, endpointModelFilters } from './reload/apply-config.js';
+import { ReloadController, type ReloadStatus, type ReloadTrigger } from './reload/reload-controller.js';
+import { type FileWatch, watchFile } from './reload/watch-file.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
+/** Where a reload reads the config again from (the CLI's loader); without one, reload is refused. */
+export interface ConfigSource {
+  load(): ParsedConfig;
+  /** The file `server.watch_config` watches ('' or undefined: nothing to watch). */
+  path?: string;
+}
+
+export interface OllaOptions {
+  configSource?: ConfigSource;
+}
+
 export interface Olla {
   readonly server: FastifyInstance;
+  /** The config in force: the start-up one until a reload applies another. */
   readonly config: OllaConfig;
   /** Live endpoint state and the model catalogue, for status tooling and tests. */
   readonly endpoints: EndpointRepository;
@@ -54,6 +73,8 @@ export interface Olla {
   connections(endpointName: string): number;
   /** Start health checks and listen on `server.host:server.port`; resolves to the bound address. */
   listen(): Promise<string>;
+  /** Re-reads the config and applies it in place, or refuses it as a whole; never throws. */
+  reload(trigger: ReloadTrigger): ReloadStatus;
   close(): Promise<void>;
 }
 
@@ -61,8 +82,15 @@ export interface Olla {
  * The composition root: builds every service in dependency order by constructor injection and
  * registers the routes. Nothing is wired later by setters.
  */
-export async function createOlla(config: OllaConfig, logger: Logger): Promise<Olla> {
+export async function createOlla(config: OllaConfig, logger: Logger, options: OllaOptions = {}): Promise<Olla> {
   const startedAt = Date.now();
+  // pino children keep the level they were made with, so a reload sets each one's.
+  const loggers: Logger[] = [logger];
+  const childLogger = (component: string) => {
+    const child = logger.child({ component });
+    loggers.push(child);
+    return child;
+  };
   const profiles = await loadProfileRegistry({ userDir: config.profilesDir || undefined });
   for (const warning of profiles.warnings()) logger.warn(warning);
 
@@ -72,12 +100,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const health = new HttpHealthChecker(endpoints.all(), {
     initialDelayMs: config.discovery.healthCheck.initialDelay,
     breakers,
-    logger: logger.child({ component: 'health' }),
+    logger: childLogger('health'),
     onStatusChanged: () => endpoints.statusChanged(),
     userAgent: `olla-HealthChecker/${VERSION.version}`,
   });
 
-  const modelLogger = logger.child({ component: 'models' });
+  const modelLogger = childLogger('models');
   const catalogue = new ModelCatalogue({
     enableUnifier: config.modelRegistry.enableUnifier,
     staleThresholdMs: config.modelRegistry.unification.staleThreshold,
@@ -85,13 +113,14 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     aliases: config.modelAliases,
     logger: modelLogger,
   });
+  const residency = buildResidency(config, endpoints, catalogue);
   const discovery = new ModelDiscoveryService({
     config: config.discovery.modelDiscovery,
     endpoints,
-    sink: catalogue,
+    sink: residency?.sink ?? catalogue,
     profileFor: (type) => profiles.get(type),
     globalFilter: config.modelFilter,
-    endpointFilters: new Map(endpointConfigs.flatMap((e) => (e.modelFilter ? [[e.name, e.modelFilter] as const] : []))),
+    endpointFilters: endpointModelFilters(endpointConfigs),
     logger: modelLogger,
   });
   health.onTransition((t) => discovery.handleTransition(t));
@@ -102,20 +131,23 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     logger: modelLogger,
   });
 
-  // Sticky sessions decorate the balancer only when enabled, so they cost nothing otherwise.
-  const balancer = createBalancer(config.proxy.loadBalancer);
-  const sticky = config.proxy.stickySessions.enabled
-    ? new StickySelector(balancer, config.proxy.stickySessions)
-    : undefined;
-  const selector = sticky ?? balancer;
-  if (sticky) {
-    health.onTransition((t) => {
-      // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
-      // just found the node dead retries in this tick and must still see its pin, so the client
-      // is told the conversation moved (`repin`) rather than that it is new (`miss`).
-      if (isRoutable(t.from) && !isRoutable(t.to)) setImmediate(() => sticky.purgeEndpoint(t.endpoint.name));
-    });
-  }
+  // Sticky sessions and loaded-models-first decorate the balancer only when enabled, so they cost
+  // nothing otherwise; a reload may swap the balancer beneath them.
+  const placement = new ReloadableSelector(config.proxy, residency?.decorate);
+  const admission = buildAdmission(config, placement, (type) => profiles.get(type));
+  const selector = admission?.limiter ?? placement;
+  const fleet = {
+    admission: admission?.queue,
+    fallbacks: buildFallbacks(config),
+    onFallback: (requested: string) => stats.recordFallback(requested),
+  };
+  health.onTransition((t) => {
+    // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
+    // just found the node dead retries in this tick and must still see its pin, so the client
+    // is told the conversation moved (`repin`) rather than that it is new (`miss`).
+    if (placement.sticky && isRoutable(t.from) && !isRoutable(t.to))
+      setImmediate(() => placement.sticky?.purgeEndpoint(t.endpoint.name));
+  });
   const stats = new StatsCollector();
   const security = new SecurityViolations();
   const processMonitor = new ProcessMonitor(startedAt);
@@ -125,12 +157,59 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     connections: (e: Endpoint) => selector.connections(e),
     stats,
     security,
-    proxy: { engine: config.proxy.engine, profile: config.proxy.profile, balancer: config.proxy.loadBalancer },
+    proxy: {
+      engine: config.proxy.engine,
+      profile: config.proxy.profile,
+      get balancer() {
+        return reloads.current.proxy.loadBalancer;
+      },
+    },
     startedAt,
     version: VERSION.version,
     commit: 'none',
   };
-  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
+  const metrics = new OllaMetrics({
+    ...monitoring,
+    models: catalogue,
+    sticky: placement.sticky,
+    ...(admission
+      ? {
+          queue: {
+            get depth() {
+              return admission.queue.depth;
+            },
+            stats: admission.stats,
+          },
+        }
+      : {}),
+  });
+  const reloads = new ReloadController({
+    initial: config,
+    load: () => {
+      if (!options.configSource) throw new ConfigError(['no config source to reload from (started without a file)']);
+      return options.configSource.load();
+    },
+    apply: (before, after) =>
+      applyConfig(
+        {
+          profiles,
+          endpoints,
+          health,
+          catalogue,
+          discovery,
+          router: models,
+          selector: placement,
+          engine,
+          limiter,
+          startedWith: config,
+          loggers: () => loggers,
+        },
+        before,
+        after,
+      ),
+    logger: childLogger('reload'),
+    count: (result) => metrics.countReload(result),
+  });
   // The proxy keeps breakers of its own, as the original does: a node whose health path answers
   // while its inference path fails must still trip, and a passing probe must not reset that count.
   // A trip takes the node out of rotation at once; the health checker's backoff brings it back.
@@ -148,9 +227,14 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     breakers: proxyBreakers,
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
-    logger: logger.child({ component: 'proxy' }),
+    logger: childLogger('proxy'),
     version: VERSION.version,
   });
+
+  // Loaded only when configured, so without telemetry no OpenTelemetry module is even imported.
+  const tracer = config.telemetry.otlp.endpoint
+    ? (await import('../adapter/telemetry/otlp-tracer.js')).createOtlpTracer(config.telemetry.otlp, VERSION.version)
+    : undefined;
 
   const server = createHttpServer(config.server, logger);
   const routes: string[] = [];
@@ -177,12 +261,20 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
   const translatorStats = new TranslatorStats();
-  registerStatusRoutes(server, { ...monitoring, models: catalogue, translators: translatorStats });
+  registerStatusRoutes(server, {
+    ...monitoring,
+    models: catalogue,
+    translators: translatorStats,
+    ...(admission ? { queue: admission.status } : {}),
+    ...(residency ? { residency: () => residency.tracker.snapshot() } : {}),
+    lastReload: () => reloads.last,
+  });
   registerStatsRoutes(server, {
     stats,
     process: processMonitor,
     translators: () => translatorStats.toResponse(),
-    sticky: () => stickyStats(sticky),
+    sticky: () => stickyStats(placement.sticky),
+    ...(admission ? { queue: () => ({ depth: admission.queue.depth, models: admission.stats.byModel() }) } : {}),
   });
   registerMetricsRoutes(server, { metrics });
   registerDashboardRoutes(server, {
@@ -199,7 +291,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     const profile = scope && profiles.get(scope.profile);
     if (scope && profile) providers.push({ prefix, profile, types: scope.types, failClosed: scope.failClosed });
   }
-  const requestLogger = logger.child({ component: 'request' });
+  const requestLogger = childLogger('request');
   registerModelRoutes(server, {
     catalogue,
     endpoints,
@@ -211,26 +303,44 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
         .filter((p) => p.api.openaiCompatible)
         .map((p) => p.name),
     ),
+    ...(residency
+      ? { isLoaded: (endpoint: string, model: string) => residency.tracker.isLoaded(endpoint, model) }
+      : {}),
   });
   registerProxyRoutes(server, {
     endpoints,
     models,
+    ...fleet,
     engine,
     providers,
     isPathAllowed,
     clientIp,
     logger: requestLogger,
     requestLogging: config.server.requestLogging,
+    tracer,
+  });
+
+  registerExplainRoutes(server, {
+    endpoints,
+    models,
+    catalogue,
+    providers,
+    isPathAllowed,
+    selector,
+    // Sherpa, like the original, has no breakers: none is ever open for it.
+    breakers: config.proxy.engine === 'olla' ? proxyBreakers : { isOpen: () => false },
+    clientIp,
   });
 
   const anthropic = config.translators.anthropic;
   if (anthropic.enabled) {
     const translator = new AnthropicTranslator(anthropic, {
-      inspector: createInspector(anthropic.inspector, logger.child({ component: 'inspector' })),
+      inspector: createInspector(anthropic.inspector, childLogger('inspector')),
     });
     registerAnthropicRoutes(server, {
       endpoints,
       models,
+      ...fleet,
       translator,
       stats: translatorStats,
       engine,
@@ -238,12 +348,16 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       anthropicSupport: (type) => profiles.get(type)?.api.anthropicSupport,
       clientIp,
       logger: requestLogger,
+      tracer,
     });
   }
 
+  let watch: FileWatch | undefined;
   return {
     server,
-    config,
+    get config() {
+      return reloads.current;
+    },
     endpoints,
     models: catalogue,
     connections(endpointName) {
@@ -255,7 +369,17 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       health.start();
       catalogue.start();
       discovery.start();
+      residency?.poller.start();
+      if (fleet.fallbacks)
+        void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks!, catalogue, logger));
       const address = await server.listen({ host: config.server.host, port: config.server.port });
+      const watched = options.configSource?.path;
+      if (config.server.watchConfig && watched) {
+        watch = watchFile(watched, () => reloads.reload('watch'), {
+          onError: (err) =>
+            logger.warn({ err: err.message, file: watched }, 'config watch failed; SIGHUP still reloads'),
+        });
+      }
       logger.info(
         {
           address,
@@ -267,13 +391,19 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       );
       return address;
     },
+    reload: (trigger) => reloads.reload(trigger),
     async close() {
+      watch?.close();
       await server.close();
       limiter.stop();
       await discovery.stop();
+      await residency?.poller.stop();
       catalogue.stop();
       await health.stop();
       await engine.close();
+      await tracer
+        ?.shutdown()
+        .catch((err: Error) => logger.warn({ err: err.message }, 'trace export failed at shutdown'));
       processMonitor.stop();
     },
   };

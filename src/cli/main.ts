@@ -46,9 +46,15 @@ async function main(): Promise<void> {
     return;
   }
 
+  // Node's default for SIGHUP is to exit, which would cut every stream in flight: take it over
+  // before anything else can receive one. Until Olla is up there is nothing to reload.
+  let reload: (() => void) | undefined;
+  process.on('SIGHUP', () => reload?.());
+
+  const load = () => loadConfig({ file: args.values.config });
   let loaded: ReturnType<typeof loadConfig>;
   try {
-    loaded = loadConfig({ file: args.values.config });
+    loaded = load();
   } catch (err) {
     if (err instanceof ConfigError) fail(err.issues);
     throw err;
@@ -66,7 +72,7 @@ async function main(): Promise<void> {
 
   let olla: Awaited<ReturnType<typeof createOlla>>;
   try {
-    olla = await createOlla(config, logger);
+    olla = await createOlla(config, logger, { configSource: { load, path: config.filename } });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.issues);
     throw err;
@@ -87,6 +93,9 @@ async function main(): Promise<void> {
     deadline.unref();
     await olla.close();
     process.exit(0);
+  };
+  reload = () => {
+    if (!stopping) olla.reload('SIGHUP');
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -8,7 +8,7 @@ import { type AuthBlock, resolveEndpointAuth } from './auth.js';
 import { formatDuration } from './duration.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 import { expandPlaceholders } from './expand.js';
-import { bool, duration, integer, optional, required, type SchemaContext, text, textList } from './fields.js';
+import { bool, count, duration, integer, optional, required, type SchemaContext, text, textList } from './fields.js';
 import { type ParseResult, parsed, rejected } from './parse-result.js';
 import type { EndpointConfig, FilterConfig } from './types.js';
 
@@ -85,6 +85,8 @@ export function endpointListSchema(context: SchemaContext, path: string, fallbac
       headers: optional(headerMap, {}),
       auth: authSchema,
       model_filter: filterSchema,
+      // -1 = not set: the profile's value applies (see proxy.queue).
+      max_concurrent_requests: optional(count, -1),
     })
     .transform((raw, ctx): EndpointConfig => {
       // Zero means "not set" here, as in the original, so a zero never trips the minimum below.
@@ -131,6 +133,7 @@ export function endpointListSchema(context: SchemaContext, path: string, fallbac
         headers,
       };
       if (raw.model_filter) endpoint.modelFilter = raw.model_filter;
+      if (raw.max_concurrent_requests >= 0) endpoint.maxConcurrentRequests = raw.max_concurrent_requests;
       if (raw.auth) {
         const resolved = resolveEndpointAuth(raw.auth, context);
         if ('auth' in resolved) endpoint.auth = resolved.auth;

@@ -33,6 +33,9 @@ export const ENV_OVERRIDES: Readonly<Record<string, readonly [path: string, kind
   OLLA_SERVER_CORS_MAX_AGE: ['server.cors.max_age', 'int'],
   // Ours: the admin token is a secret, so it should be settable without writing it into a file.
   OLLA_SERVER_AUTH_TOKEN: ['server.auth.token', 'text'],
+  // Ours: reload on edits to the config file, and where OTLP traces go.
+  OLLA_SERVER_WATCH_CONFIG: ['server.watch_config', 'bool'],
+  OLLA_TELEMETRY_OTLP_ENDPOINT: ['telemetry.otlp.endpoint', 'text'],
   OLLA_PROXY_ENGINE: ['proxy.engine', 'text'],
   OLLA_PROXY_PROFILE: ['proxy.profile', 'text'],
   OLLA_PROXY_LOAD_BALANCER: ['proxy.load_balancer', 'text'],

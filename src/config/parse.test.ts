@@ -22,6 +22,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     idleTimeout: 0,
     shutdownTimeout: 10 * SECOND,
     requestLogging: true,
+    watchConfig: false,
     cors: {
       enabled: false,
       allowedOrigins: ['*'],
@@ -63,6 +64,8 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       prefixHashBytes: 512,
     },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    preferLoadedModels: true,
+    queue: { enabled: false, maxSize: 100, maxWait: 30 * SECOND },
   },
   discovery: {
     type: 'static',
@@ -118,8 +121,10 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     gateInternalApi: false,
   },
   modelAliases: {},
+  modelFallbacks: {},
   profilesDir: '',
   state: { redis: undefined },
+  telemetry: { otlp: { endpoint: '', serviceName: 'olla' } },
   filename: '',
 };
 

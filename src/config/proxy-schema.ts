@@ -69,6 +69,12 @@ export function proxySchema(context: SchemaContext) {
       max_attempts: optional(count, 0),
     }),
     profile_filter: filterSchema,
+    prefer_loaded_models: optional(bool, true),
+    queue: section({
+      enabled: optional(bool, false),
+      max_size: optional(count, 100),
+      max_wait: optional(duration, 30 * SECOND),
+    }),
     max_retries: deprecated('max_retries', 'failed requests are retried on the other endpoints (see proxy.retry)'),
     retry_backoff: deprecated('retry_backoff', 'unhealthy endpoints back off on their own'),
   }).transform((raw): ProxyConfig => {
@@ -95,6 +101,8 @@ export function proxySchema(context: SchemaContext) {
         onConnectionFailure: raw.retry.on_connection_failure,
         maxAttempts: raw.retry.max_attempts,
       },
+      preferLoadedModels: raw.prefer_loaded_models,
+      queue: { enabled: raw.queue.enabled, maxSize: raw.queue.max_size, maxWait: raw.queue.max_wait },
     };
     if (raw.profile_filter) proxy.profileFilter = raw.profile_filter;
     return proxy;

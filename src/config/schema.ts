@@ -25,6 +25,7 @@ import {
 } from './fields.js';
 import { checkInspectorOutputDir, checkSessionHeader } from './inspector-checks.js';
 import { type ParseResult, rejected } from './parse-result.js';
+import { modelFallbacksSchema } from './fallbacks-schema.js';
 import { proxySchema } from './proxy-schema.js';
 import { dashboardSchema, serverSchema } from './server-schema.js';
 import { stateSchema } from './state-schema.js';
@@ -37,6 +38,7 @@ import type {
   LoggingConfig,
   ModelRegistryConfig,
   RoutingStrategyName,
+  TelemetryConfig,
 } from './types.js';
 import { HOUR, MIB, MINUTE, SECOND } from './units.js';
 
@@ -77,8 +79,10 @@ export function createConfigSchema(context: SchemaContext) {
       engineering: section({ show_nerdstats: optional(bool, false) }),
       dashboard: dashboardSchema(context),
       model_aliases: modelAliasesSchema(context),
+      model_fallbacks: modelFallbacksSchema(),
       profiles_dir: optional(text, ''),
       state: stateSchema(context),
+      telemetry: telemetrySchema(context),
     })
     .transform((raw) => ({
       server: raw.server,
@@ -90,9 +94,33 @@ export function createConfigSchema(context: SchemaContext) {
       engineering: { showNerdstats: raw.engineering.show_nerdstats },
       dashboard: raw.dashboard,
       modelAliases: raw.model_aliases,
+      modelFallbacks: raw.model_fallbacks,
       profilesDir: raw.profiles_dir,
       state: raw.state,
+      telemetry: raw.telemetry,
     }));
+}
+
+// ---- telemetry --------------------------------------------------------------------------------
+
+/** The standard OpenTelemetry variables are the defaults, so an OTel-instrumented fleet needs no file edit. */
+function telemetrySchema(context: SchemaContext) {
+  return section({
+    otlp: section({
+      endpoint: optional(text, context.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? ''),
+      service_name: optional(text, context.env.OTEL_SERVICE_NAME || 'olla'),
+    }),
+  }).transform((raw, ctx): TelemetryConfig => {
+    const endpoint = raw.otlp.endpoint.trim();
+    if (endpoint !== '' && !/^https?:\/\/[^/]/.test(endpoint)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['otlp', 'endpoint'],
+        message: `${JSON.stringify(endpoint)} is not an http(s) URL (e.g. http://localhost:4318)`,
+      });
+    }
+    return { otlp: { endpoint, serviceName: raw.otlp.service_name } };
+  });
 }
 
 // ---- discovery --------------------------------------------------------------------------------

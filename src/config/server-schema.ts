@@ -78,6 +78,7 @@ export function serverSchema(context: SchemaContext) {
     idle_timeout: optional(duration, 0),
     shutdown_timeout: optional(duration, 10 * SECOND),
     request_logging: optional(bool, true),
+    watch_config: optional(bool, false),
     cors,
     request_limits: section({ max_body_size: optional(size, 100 * MIB), max_header_size: optional(size, MIB) }),
     rate_limits: rateLimits,
@@ -98,6 +99,7 @@ export function serverSchema(context: SchemaContext) {
       idleTimeout: raw.idle_timeout,
       shutdownTimeout: raw.shutdown_timeout,
       requestLogging: raw.request_logging,
+      watchConfig: raw.watch_config,
       cors: {
         enabled: raw.cors.enabled,
         allowedOrigins: raw.cors.allowed_origins,

@@ -38,6 +38,8 @@ export interface ServerConfig {
   idleTimeout: DurationMs;
   shutdownTimeout: DurationMs;
   requestLogging: boolean;
+  /** Our addition: reload when the config file changes (as SIGHUP does). */
+  watchConfig: boolean;
   cors: CorsConfig;
   requestLimits: { maxBodySize: Bytes; maxHeaderSize: Bytes };
   rateLimits: RateLimitsConfig;
@@ -86,6 +88,17 @@ export interface ProxyConfig {
   stickySessions: StickySessionsConfig;
   retry: RetryConfig;
   profileFilter?: FilterConfig;
+  /** Prefer nodes that have the requested model loaded (on by default). */
+  preferLoadedModels: boolean;
+  queue: QueueConfig;
+}
+
+/** `proxy.queue`: where requests wait when every candidate node is at its concurrency limit. */
+export interface QueueConfig {
+  enabled: boolean;
+  /** Most requests waiting per model. */
+  maxSize: number;
+  maxWait: DurationMs;
 }
 
 export type EndpointAuthType = 'basic' | 'bearer' | 'api_key';
@@ -117,6 +130,8 @@ export interface EndpointConfig {
   headers: Record<string, string>;
   auth?: EndpointAuthConfig;
   modelFilter?: FilterConfig;
+  /** Requests in flight through Olla at most (0 = unlimited); unset = the profile's value when the queue is on. */
+  maxConcurrentRequests?: number;
 }
 
 export interface ModelDiscoveryConfig {
@@ -178,6 +193,14 @@ export interface DashboardConfig {
   gateInternalApi: boolean;
 }
 
+export interface TelemetryConfig {
+  otlp: {
+    /** OTLP/HTTP base URL (`http://collector:4318`; traces go to `/v1/traces`); '' = tracing off. */
+    endpoint: string;
+    serviceName: string;
+  };
+}
+
 export interface OllaConfig {
   server: ServerConfig;
   proxy: ProxyConfig;
@@ -189,12 +212,16 @@ export interface OllaConfig {
   dashboard: DashboardConfig;
   /** alias -> the real names different backends know the model by. */
   modelAliases: Record<string, string[]>;
+  /** model → the models to try, in order, when it cannot be served. */
+  modelFallbacks: Record<string, string[]>;
   /** Our addition: a directory of extra or overriding profile YAML files ('' = none). */
   profilesDir: string;
   /** Global model include/exclude filter (the original's `filters` / `model_filter`). */
   modelFilter?: FilterConfig;
   /** Our addition: state shared by several instances (`state.redis`); local when absent. */
   state: StateConfig;
+  /** Our addition: optional OpenTelemetry traces over OTLP/HTTP. */
+  telemetry: TelemetryConfig;
   /** Where the config came from ('' when defaults only). */
   filename: string;
 }

@@ -24,6 +24,7 @@ export const Header = {
   forwardedHost: 'x-forwarded-host',
   realIp: 'x-real-ip',
   incomingRequestId: 'x-request-id',
+  priority: 'x-olla-priority',
 } as const;
 
 /** The canonical spelling of every X-Olla-* response header, for CORS expose lists. */
@@ -59,6 +60,7 @@ export const ProviderType = {
 } as const;
 
 export const RoutingReason = {
+  modelLoaded: 'model_loaded',
   modelFound: 'model_found',
   modelFoundNoRefresh: 'model_found_no_refresh',
   modelNotFound: 'model_not_found',

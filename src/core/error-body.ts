@@ -1,4 +1,4 @@
-import { InternalError, OllaError, RateLimitedError } from './errors.js';
+import { InternalError, OllaError, RetryLaterError } from './errors.js';
 
 /**
  * The one place an error becomes a response body. Each route family answers in the dialect its
@@ -43,7 +43,7 @@ export function toOllaError(err: unknown): OllaError {
 export function errorResponse(error: unknown, dialect: ErrorDialect, requestId?: string): ErrorResponse {
   const err = toOllaError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (err instanceof RateLimitedError) headers['retry-after'] = String(err.retryAfterSeconds);
+  if (err instanceof RetryLaterError) headers['retry-after'] = String(err.retryAfterSeconds);
   let payload: unknown;
   switch (dialect) {
     case 'anthropic':

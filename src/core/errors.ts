@@ -52,9 +52,8 @@ export class HeadersTooLargeError extends OllaError {
   readonly status = 431;
 }
 
-export class RateLimitedError extends OllaError {
-  readonly code = 'OLLA_ERR_RATE_LIMITED';
-  readonly status = 429;
+/** A refusal the client may retry after `retryAfterSeconds`, sent as `Retry-After`. */
+export abstract class RetryLaterError extends OllaError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -62,6 +61,21 @@ export class RateLimitedError extends OllaError {
   ) {
     super(message, details);
   }
+}
+
+export class RateLimitedError extends RetryLaterError {
+  readonly code = 'OLLA_ERR_RATE_LIMITED';
+  readonly status = 429;
+}
+
+/**
+ * Every candidate node is at its concurrency limit and the admission queue is full, disabled or
+ * waited too long. 503: the fleet, not the client, is the limit (a client key's own limit will
+ * answer 429 via RateLimitedError).
+ */
+export class CapacityExceededError extends RetryLaterError {
+  readonly code = 'OLLA_ERR_CAPACITY';
+  readonly status = 503;
 }
 
 /** Every candidate endpoint failed (connection refused, reset, upstream error). */
@@ -105,6 +119,7 @@ export const ERROR_CODES: Readonly<Record<string, readonly [number, string]>> = 
   OLLA_ERR_PAYLOAD_TOO_LARGE: [413, 'The request body exceeds server.request_limits.max_body_size.'],
   OLLA_ERR_HEADERS_TOO_LARGE: [431, 'The request headers exceed server.request_limits.max_header_size.'],
   OLLA_ERR_RATE_LIMITED: [429, 'Too many requests; retry after the Retry-After seconds.'],
+  OLLA_ERR_CAPACITY: [503, 'Every node for the model is at max_concurrent_requests; retry after Retry-After.'],
   OLLA_ERR_UPSTREAM_FAILED: [502, 'Every candidate endpoint failed to answer.'],
   OLLA_ERR_NO_HEALTHY_ENDPOINT: [503, 'No endpoint is routable right now.'],
   OLLA_ERR_UPSTREAM_TIMEOUT: [504, 'The endpoint did not answer in time.'],

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { findTopLevelField, findTopLevelFields, readTopLevelString, replaceTopLevelString } from './json-field.js';
+import {
+  findTopLevelField,
+  findTopLevelFields,
+  readTopLevelString,
+  readTopLevelStringAndList,
+  replaceTopLevelString,
+} from './json-field.js';
 
 const buf = (s: string) => Buffer.from(s, 'utf8');
 
@@ -115,5 +121,32 @@ describe('findTopLevelFields', () => {
     expect(JSON.parse(body.toString())).toEqual({ a: 'x\\\\', tools: [1], b: '\\"q' });
     const [tools] = findTopLevelFields(body, ['tools']);
     expect(body.subarray(tools!.start, tools!.end).toString()).toBe('[1]');
+  });
+});
+
+describe('readTopLevelStringAndList', () => {
+  it('reads the model and its fallback list in one pass, ignoring nested lookalikes', () => {
+    const body = Buffer.from('{"meta":{"models":["x"]},"model":"a\\u0062","models":["b", 3, "", "c"]}');
+    expect(readTopLevelStringAndList(body, 'model', 'models')).toEqual(['ab', ['b', 'c']]);
+  });
+
+  it('gives undefined for a list that is absent, not an array or malformed', () => {
+    expect(readTopLevelStringAndList(Buffer.from('{"model":"a"}'), 'model', 'models')).toEqual(['a', undefined]);
+    expect(readTopLevelStringAndList(Buffer.from('{"models":"a"}'), 'model', 'models')).toEqual([undefined, undefined]);
+  });
+
+  it('agrees with JSON.parse on any object of strings and string lists', () => {
+    fc.assert(
+      fc.property(fc.option(fc.string()), fc.option(fc.array(fc.string())), (model, models) => {
+        const doc: Record<string, unknown> = { other: { model: 'nested' } };
+        if (model !== null) doc.model = model;
+        if (models !== null) doc.models = models;
+        const [m, list] = readTopLevelStringAndList(Buffer.from(JSON.stringify(doc)), 'model', 'models');
+        return (
+          m === (model ?? undefined) &&
+          JSON.stringify(list) === JSON.stringify(models?.filter((s) => s !== '') ?? undefined)
+        );
+      }),
+    );
   });
 });

@@ -160,12 +160,41 @@ export function findTopLevelFields(buf: Uint8Array, keys: readonly string[]): (F
  * Only a string containing escapes pays for JSON.parse, and only of that string.
  */
 export function readTopLevelString(buf: Buffer, key: string): string | undefined {
-  const span = findTopLevelField(buf, key);
+  return stringAt(buf, findTopLevelField(buf, key));
+}
+
+/**
+ * A top-level string and a top-level list of strings in one pass: the request's `model` and its
+ * OpenRouter-style `models` fallback list, without scanning the body twice.
+ */
+export function readTopLevelStringAndList(
+  buf: Buffer,
+  stringKey: string,
+  listKey: string,
+): [string | undefined, string[] | undefined] {
+  const [stringSpan, listSpan] = findTopLevelFields(buf, [stringKey, listKey]);
+  return [stringAt(buf, stringSpan), listSpan === undefined ? undefined : stringListAt(buf, listSpan)];
+}
+
+function stringAt(buf: Buffer, span: FieldSpan | undefined): string | undefined {
   if (!span || buf[span.start] !== QUOTE) return undefined;
   const raw = buf.subarray(span.start + 1, span.end - 1);
   if (!raw.includes(BACKSLASH)) return raw.toString('utf8');
   try {
     return JSON.parse(buf.subarray(span.start, span.end).toString('utf8')) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Only the array's own bytes are parsed; non-string and empty items are dropped. */
+function stringListAt(buf: Buffer, span: FieldSpan): string[] | undefined {
+  if (buf[span.start] !== OPEN_BRACKET) return undefined;
+  try {
+    const value: unknown = JSON.parse(buf.subarray(span.start, span.end).toString('utf8'));
+    return Array.isArray(value)
+      ? value.filter((item): item is string => typeof item === 'string' && item !== '')
+      : undefined;
   } catch {
     return undefined;
   }

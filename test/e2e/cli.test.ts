@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/olla.js';
+import { freePort } from '../helpers/ports.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const dir = mkdtempSync(join(tmpdir(), 'olla-cli-'));
@@ -28,14 +28,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   child.stderr?.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 afterEach(() => {

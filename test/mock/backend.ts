@@ -71,6 +71,12 @@ class MockBackendServer implements MockBackend {
   #server: Server | undefined;
   #port: number;
   #closed = false;
+  /** Undefined: residency off. */
+  readonly #coldLoadMs: number | undefined;
+  #loading: Promise<void> | undefined;
+  #coldLoads = 0;
+  #inFlight = 0;
+  #maxInFlight = 0;
 
   constructor(options: MockBackendOptions) {
     this.name = options.name ?? 'mock';
@@ -85,7 +91,10 @@ class MockBackendServer implements MockBackend {
       strictModels: options.strictModels ?? false,
       streamUsage: options.streamUsage ?? 'requested',
       embeddingDimensions: options.embeddingDimensions ?? 8,
+      residency: options.residency !== undefined,
+      loadedModel: options.residency?.loaded,
     };
+    this.#coldLoadMs = options.residency === undefined ? undefined : (options.residency.coldLoadMs ?? 300);
     this.#routes = buildRoutes(this.flavour, options.anthropic ?? speaksAnthropicByDefault(this.flavour));
     this.#authToken = options.authToken;
     this.#recordBodies = options.recordBodies ?? false;
@@ -120,6 +129,22 @@ class MockBackendServer implements MockBackend {
     return this.#streams.bytesStreamed;
   }
 
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get maxInFlight(): number {
+    return this.#maxInFlight;
+  }
+
+  get loadedModel(): string | undefined {
+    return this.#settings.loadedModel;
+  }
+
+  get coldLoads(): number {
+    return this.#coldLoads;
+  }
+
   get listening(): boolean {
     return this.#server?.listening ?? false;
   }
@@ -144,6 +169,8 @@ class MockBackendServer implements MockBackend {
   clear(): void {
     this.#requests = [];
     this.#requestCount = 0;
+    this.#coldLoads = 0;
+    this.#maxInFlight = this.#inFlight;
     this.#streams.clear();
   }
 
@@ -204,6 +231,14 @@ class MockBackendServer implements MockBackend {
     res.setHeader(BACKEND_HEADER, this.name);
     const route = this.#routes.get(path);
     if (route) ex.dialect = route.dialect;
+    if (route?.scriptable) {
+      this.#inFlight++;
+      if (this.#inFlight > this.#maxInFlight) this.#maxInFlight = this.#inFlight;
+      res.once('close', () => this.#inFlight--);
+      if (this.#coldLoadMs !== undefined && !ex.bodyIsInvalidJson) {
+        await this.#ensureLoaded(ex, requestedModel(ex.json, this.#settings), this.#coldLoadMs);
+      }
+    }
 
     const fault = this.#faultFor(ex);
     if (fault === null) return;
@@ -229,6 +264,19 @@ class MockBackendServer implements MockBackend {
       if (scripted) return playScript(ex, scripted, model);
     }
     return route.handle(ex, this.#settings);
+  }
+
+  /**
+   * Ollama's one-model-at-a-time behaviour: another model evicts the loaded one and costs a cold
+   * load; requests for the model being loaded wait for that same load.
+   */
+  async #ensureLoaded(ex: Exchange, model: string, coldLoadMs: number): Promise<void> {
+    if (this.#settings.loadedModel !== model) {
+      this.#settings.loadedModel = model;
+      this.#coldLoads++;
+      this.#loading = ex.pause(coldLoadMs);
+    }
+    if (this.#loading !== undefined) await this.#loading;
   }
 
   /** The request header wins over the backend-wide fault; null means the header was malformed (already answered). */

@@ -22,6 +22,10 @@ export interface BackendSettings {
   strictModels: boolean;
   streamUsage: 'requested' | 'always';
   embeddingDimensions: number;
+  /** Whether the mock holds one model at a time (`MockBackendOptions.residency`). */
+  residency: boolean;
+  /** With residency on: the model in memory (undefined = none). */
+  loadedModel: string | undefined;
 }
 
 type Handler = (ex: Exchange, settings: BackendSettings) => void | Promise<void>;
@@ -60,6 +64,25 @@ export function speaksAnthropicByDefault(flavour: MockFlavour): boolean {
   return ANTHROPIC_NATIVE.has(flavour);
 }
 
+/**
+ * `GET /api/ps`: what Ollama holds in memory. With residency on, only the loaded model; with it
+ * off the mock answers every model at once, so it reports them all as loaded.
+ */
+function ollamaRunning(settings: BackendSettings) {
+  const loaded = settings.residency ? settings.models.filter((m) => m.name === settings.loadedModel) : settings.models;
+  return {
+    models: loaded.map((model) => ({
+      name: model.name,
+      model: model.name,
+      size: model.sizeBytes,
+      digest: model.digest,
+      details: { family: model.family, parameter_size: model.parameterSize, quantization_level: model.quantization },
+      expires_at: '2099-01-01T00:00:00Z',
+      size_vram: model.sizeBytes,
+    })),
+  };
+}
+
 export function buildRoutes(flavour: MockFlavour, withAnthropic: boolean): Map<string, Route> {
   const routes = new Map<string, Route>();
   const add = (path: string, method: Route['method'], dialect: Dialect, handle: Handler, scriptable = false) =>
@@ -83,6 +106,7 @@ export function buildRoutes(flavour: MockFlavour, withAnthropic: boolean): Map<s
       );
       add('/api/tags', 'GET', 'ollama', (ex, s) => ex.sendJson(200, ollamaTags(s.models)));
       add('/api/version', 'GET', 'ollama', (ex) => ex.sendJson(200, { version: '0.14.2' }));
+      add('/api/ps', 'GET', 'ollama', (ex, s) => ex.sendJson(200, ollamaRunning(s)));
       add('/api/show', 'POST', 'ollama', ollamaShowModel);
       add('/api/chat', 'POST', 'ollama', ollamaChat, true);
       add('/api/generate', 'POST', 'ollama', ollamaGenerate, true);

@@ -142,6 +142,19 @@ export interface MockBackendOptions {
   embeddingDimensions?: number;
   script?: MockScript;
   fault?: MockFaultSpec;
+  /**
+   * Ollama-like residency: one model in memory at a time; an inference request for another model
+   * first waits `coldLoadMs` (a cold load, counted in `coldLoads`). `GET /api/ps` lists the loaded
+   * model (ollama flavour). Off by default: every model answers at once.
+   */
+  residency?: MockResidencyOptions;
+}
+
+export interface MockResidencyOptions {
+  /** Default 300. */
+  coldLoadMs?: number;
+  /** The model held at start; default none. */
+  loaded?: string;
 }
 
 export interface MockRequestRecord {
@@ -188,6 +201,12 @@ export interface MockBackend {
   /** Every request since the last clear(), including ones dropped from `requests`. */
   readonly requestCount: number;
   readonly activeStreams: number;
+  /** Inference requests being answered right now, and the most seen at once since the last clear(). */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** With `residency`: the model in memory, and how many cold loads happened since the last clear(). */
+  readonly loadedModel: string | undefined;
+  readonly coldLoads: number;
   /** Bytes written by streaming responses since the last clear(). */
   readonly bytesStreamed: number;
   readonly listening: boolean;

@@ -12,6 +12,14 @@ export class LeastConnectionsBalancer extends TrackingSelector {
   #tieCursor = 0;
 
   select(candidates: readonly Endpoint[]): Endpoint | undefined {
+    return this.#choose(candidates, true);
+  }
+
+  peek(candidates: readonly Endpoint[]): Endpoint | undefined {
+    return this.#choose(candidates, false);
+  }
+
+  #choose(candidates: readonly Endpoint[], rotate: boolean): Endpoint | undefined {
     let min = Number.POSITIVE_INFINITY;
     let tied = 0;
     let first: Endpoint | undefined;
@@ -29,7 +37,7 @@ export class LeastConnectionsBalancer extends TrackingSelector {
     if (tied <= 1) return first;
     // optimisation: walk to the chosen tied candidate instead of collecting them in an array.
     let skip = this.#tieCursor % tied;
-    this.#tieCursor = advance(this.#tieCursor);
+    if (rotate) this.#tieCursor = advance(this.#tieCursor);
     for (const endpoint of candidates) {
       if (!isRoutable(endpoint.status) || this.counter.count(endpoint.name) !== min) continue;
       if (skip === 0) return endpoint;

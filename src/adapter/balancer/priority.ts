@@ -16,6 +16,11 @@ export class PriorityBalancer extends TrackingSelector {
     this.#random = random;
   }
 
+  /** Keeps no state, so a peek is a pick: within the top tier it is as random as a real one. */
+  peek(candidates: readonly Endpoint[]): Endpoint | undefined {
+    return this.select(candidates);
+  }
+
   select(candidates: readonly Endpoint[]): Endpoint | undefined {
     let top = Number.NEGATIVE_INFINITY;
     let tierSize = 0;

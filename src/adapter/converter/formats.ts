@@ -12,6 +12,8 @@ export interface FormatContext {
   readonly now: number;
   /** Config aliases to list alongside their targets (our addition), alias → targets. */
   readonly aliases: Readonly<Record<string, readonly string[]>>;
+  /** Whether `endpoint` has `model` loaded in memory; absent when residency is not tracked. */
+  readonly isLoaded?: (endpoint: string, model: string) => boolean;
 }
 
 export type ModelListFormat = (models: readonly UnifiedModel[], ctx: FormatContext) => unknown;
@@ -150,6 +152,15 @@ function permission(modelId: string, created: number) {
   };
 }
 
+/** The endpoints holding one of the model's native names in memory, in source order. */
+function loadedOn(model: UnifiedModel, isLoaded: (endpoint: string, model: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const s of model.sourceEndpoints) {
+    if (!out.includes(s.endpointName) && isLoaded(s.endpointName, s.nativeName)) out.push(s.endpointName);
+  }
+  return out;
+}
+
 const unified: ModelListFormat = (models, ctx) => {
   const created = seconds(ctx.now);
   const data: unknown[] = models.map((model) => ({
@@ -166,6 +177,7 @@ const unified: ModelListFormat = (models, ctx) => {
       availability: model.sourceEndpoints.map((s) => ({ endpoint: s.endpointName, state: s.state })),
       capabilities: model.capabilities,
       ...(model.maxContextLength ? { max_context_length: model.maxContextLength } : {}),
+      ...(ctx.isLoaded ? { loaded_on: loadedOn(model, ctx.isLoaded) } : {}),
     },
   }));
   for (const [alias, targets] of listedAliases(models, ctx)) {

@@ -13,6 +13,8 @@ export interface ListingSource {
   /** Endpoint types whose profile speaks the OpenAI API (for `/olla/openai/...` listings). */
   readonly openAiCompatibleTypes?: ReadonlySet<string>;
   readonly now: number;
+  /** Residency, for `loaded_on` in the unified listing; absent when not tracked. */
+  readonly isLoaded?: (endpoint: string, model: string) => boolean;
 }
 
 export interface ModelFilters {
@@ -176,7 +178,11 @@ export function aliasDetail(
 }
 
 function render(format: string, models: readonly UnifiedModel[], source: ListingSource): unknown {
-  const ctx: FormatContext = { now: source.now, aliases: source.aliases };
+  const ctx: FormatContext = {
+    now: source.now,
+    aliases: source.aliases,
+    ...(source.isLoaded ? { isLoaded: source.isLoaded } : {}),
+  };
   return (MODEL_LIST_FORMATS.get(format) ?? MODEL_LIST_FORMATS.get('openai')!)(models, ctx);
 }
 

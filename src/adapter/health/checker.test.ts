@@ -281,3 +281,37 @@ describe('HttpHealthChecker schedules', () => {
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 }
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('HttpHealthChecker after a config reload', () => {
+  it('checks an added endpoint at once, stops checking a removed one, and keeps checking an unchanged one', async () => {
+    const server = await serve(answer(200));
+    const at = (name: string) =>
+      endpointAt(`${server.url}/${name}`, { name, healthCheckUrl: `${server.url}/${name}`, checkInterval: 30 });
+    const kept = at('kept');
+    const removed = at('removed');
+    const { checker } = checkerFor([kept, removed]);
+    checker.start();
+    await until(() => kept.status === 'healthy' && removed.status === 'healthy');
+
+    const added = at('added');
+    checker.reconcile([kept, added]);
+    await until(() => added.status === 'healthy');
+    // Any probe of the removed endpoint already under way has landed by now.
+    await new Promise((r) => setTimeout(r, 60));
+    const removedChecked = removed.lastChecked;
+    const keptChecked = kept.lastChecked;
+    await until(() => kept.lastChecked > keptChecked);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(removed.lastChecked).toBe(removedChecked);
+    checker.markFailed(removed, 'gone');
+    expect(removed.status).toBe('healthy');
+  });
+});

@@ -56,7 +56,7 @@ const STILL_FAILING_LOG_EVERY = 5;
 const silentLogger: HealthLogger = { info() {}, warn() {}, debug() {} };
 
 export class HttpHealthChecker implements HealthChecker {
-  readonly #schedules = new Map<string, Schedule>();
+  #schedules = new Map<string, Schedule>();
   readonly #listeners = new Set<(transition: HealthTransition) => void>();
   readonly #initialDelayMs: number;
   readonly #breakers: CircuitBreakerRegistry;
@@ -78,16 +78,52 @@ export class HttpHealthChecker implements HealthChecker {
     this.#now = options.now ?? Date.now;
     this.#slowThresholdMs = options.slowThresholdMs ?? SLOW_RESPONSE_THRESHOLD_MS;
     this.#userAgent = options.userAgent ?? `${APP_NAME}-HealthChecker`;
+    for (const endpoint of endpoints) this.#schedules.set(endpoint.name, this.#scheduleFor(endpoint));
+  }
+
+  #scheduleFor(endpoint: Endpoint): Schedule {
+    const schedule: Schedule = {
+      endpoint,
+      fire: () => void this.#check(schedule),
+      timer: undefined,
+      inFlight: undefined,
+      rateLimitedUntil: 0,
+    };
+    return schedule;
+  }
+
+  /**
+   * Takes the endpoint set a config reload produced: unchanged endpoints (the same object) keep
+   * their schedule, new ones are checked at once rather than after the initial delay, and
+   * removed or replaced ones stop being checked (a probe already under way lands harmlessly).
+   */
+  reconcile(endpoints: readonly Endpoint[]): void {
+    const next = new Map<string, Schedule>();
     for (const endpoint of endpoints) {
-      const schedule: Schedule = {
-        endpoint,
-        fire: () => void this.#check(schedule),
-        timer: undefined,
-        inFlight: undefined,
-        rateLimitedUntil: 0,
-      };
-      this.#schedules.set(endpoint.name, schedule);
+      const current = this.#schedules.get(endpoint.name);
+      if (current?.endpoint === endpoint) {
+        next.set(endpoint.name, current);
+        continue;
+      }
+      const schedule = this.#scheduleFor(endpoint);
+      if (current?.endpoint.url === endpoint.url) schedule.rateLimitedUntil = current.rateLimitedUntil;
+      next.set(endpoint.name, schedule);
     }
+    for (const [name, schedule] of this.#schedules) {
+      if (next.get(name) !== schedule) clearTimeout(schedule.timer);
+    }
+    const previous = this.#schedules;
+    this.#schedules = next;
+    if (!this.#running) return;
+    for (const [name, schedule] of next) {
+      if (previous.get(name) === schedule) continue;
+      if (schedule.endpoint.lastChecked === 0) this.#arm(schedule, 0);
+      else this.#scheduleNext(schedule);
+    }
+  }
+
+  #isCurrent(schedule: Schedule): boolean {
+    return this.#schedules.get(schedule.endpoint.name) === schedule;
   }
 
   start(): void {
@@ -165,7 +201,7 @@ export class HttpHealthChecker implements HealthChecker {
       )
       .finally(() => {
         schedule.inFlight = undefined;
-        if (this.#running) this.#scheduleNext(schedule);
+        if (this.#running && this.#isCurrent(schedule)) this.#scheduleNext(schedule);
       });
     schedule.inFlight = run;
     return run;
@@ -185,7 +221,8 @@ export class HttpHealthChecker implements HealthChecker {
       slowThresholdMs: this.#slowThresholdMs,
       now: this.#now,
     });
-    if (result === undefined) return; // stopped mid-probe: leave the endpoint as it was
+    // Stopped mid-probe, or the endpoint was reloaded away meanwhile: leave it as it was.
+    if (result === undefined || !this.#isCurrent(schedule)) return;
     const verdict = breakerVerdict(result.status);
     if (verdict === 'success') this.#breakers.recordSuccess(endpoint.name, token);
     else if (verdict === 'failure') this.#breakers.recordFailure(endpoint.name, token);

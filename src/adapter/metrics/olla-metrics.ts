@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../../core/ports/models.js';
 import type { RequestRecord, RequestRecorder } from '../../core/ports/stats.js';
 import type { ModelStatsSnapshot, StatsCollector } from '../stats/collector.js';
 import { NO_SECURITY, securityStatus, systemStatus, systemStatusValue } from '../stats/health-summary.js';
+import { QUEUE_WAIT_BUCKETS, type QueueStats } from '../stats/queue-stats.js';
 import type { SecurityStatsSource } from '../stats/security-stats.js';
 import { type MetricType, registerCollected, type Sample } from './collected-metric.js';
 import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js';
@@ -35,6 +36,11 @@ export interface StickyStatsSource {
   stats(): StickyCounts;
 }
 
+export interface QueueMetricsSource {
+  readonly depth: number;
+  readonly stats: QueueStats;
+}
+
 export interface MetricsSources {
   endpoints: EndpointRepository;
   /** In-flight requests per endpoint: the selector's `connections`. */
@@ -47,6 +53,8 @@ export interface MetricsSources {
   commit: string;
   security?: SecurityStatsSource;
   sticky?: StickyStatsSource;
+  /** The admission queue, when some endpoint has a concurrency limit. */
+  queue?: QueueMetricsSource;
   /** Node's process metrics (`collectDefaultMetrics`); on unless switched off. */
   processMetrics?: boolean;
   now?: () => number;
@@ -64,6 +72,10 @@ export class OllaMetrics implements RequestRecorder {
   readonly #now: () => number;
   readonly #cells = new RequestCells();
   readonly #rateLimited = new Map<string, number>();
+  readonly #reloads = new Map<string, number>([
+    ['success', 0],
+    ['failure', 0],
+  ]);
   #retries = 0;
   #failovers = 0;
 
@@ -74,6 +86,7 @@ export class OllaMetrics implements RequestRecorder {
     this.#registerSummaryMetrics();
     this.#registerEndpointMetrics();
     this.#registerModelMetrics();
+    if (sources.queue) this.#registerQueueMetrics(sources.queue);
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -97,6 +110,11 @@ export class OllaMetrics implements RequestRecorder {
   /** Called by the rate-limit hook for each refused request; `scope` is one of a fixed few. */
   countRateLimited(scope: string): void {
     this.#rateLimited.set(scope, (this.#rateLimited.get(scope) ?? 0) + 1);
+  }
+
+  /** Called once per config reload attempt. */
+  countReload(result: 'success' | 'failure'): void {
+    this.#reloads.set(result, (this.#reloads.get(result) ?? 0) + 1);
   }
 
   /** The `model` label for a requested name (see the class comment). */
@@ -154,6 +172,9 @@ export class OllaMetrics implements RequestRecorder {
     });
     this.#add('olla_rate_limited_total', 'Requests refused by the rate limiter, by scope', 'counter', (out) => {
       for (const [scope, count] of this.#rateLimited) out.push({ labels: { scope }, value: count });
+    });
+    this.#add('olla_config_reloads_total', 'Config reload attempts, by result', 'counter', (out) => {
+      for (const [result, count] of this.#reloads) out.push({ labels: { result }, value: count });
     });
     const sticky = this.#src.sticky;
     if (sticky) {
@@ -258,6 +279,18 @@ export class OllaMetrics implements RequestRecorder {
    * The original's per-model series, for models the registry knows by that exact unified ID;
    * requests for aliases and unknown names are still counted under `olla_proxy_requests_total`.
    */
+  #registerQueueMetrics(queue: QueueMetricsSource): void {
+    this.#add('olla_queue_depth', 'Requests waiting in the admission queue', 'gauge', (out) => {
+      out.push({ labels: {}, value: queue.depth });
+    });
+    this.#add('olla_queue_wait_seconds', 'Time queued requests waited for a slot', 'histogram', (out) => {
+      queue.stats.wait.export(out, 'olla_queue_wait_seconds', QUEUE_WAIT_BUCKETS, {});
+    });
+    this.#add('olla_queue_rejected_total', 'Requests refused by the admission queue, by reason', 'counter', (out) => {
+      for (const [reason, value] of Object.entries(queue.stats.rejections)) out.push({ labels: { reason }, value });
+    });
+  }
+
   #registerModelMetrics(): void {
     const src = this.#src;
     const known = () => src.stats.modelStats().filter((m) => src.models.find(m.name)?.id === m.name);

@@ -117,6 +117,8 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     tlsHandshakeTimeout: 2000,
     stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    preferLoadedModels: false,
+    queue: { enabled: false, maxSize: 0, maxWait: 0 },
     ...overrides,
   };
 }

@@ -48,7 +48,7 @@ const NO_MODELS: readonly ModelInfo[] = [];
 export class ModelCatalogue implements ModelRegistry {
   readonly unifierEnabled: boolean;
   readonly #endpoints = new Map<string, EndpointEntry>();
-  readonly #aliases: Readonly<Record<string, readonly string[]>>;
+  #aliases: Readonly<Record<string, readonly string[]>>;
   readonly #staleThresholdMs: number;
   readonly #cleanupIntervalMs: number;
   readonly #logger: ModelLogger;
@@ -84,6 +84,12 @@ export class ModelCatalogue implements ModelRegistry {
       updatedAt: this.#now(),
       online: previous?.online ?? true,
     });
+    this.#rebuild();
+  }
+
+  /** A config reload's `model_aliases`; the route index is rebuilt with them at once. */
+  setAliases(aliases: Readonly<Record<string, readonly string[]>>): void {
+    this.#aliases = aliases;
     this.#rebuild();
   }
 

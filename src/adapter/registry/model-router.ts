@@ -55,7 +55,7 @@ class RouteOutcome implements ModelRouteResult {
  */
 export class ModelRouter implements ModelLookup {
   readonly #catalogue: ModelCatalogue;
-  readonly #strategy: ModelRegistryConfig['routingStrategy'];
+  #strategy: ModelRegistryConfig['routingStrategy'];
   readonly #refresh: ((signal: AbortSignal) => Promise<void>) | undefined;
   readonly #logger: ModelLogger;
 
@@ -64,6 +64,11 @@ export class ModelRouter implements ModelLookup {
     this.#strategy = options.strategy;
     this.#refresh = options.refresh;
     this.#logger = options.logger ?? silentLogger;
+  }
+
+  /** A config reload's `model_registry.routing_strategy`, used from the next request on. */
+  setStrategy(strategy: ModelRegistryConfig['routingStrategy']): void {
+    this.#strategy = strategy;
   }
 
   route(

@@ -109,3 +109,17 @@ describe('RateLimiter', () => {
     expect(limiter.trackedClients).toBe(1);
   });
 });
+
+describe('RateLimiter after a config reload', () => {
+  it('applies the new limits at once, to a client that had run out too', () => {
+    const { limiter } = setup();
+    for (let i = 0; i < 3; i++) check(limiter, '10.0.0.1');
+    expect(check(limiter, '10.0.0.1').error).toBeInstanceOf(RateLimitedError);
+    limiter.reconfigure({ ...BASE, perIpRequestsPerMinute: 600, burstSize: 10 });
+    const after = Array.from({ length: 10 }, () => check(limiter, '10.0.0.1'));
+    expect(after.map((v) => v.error)).toEqual(Array(10).fill(undefined));
+    expect(after[0]).toMatchObject({ limit: 600, remaining: 599 });
+    limiter.reconfigure({ ...BASE, perIpRequestsPerMinute: 0 });
+    expect(check(limiter, '10.0.0.1')).toMatchObject({ error: undefined, limit: 0 });
+  });
+});

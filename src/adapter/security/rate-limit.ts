@@ -45,10 +45,10 @@ export interface RateLimiterOptions {
 }
 
 export class RateLimiter {
-  readonly #perIpLimit: number;
-  readonly #healthLimit: number;
-  readonly #burst: number;
-  readonly #global: TokenBucket | undefined;
+  #perIpLimit = 0;
+  #healthLimit = 0;
+  #burst = 0;
+  #global: TokenBucket | undefined;
   readonly #clients = new Map<string, ClientBucket>();
   readonly #now: () => number;
   readonly #verdict: RateLimitVerdict = { error: undefined, limit: 0, remaining: 0, reset: 0 };
@@ -56,6 +56,16 @@ export class RateLimiter {
 
   constructor(config: RateLimitsConfig, options: RateLimiterOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.reconfigure(config);
+  }
+
+  /**
+   * New limits (a config reload). Buckets start afresh at the new sizes. The request hook exists
+   * only if the per-client limit was on at start-up, so switching it on needs a restart.
+   */
+  reconfigure(config: RateLimitsConfig): void {
+    this.stop();
+    this.#clients.clear();
     this.#perIpLimit = config.perIpRequestsPerMinute;
     this.#healthLimit = config.healthRequestsPerMinute;
     this.#burst = config.burstSize;

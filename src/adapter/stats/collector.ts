@@ -86,7 +86,7 @@ export interface ModelStatsSnapshot {
   routingHits: number;
   /** Served only after retrying other endpoints. */
   routingMisses: number;
-  /** Always 0 here: the proxy does not substitute fallback models. */
+  /** Requests for this model served by a model in its fallback chain instead. */
   routingFallbacks: number;
   inputTokens: number;
   outputTokens: number;
@@ -144,6 +144,7 @@ class ModelCounters {
   lastRequested = 0;
   routingHits = 0;
   routingMisses = 0;
+  routingFallbacks = 0;
   inputTokens = 0;
   outputTokens = 0;
   readonly reservoir: LatencyReservoir;
@@ -257,13 +258,25 @@ export class StatsCollector implements RequestRecorder {
     }
   }
 
-  #recordModel(name: string, r: RequestRecord, ok: boolean, now: number): void {
+  /** A request for `model` was served by one of its fallbacks (counted on the model asked for). */
+  recordFallback(model: string): void {
+    const m = this.#modelCounters(model);
+    m.routingFallbacks++;
+    m.lastRequested = this.#now();
+  }
+
+  #modelCounters(name: string): ModelCounters {
     let m = this.#models.get(name);
     if (m === undefined) {
       if (this.#models.size >= this.#maxModels) this.#evictStalestModel();
       m = new ModelCounters(name, this.#samples, this.#random);
       this.#models.set(name, m);
     }
+    return m;
+  }
+
+  #recordModel(name: string, r: RequestRecord, ok: boolean, now: number): void {
+    const m = this.#modelCounters(name);
     m.total++;
     m.bytesOut += r.bytesOut;
     m.lastRequested = now;
@@ -379,7 +392,7 @@ export class StatsCollector implements RequestRecorder {
         lastRequested: m.lastRequested,
         routingHits: m.routingHits,
         routingMisses: m.routingMisses,
-        routingFallbacks: 0,
+        routingFallbacks: m.routingFallbacks,
         inputTokens: m.inputTokens,
         outputTokens: m.outputTokens,
         endpoints: [...m.endpoints.values()].map((me) => ({

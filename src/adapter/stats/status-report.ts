@@ -48,6 +48,8 @@ export interface StatusSources {
   commit: string;
   security?: SecurityStatsSource;
   translators?: SnapshotSource;
+  /** The last config reload (SIGHUP, watched file), undefined before the first. */
+  lastReload?: () => unknown;
   now?: () => number;
 }
 
@@ -110,6 +112,8 @@ export interface StatusResponse {
   models: { total_models: number; unified_models: number; total_endpoints: number };
   /** Ours, additive: the translator counters, when translation is wired. */
   translators?: unknown;
+  /** Ours, additive: how the last config reload went, once there has been one. */
+  last_reload?: unknown;
 }
 
 export interface EndpointSummary {
@@ -255,6 +259,7 @@ export function buildStatusResponse(src: StatusSources): StatusResponse {
   }
 
   const translators = src.translators?.snapshot();
+  const lastReload = src.lastReload?.();
   return {
     timestamp: new Date(now).toISOString(),
     endpoints: facts.map((f) => toStatusEndpoint(f, now)).sort(byDisplayOrder),
@@ -286,6 +291,7 @@ export function buildStatusResponse(src: StatusSources): StatusResponse {
     },
     models: { total_models: modelTotal, unified_models: src.models.unified().length, total_endpoints: modelEndpoints },
     ...(translators !== undefined ? { translators } : {}),
+    ...(lastReload !== undefined ? { last_reload: lastReload } : {}),
   };
 }
 

@@ -53,6 +53,11 @@ export class SessionStore {
     return name;
   }
 
+  /** The pinned endpoint name, touching nothing: no TTL refresh, no hit or miss counted. */
+  peek(key: string): string | undefined {
+    return this.#cache.peek(key);
+  }
+
   set(key: string, endpointName: string): void {
     if (!this.#cache.has(key)) this.#counters.insertions++;
     this.#cache.set(key, endpointName);

@@ -2,6 +2,7 @@ import type { StickySessionsConfig } from '../../config/types.js';
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { StickyOutcome } from '../../core/domain/routing.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import { SelectorDecorator } from '../balancer/selector-decorator.js';
 import { SessionStore } from './session-store.js';
 import { deriveStickyKey } from './sticky-key.js';
 
@@ -52,15 +53,14 @@ export interface StickySelectorOptions {
  * routable candidate, are placed by the inner selector and pinned. The composition root wraps only
  * when sticky sessions are enabled, so the feature costs nothing when off.
  */
-export class StickySelector implements EndpointSelector {
+export class StickySelector extends SelectorDecorator {
   readonly name: string;
-  readonly #inner: EndpointSelector;
   readonly #config: StickySessionsConfig;
   readonly #store: SessionStore;
 
   constructor(inner: EndpointSelector, config: StickySessionsConfig, options: StickySelectorOptions = {}) {
+    super(inner);
     this.name = `sticky(${inner.name})`;
-    this.#inner = inner;
     this.#config = config;
     this.#store = new SessionStore({
       idleTtlSeconds: config.idleTtlSeconds,
@@ -70,11 +70,11 @@ export class StickySelector implements EndpointSelector {
   }
 
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
-    if (ctx === undefined) return this.#inner.select(candidates);
+    if (ctx === undefined) return this.inner.select(candidates);
     const sticky = deriveStickyKey(ctx, this.#config);
     if (sticky === undefined) {
       ctx.sticky = DISABLED;
-      return this.#inner.select(candidates, ctx);
+      return this.inner.select(candidates, ctx);
     }
     const pinnedName = this.#store.get(sticky.key);
     if (pinnedName !== undefined) {
@@ -84,7 +84,7 @@ export class StickySelector implements EndpointSelector {
         return pinned;
       }
     }
-    const chosen = this.#inner.select(candidates, ctx);
+    const chosen = this.inner.select(candidates, ctx);
     if (chosen === undefined) return undefined;
     // Concurrent first turns of one session may both pin; the last writer wins, which is harmless.
     this.#store.set(sticky.key, chosen.name);
@@ -92,16 +92,23 @@ export class StickySelector implements EndpointSelector {
     return chosen;
   }
 
-  acquire(endpoint: Endpoint): void {
-    this.#inner.acquire(endpoint);
-  }
-
-  release(endpoint: Endpoint): void {
-    this.#inner.release(endpoint);
-  }
-
-  connections(endpoint: Endpoint): number {
-    return this.#inner.connections(endpoint);
+  /** As `select` (the outcome lands on `ctx.sticky`), but pins, TTLs and counters stay as they are. */
+  override peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
+    const inner = (pool: readonly Endpoint[]) => this.inner.peek?.(pool, ctx);
+    if (ctx === undefined) return inner(candidates);
+    const sticky = deriveStickyKey(ctx, this.#config);
+    if (sticky === undefined) {
+      ctx.sticky = DISABLED;
+      return inner(candidates);
+    }
+    const pinnedName = this.#store.peek(sticky.key);
+    const pinned = pinnedName === undefined ? undefined : findPinned(candidates, pinnedName);
+    if (pinned !== undefined) {
+      ctx.sticky = OUTCOMES.hit[sticky.source];
+      return pinned;
+    }
+    ctx.sticky = OUTCOMES[pinnedName === undefined ? 'miss' : 'repin'][sticky.source];
+    return inner(candidates);
   }
 
   /**

@@ -9,13 +9,17 @@ import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mo
 import { Header } from '../../core/constants.js';
 import { commonChatDialect } from '../../core/domain/chat-dialect.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
-import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import { replaceTopLevelString } from '../../core/json-field.js';
+import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
+import { priorityFromHeaders } from '../request-priority.js';
 import { hijackKeepingHeaders } from './hijack.js';
-import { type RoutingDeps, routeRequest } from './route-request.js';
+import { underTrace } from './traced-routing.js';
+import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 
-export interface AnthropicRouteDeps extends RoutingDeps {
+export interface AnthropicRouteDeps extends FleetRoutingDeps {
   translator: AnthropicTranslator;
   stats: TranslatorStats;
   engine: ProxyEngine;
@@ -23,6 +27,8 @@ export interface AnthropicRouteDeps extends RoutingDeps {
   anthropicSupport(endpointType: string): AnthropicSupport | undefined;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
@@ -67,70 +73,99 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   }
   const streaming = parsed.stream === true;
 
-  let route: Awaited<ReturnType<typeof routeRequest>>;
+  const selection = {
+    model: parsed.model,
+    headers: request.headers,
+    clientIp: deps.clientIp(request),
+    body,
+    priority: priorityFromHeaders(request.headers),
+  };
+  let mode: TranslatorMode = 'translation';
+  let fallbackReason: FallbackReason = '';
+  // What a refusal is counted as: no compatible endpoint until routing has found some.
+  let refusalReason: FallbackReason = 'no_compatible_endpoints';
+  let served = parsed;
+  let result: ProxyResult;
+  const trace = deps.tracer?.startRequest({
+    method: 'POST',
+    targetPath: '/v1/messages',
+    model: parsed.model,
+    headers: request.headers,
+  });
   try {
-    route = await routeRequest(deps, { ...ANY_TYPE, label: '' }, parsed.model, undefined, reply);
+    result = await underTrace(trace, () =>
+      routeThroughFleet(
+        deps,
+        { ...ANY_TYPE, label: '' },
+        { model: parsed.model, required: undefined, sink: reply, client: reply.raw, priority: selection.priority },
+        (link) => {
+          const model = link.model ?? parsed.model;
+          // A fallback model replaces the client's in the body, as an alias does (byte-span rewrite).
+          const raw = link.fellBack ? (replaceTopLevelString(body, 'model', model) ?? body) : body;
+          served = link.fellBack ? { ...parsed, model } : parsed;
+          const route = link.route;
+          const decision = deps.translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
+          const base = {
+            requestId,
+            startTime,
+            method: 'POST',
+            model,
+            routing: link.decision,
+            nativeModelName: route.nativeName?.bind(route),
+            selection: { ...selection, model, body: raw },
+            dialect: 'anthropic' as const,
+            ...(trace ? { trace } : {}),
+          };
+          let proxyRequest: ProxyRequest;
+          if (decision.mode === 'passthrough') {
+            mode = 'passthrough';
+            fallbackReason = '';
+            deps.translator.notePassthrough(served, request.headers);
+            reply.raw.setHeader('X-Olla-Mode', 'passthrough');
+            // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
+            const query = request.url.indexOf('?');
+            const targetPath = query < 0 ? decision.targetPath : decision.targetPath + request.url.slice(query);
+            proxyRequest = { ...base, targetPath, body: raw, candidates: decision.endpoints };
+          } else {
+            mode = 'translation';
+            fallbackReason = decision.fallbackReason;
+            refusalReason = fallbackReason;
+            // Only translation needs the whole request checked; passthrough leaves that to the backend.
+            const validated: AnthropicRequest = deps.translator.validate(served);
+            const translated = deps.translator.translate(validated, {
+              headers: request.headers,
+              requestId,
+              dialect: commonChatDialect(route.endpoints.map((e) => e.type)),
+              onDroppedBlock: (type) =>
+                deps.logger.debug(
+                  { request_id: requestId, block_type: type },
+                  'anthropic block not translatable, left out',
+                ),
+            });
+            proxyRequest = {
+              ...base,
+              targetPath: translated.targetPath,
+              body: translated.openai,
+              candidates: route.endpoints,
+              interceptor: translated.interceptor,
+            };
+          }
+          return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+        },
+      ),
+    );
   } catch (err) {
-    record(parsed.model, streaming, 'translation', 'no_compatible_endpoints', false);
+    record(served.model, streaming, 'translation', refusalReason, false);
     throw err;
   }
 
-  const decision = deps.translator.decidePassthrough(parsed, route.endpoints, deps.anthropicSupport);
-  const base = {
-    requestId,
-    startTime,
-    method: 'POST',
-    model: parsed.model,
-    routing: route.decision,
-    nativeModelName: route.nativeName?.bind(route),
-    selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
-    dialect: 'anthropic' as const,
-  };
-  let proxyRequest: ProxyRequest;
-  let mode: TranslatorMode;
-  let fallbackReason: FallbackReason = '';
-  if (decision.mode === 'passthrough') {
-    mode = 'passthrough';
-    deps.translator.notePassthrough(parsed, request.headers);
-    reply.raw.setHeader('X-Olla-Mode', 'passthrough');
-    // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
-    const query = request.url.indexOf('?');
-    const targetPath = query < 0 ? decision.targetPath : decision.targetPath + request.url.slice(query);
-    proxyRequest = { ...base, targetPath, body, candidates: decision.endpoints };
-  } else {
-    mode = 'translation';
-    fallbackReason = decision.fallbackReason;
-    let validated: AnthropicRequest;
-    try {
-      validated = deps.translator.validate(parsed);
-    } catch (err) {
-      record(parsed.model, streaming, mode, fallbackReason, false);
-      throw err;
-    }
-    const translated = deps.translator.translate(validated, {
-      headers: request.headers,
-      requestId,
-      dialect: commonChatDialect(route.endpoints.map((e) => e.type)),
-      onDroppedBlock: (type) =>
-        deps.logger.debug({ request_id: requestId, block_type: type }, 'anthropic block not translatable, left out'),
-    });
-    proxyRequest = {
-      ...base,
-      targetPath: translated.targetPath,
-      body: translated.openai,
-      candidates: route.endpoints,
-      interceptor: translated.interceptor,
-    };
-  }
-
-  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
   const success = !result.error && result.status < 400;
-  record(parsed.model, streaming, mode, fallbackReason, success);
+  record(served.model, streaming, mode, fallbackReason, success);
   deps.logger.info(
     {
       request_id: requestId,
       path: '/olla/anthropic/v1/messages',
-      model: parsed.model,
+      model: served.model,
       translator_mode: mode,
       ...(fallbackReason ? { fallback_reason: fallbackReason } : {}),
       endpoint: result.endpoint?.name,

@@ -20,6 +20,8 @@ export interface ModelRouteDeps {
   /** Every routing prefix with its profile, for each provider's own model listing. */
   providers: readonly { prefix: string; profile: PlatformProfile }[];
   openAiCompatibleTypes: ReadonlySet<string>;
+  /** Residency for `loaded_on`, when Olla tracks which models each node holds. */
+  isLoaded?: (endpoint: string, model: string) => boolean;
 }
 
 type Query = Record<string, string | undefined>;
@@ -50,6 +52,7 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     aliases: deps.aliases,
     openAiCompatibleTypes: deps.openAiCompatibleTypes,
     now: Date.now(),
+    ...(deps.isLoaded ? { isLoaded: deps.isLoaded } : {}),
   });
   const statusBody = (query: Query) =>
     buildModelStatusResponse(deps.endpoints.all(), deps.catalogue, {

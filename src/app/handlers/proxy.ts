@@ -5,14 +5,17 @@ import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { BadRequestError, RouteNotFoundError } from '../../core/errors.js';
-import { readTopLevelString } from '../../core/json-field.js';
+import { readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
+import { priorityFromHeaders } from '../request-priority.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { underTrace } from './traced-routing.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
-import { type RoutingDeps, routeRequest } from './route-request.js';
+import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
 export interface ProviderScope {
@@ -23,28 +26,49 @@ export interface ProviderScope {
   failClosed: boolean;
 }
 
-export interface ProxyRouteDeps extends RoutingDeps {
+export interface ProxyRouteDeps extends FleetRoutingDeps {
   engine: ProxyEngine;
   providers: readonly ProviderScope[];
   isPathAllowed(profile: PlatformProfile, path: string): boolean;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
   requestLogging: boolean;
+  /** Only while telemetry is on. */
+  tracer?: RequestTracer;
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
-interface RouteScope {
+export interface RouteScope {
   base: string;
   profile?: PlatformProfile;
   types: readonly string[];
   failClosed: boolean;
 }
 
+/** Every proxy route family, in the order they are mounted. */
+export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
+  const scopes: RouteScope[] = [{ base: '/olla/proxy/', types: [], failClosed: false }];
+  for (const p of providers) {
+    if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
+    scopes.push({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
+  }
+  return scopes;
+}
+
+/** How routing names a scope in its messages and candidate narrowing. */
+export function candidateScopeOf(scope: RouteScope) {
+  return {
+    types: scope.types,
+    failClosed: scope.failClosed,
+    label: scope.profile ? `${scope.profile.displayName} ` : '',
+  };
+}
+
 /**
  * Whether the body is a JSON object, judged by its first byte rather than Content-Type: curl's
  * `-d` labels JSON as a form and some clients send none, yet users expect model routing either way.
  */
-function isJsonObject(body: Buffer): boolean {
+export function isJsonObject(body: Buffer): boolean {
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
@@ -80,44 +104,69 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
 
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
   const json = body !== undefined && isJsonObject(body);
-  const model = json ? readTopLevelString(body, 'model') : undefined;
-  reply.header(Header.requestId, requestId);
-  const route = await routeRequest(
-    deps,
-    { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
+  // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`).
+  const [model, listed] = json ? readTopLevelStringAndList(body, 'model', 'models') : [undefined, undefined];
+  const selection = {
     model,
-    json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
-    reply,
-  );
-
-  const proxyRequest: ProxyRequest = {
-    requestId,
-    startTime,
-    method: request.method,
-    targetPath,
+    headers: request.headers,
+    clientIp: deps.clientIp(request),
     body,
-    candidates: route.endpoints,
-    model,
-    routing: route.decision,
-    nativeModelName: route.nativeName?.bind(route),
-    selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
-    dialect,
+    priority: priorityFromHeaders(request.headers),
   };
-
-  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+  reply.header(Header.requestId, requestId);
+  const scoped = candidateScopeOf(scope);
+  // One trace per client request; each fallback model tried is an attempt under it.
+  const trace = deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers });
+  let proxyRequest: ProxyRequest | undefined;
+  const result = await underTrace(trace, () =>
+    routeThroughFleet(
+      deps,
+      scoped,
+      {
+        model,
+        // OpenRouter's convention, so only on OpenAI-shaped paths.
+        listed: pathOnly.startsWith('/v1/') ? listed : undefined,
+        required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
+        sink: reply,
+        client: reply.raw,
+        priority: selection.priority,
+      },
+      (served) => {
+        const forwarded =
+          served.fellBack && body !== undefined && served.model !== undefined
+            ? (replaceTopLevelString(body, 'model', served.model) ?? body)
+            : body;
+        proxyRequest = {
+          requestId,
+          startTime,
+          method: request.method,
+          targetPath,
+          body: forwarded,
+          candidates: served.route.endpoints,
+          model: served.model,
+          routing: served.decision,
+          nativeModelName: served.route.nativeName?.bind(served.route),
+          selection: { ...selection, model: served.model, body: forwarded },
+          dialect,
+          ...(trace ? { trace } : {}),
+        };
+        return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+      },
+    ),
+  );
   if (deps.requestLogging) {
     deps.logger.info(
       {
         request_id: requestId,
         method: request.method,
         path: rawUrl.split('?', 1)[0],
-        model,
+        model: proxyRequest?.model,
         endpoint: result.endpoint?.name,
         status: result.status,
         duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
         bytes: result.bytes,
         retries: result.retries,
-        sticky: proxyRequest.selection.sticky?.result,
+        sticky: proxyRequest?.selection.sticky?.result,
         ...(result.error ? { error: result.error.message } : {}),
       },
       result.error ? 'request failed' : 'request completed',
@@ -140,10 +189,6 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
       scoped.all(`${scope.base}*`, handler);
     };
 
-    mount({ base: '/olla/proxy/', types: [], failClosed: false });
-    for (const p of deps.providers) {
-      if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
-      mount({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
-    }
+    for (const scope of routeScopes(deps.providers)) mount(scope);
   });
 }

@@ -30,6 +30,12 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
   if (decision.reason) sink.header(Header.routingReason, decision.reason);
 }
 
+/** Routable endpoints of the scope's types, widened to every routable one unless the scope fails closed. */
+export function candidatePool(endpoints: EndpointRepository, scope: CandidateScope): readonly Endpoint[] {
+  const candidates = endpoints.routableOfTypes(scope.types);
+  return candidates.length === 0 && !scope.failClosed ? endpoints.routable() : candidates;
+}
+
 /**
  * The endpoints that may serve a request: routable ones of the scope's types, narrowed by the
  * model catalogue. Throws the error the original answers when none is left: 404 when nobody
@@ -43,8 +49,7 @@ export async function routeRequest(
   required: readonly ModelCapability[] | undefined,
   sink: HeaderSink,
 ): Promise<ModelRouteResult & { endpoints: readonly Endpoint[] }> {
-  let candidates = deps.endpoints.routableOfTypes(scope.types);
-  if (candidates.length === 0 && !scope.failClosed) candidates = deps.endpoints.routable();
+  const candidates = candidatePool(deps.endpoints, scope);
   const route =
     candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
   if (route.endpoints.length > 0) return route;

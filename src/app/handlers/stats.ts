@@ -15,6 +15,8 @@ export interface StatsRouteDeps {
   translators?: () => unknown;
   /** The sticky-session stats body (`{"enabled":false}` when off). */
   sticky?: () => unknown;
+  /** Admission-queue figures per model, when some endpoint has a concurrency limit. */
+  queue?: () => unknown;
   now?: () => number;
 }
 
@@ -23,11 +25,12 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps):
 
   app.get('/internal/stats/models', (request) => {
     const query = request.query as Record<string, string | undefined>;
-    return buildModelStatsResponse(deps.stats.modelStats(), {
+    const body = buildModelStatsResponse(deps.stats.modelStats(), {
       includeEndpoints: query.include_endpoints === 'true',
       includeSummary: query.include_summary === 'true',
       now: now(),
     });
+    return deps.queue ? { ...body, queue: deps.queue() } : body;
   });
 
   app.get('/internal/process', () => deps.process.report(now()));

@@ -15,7 +15,12 @@ import { fnv1a64Hex } from '../../adapter/sticky/fnv.js';
  * a bare 304), `Cache-Control: private, no-cache`, and gzip when the client accepts it.
  */
 
-export type StatusDeps = StatusSources;
+export interface StatusDeps extends StatusSources {
+  /** The admission queue's state, when some endpoint has a concurrency limit. */
+  queue?: () => unknown;
+  /** endpoint → models loaded there, when residency is tracked. */
+  residency?: () => Record<string, string[]>;
+}
 
 const gzipAsync = promisify(gzip);
 
@@ -97,7 +102,10 @@ async function sendStatusJson(request: FastifyRequest, reply: FastifyReply, body
 }
 
 export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): void {
-  app.get('/internal/status', (request, reply) => sendStatusJson(request, reply, buildStatusResponse(deps)));
+  app.get('/internal/status', (request, reply) => {
+    const body = buildStatusResponse(deps);
+    return sendStatusJson(request, reply, deps.queue ? { ...body, queue: deps.queue() } : body);
+  });
 
   app.get('/internal/status/endpoints', (request, reply) =>
     sendStatusJson(request, reply, buildEndpointStatusResponse(deps)),
@@ -109,6 +117,6 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
       detailed: query.detailed === 'true' && query.group === 'family',
       now: deps.now?.() ?? Date.now(),
     });
-    return sendStatusJson(request, reply, body);
+    return sendStatusJson(request, reply, deps.residency ? { ...body, loaded_models: deps.residency() } : body);
   });
 }

@@ -13,3 +13,11 @@ export interface StickyOutcome {
   result: 'hit' | 'miss' | 'repin' | 'disabled';
   source: 'session_header' | 'prefix_hash' | 'auth_header' | 'ip' | 'none';
 }
+
+/**
+ * How urgently a request wants a slot when it must queue: `X-Olla-Priority` sets it today, a
+ * client key's priority will later. High is served before normal before low; FIFO within each.
+ */
+export type RequestPriority = 'high' | 'normal' | 'low';
+
+export const REQUEST_PRIORITIES: readonly RequestPriority[] = ['high', 'normal', 'low'];

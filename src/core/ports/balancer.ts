@@ -1,5 +1,5 @@
 import type { Endpoint } from '../domain/endpoint.js';
-import type { StickyOutcome } from '../domain/routing.js';
+import type { RequestPriority, StickyOutcome } from '../domain/routing.js';
 
 /** Per-request facts a selector may use (sticky sessions key on these). */
 export interface SelectionContext {
@@ -11,6 +11,10 @@ export interface SelectionContext {
   body?: Buffer;
   /** Written by a sticky wrapper so the proxy can set X-Olla-Sticky-* headers. */
   sticky?: StickyOutcome;
+  /** Queue priority; the one field every source of priority (header, client key) writes. */
+  priority?: RequestPriority;
+  /** Set by the residency selector when it chose among nodes that have the model loaded. */
+  modelLoaded?: boolean;
 }
 
 /**
@@ -20,6 +24,11 @@ export interface SelectionContext {
 export interface EndpointSelector {
   readonly name: string;
   select(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
+  /**
+   * The endpoint `select` would pick now, changing nothing (no rotation, pin or count moves):
+   * `/internal/explain` asks this. Optional so test doubles need not implement it.
+   */
+  peek?(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
   /** A request to `endpoint` started; pair every call with exactly one `release`. */
   acquire(endpoint: Endpoint): void;
   release(endpoint: Endpoint): void;

@@ -4,6 +4,7 @@ import type { Endpoint } from '../domain/endpoint.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { ErrorDialect } from '../error-body.js';
 import type { SelectionContext } from './balancer.js';
+import type { RequestSpan } from './tracer.js';
 
 /** Everything the handler worked out before the proxy engine takes over. */
 export interface ProxyRequest {
@@ -24,6 +25,8 @@ export interface ProxyRequest {
   selection: SelectionContext;
   /** Which error body shape the client expects (default `olla`). */
   dialect?: ErrorDialect;
+  /** The request's trace span, only while telemetry is on; each attempt gets a child span. */
+  trace?: RequestSpan;
   /** Set by translators: rewrites the upstream response before it reaches the client. */
   interceptor?: ResponseInterceptor;
 }

@@ -13,18 +13,21 @@ describe('StaticEndpointRepository', () => {
     profiles = await loadProfileRegistry();
   });
 
+  const configOf = (name: string, type: string, url: string, extra: Partial<EndpointConfig> = {}): EndpointConfig => ({
+    name,
+    type,
+    url,
+    modelUrl: '',
+    healthCheckUrl: '',
+    checkInterval: 0,
+    checkTimeout: 0,
+    preservePath: false,
+    headers: {},
+    ...extra,
+  });
+
   function repositoryOf(...specs: [name: string, type: string, status: EndpointStatus][]) {
-    const configs: EndpointConfig[] = specs.map(([name, type], i) => ({
-      name,
-      type,
-      url: `http://127.0.0.1:${1000 + i}`,
-      modelUrl: '',
-      healthCheckUrl: '',
-      checkInterval: 0,
-      checkTimeout: 0,
-      preservePath: false,
-      headers: {},
-    }));
+    const configs = specs.map(([name, type], i) => configOf(name, type, `http://127.0.0.1:${1000 + i}`));
     const endpoints = buildEndpoints(configs, profiles);
     specs.forEach(([, , status], i) => {
       endpoints[i]!.status = status;
@@ -91,6 +94,34 @@ describe('StaticEndpointRepository', () => {
     repository.statusChanged();
 
     expect(names(repository.routableOfTypes(types))).toEqual(['a', 'b']);
+  });
+
+  it('replaces the set on reload: unchanged endpoints keep their object, changed ones their health state', () => {
+    const { repository, endpoints } = repositoryOf(
+      ['a', 'ollama', 'healthy'],
+      ['b', 'vllm', 'offline'],
+      ['c', 'ollama', 'healthy'],
+    );
+    const [a, b] = endpoints;
+    b!.consecutiveFailures = 4;
+    const routableBefore = repository.routable();
+    const next = buildEndpoints(
+      [
+        configOf('a', 'ollama', a!.url),
+        configOf('b', 'vllm', b!.url, { priority: 5 }),
+        configOf('d', 'ollama', 'http://127.0.0.1:2000'),
+      ],
+      profiles,
+    );
+    expect(repository.replace(next)).toEqual({ added: ['d'], removed: ['c'], changed: ['b'] });
+    expect(repository.get('a')).toBe(a);
+    expect(repository.get('b')).not.toBe(b);
+    expect(repository.get('b')).toMatchObject({ priority: 5, status: 'offline', consecutiveFailures: 4 });
+    expect(repository.get('c')).toBeUndefined();
+    expect(names(repository.all())).toEqual(['a', 'b', 'd']);
+    // Requests in flight keep the list they were handed; new ones see the new set.
+    expect(names(routableBefore)).toEqual(['a', 'c']);
+    expect(names(repository.routable())).toEqual(['a']);
   });
 });
 

@@ -21,12 +21,22 @@ export class ModelFetchError extends Error {
  * GETs an endpoint's model list with its configured headers and auth, and returns the parsed
  * JSON. Network errors and 5xx are retryable; 4xx, oversized bodies and non-JSON are not.
  */
-export async function fetchModelList(endpoint: Endpoint, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+export function fetchModelList(endpoint: Endpoint, timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+  return fetchEndpointJson(endpoint, endpoint.modelUrl, timeoutMs, signal);
+}
+
+/** GETs any JSON document of an endpoint (a model list, Ollama's `/api/ps`) as above. */
+export async function fetchEndpointJson(
+  endpoint: Endpoint,
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const headers: Record<string, string> = { ...endpoint.headers, accept: 'application/json', 'user-agent': USER_AGENT };
   if (endpoint.authHeader) headers[endpoint.authHeader.name] = endpoint.authHeader.value;
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await request(endpoint.modelUrl, {
+    response = await request(url, {
       method: 'GET',
       headers,
       headersTimeout: timeoutMs,

@@ -47,8 +47,8 @@ export class ModelDiscoveryService {
   readonly #endpoints: EndpointRepository;
   readonly #sink: ModelSink;
   readonly #profileFor: (type: string) => PlatformProfile | undefined;
-  readonly #globalFilter: FilterConfig | undefined;
-  readonly #endpointFilters: ReadonlyMap<string, FilterConfig>;
+  #globalFilter: FilterConfig | undefined;
+  #endpointFilters: ReadonlyMap<string, FilterConfig>;
   readonly #logger: ModelLogger;
   readonly #lastOutcome = new Map<string, string>();
   readonly #failures = new Map<string, number>();
@@ -85,6 +85,18 @@ export class ModelDiscoveryService {
     this.#timer = undefined;
     this.#stopping.abort();
     await Promise.allSettled([...this.#inFlight.values(), this.#allInFlight]);
+  }
+
+  /** A config reload's model filters; the next discovery of each endpoint applies them. */
+  setFilters(globalFilter: FilterConfig | undefined, endpointFilters: ReadonlyMap<string, FilterConfig>): void {
+    this.#globalFilter = globalFilter;
+    this.#endpointFilters = endpointFilters;
+  }
+
+  /** Forgets what it knew of endpoints a reload removed (failure counts, last outcomes). */
+  forget(endpointName: string): void {
+    this.#failures.delete(endpointName);
+    this.#lastOutcome.delete(endpointName);
   }
 
   /**

@@ -32,7 +32,7 @@ export interface ProxyEngineDeps {
 export class StreamingProxyEngine implements ProxyEngine {
   readonly name: string;
   readonly counters: EndpointCounters;
-  readonly #ctx: ExchangeContext;
+  #ctx: ExchangeContext;
 
   constructor(name: string, transport: UpstreamTransport, deps: ProxyEngineDeps, useBreakers: boolean) {
     this.name = name;
@@ -49,6 +49,15 @@ export class StreamingProxyEngine implements ProxyEngine {
       identity: proxyIdentity(deps.version),
       transport,
     };
+  }
+
+  /**
+   * A config reload's proxy settings (retry, response timeout) for exchanges that start from
+   * now; those in flight keep the context they began with. Transport timeouts are fixed at
+   * start-up.
+   */
+  reconfigure(config: ProxyConfig): void {
+    this.#ctx = { ...this.#ctx, config };
   }
 
   handle(req: IncomingMessage, res: ServerResponse, request: ProxyRequest): Promise<ProxyResult> {

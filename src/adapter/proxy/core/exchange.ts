@@ -11,6 +11,7 @@ import type { EndpointSelector } from '../../../core/ports/balancer.js';
 import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { InterceptedResponse, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
+import type { AttemptSpan } from '../../../core/ports/tracer.js';
 import type { EndpointCounters, EndpointTally } from './counters.js';
 import { ClientClosedError, isConnectionFailure, isTimeout, ResponseTimeoutError } from './failure.js';
 import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './request-headers.js';
@@ -89,6 +90,7 @@ export class Exchange implements AttemptListener {
   #client: ClientFacts | null = null;
   #endpoint: Endpoint | undefined = undefined;
   #attempt: UpstreamAttempt | null = null;
+  #attemptSpan: AttemptSpan | undefined = undefined;
   #inAttempt = false;
   #tally: EndpointTally | null = null;
   #attemptStart = 0;
@@ -168,6 +170,11 @@ export class Exchange implements AttemptListener {
 
     this.#tried.push(endpoint);
     this.#endpoint = endpoint;
+    const trace = this.#request.trace;
+    if (trace !== undefined) {
+      this.#attemptSpan = trace.startAttempt(endpoint, this.#tried.length);
+      withTraceparent(spec.headers, this.#attemptSpan.traceparent);
+    }
     ctx.selector.acquire(endpoint);
     this.#inAttempt = true;
     this.#tally = ctx.counters.begin(endpoint.name, spec.body === undefined ? 0 : spec.body.length);
@@ -244,6 +251,10 @@ export class Exchange implements AttemptListener {
     if (!this.#inAttempt) return;
     this.#inAttempt = false;
     this.#attempt = null;
+    if (this.#attemptSpan !== undefined) {
+      this.#attemptSpan.end(this.#status, outcome === 'failed' ? this.#error : undefined);
+      this.#attemptSpan = undefined;
+    }
     this.#paused = false;
     const endpoint = this.#endpoint!;
     this.#ctx.selector.release(endpoint);
@@ -350,6 +361,7 @@ export class Exchange implements AttemptListener {
     if (attempt !== this.#attempt) return;
     if (this.#ttfbMs < 0) this.#ttfbMs = performance.now() - this.#request.startTime;
     this.#bytesOut += chunk.length;
+    this.#attemptSpan?.observe(chunk);
     // Backpressure: stop reading the backend until the client (or the translator) catches up.
     if (!this.#sink!.write(chunk) && !this.#paused) {
       this.#paused = true;
@@ -495,11 +507,21 @@ export class Exchange implements AttemptListener {
   }
 }
 
+/** Replaces any client `traceparent`/`tracestate` in a flat header list with the attempt's own. */
+function withTraceparent(headers: string[], traceparent: string): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    const name = headers[i]!.toLowerCase();
+    if (name === 'traceparent' || name === 'tracestate') headers.splice(i, 2);
+  }
+  if (traceparent !== '') headers.push('traceparent', traceparent);
+}
+
 function endpointName(endpoint: Endpoint): string {
   return endpoint.name;
 }
 
-function closedOrAll(pool: readonly Endpoint[], breakers: CircuitBreakers): readonly Endpoint[] {
+/** The candidates whose breaker is closed, or all of them when every one is open. */
+export function closedOrAll(pool: readonly Endpoint[], breakers: Pick<CircuitBreakers, 'isOpen'>): readonly Endpoint[] {
   let anyOpen = false;
   for (const endpoint of pool) {
     if (breakers.isOpen(endpoint.name)) {

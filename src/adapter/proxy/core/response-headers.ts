@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { Header } from '../../../core/constants.js';
+import { Header, RoutingReason } from '../../../core/constants.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import type { ProxyRequest } from '../../../core/ports/proxy.js';
 import { connectionTokens, HOP_BY_HOP, type ProxyIdentity } from './request-headers.js';
@@ -67,11 +67,18 @@ export function addOllaHeaders(
   return out;
 }
 
+function isModelFound(reason: string): boolean {
+  return reason === RoutingReason.modelFound || reason === RoutingReason.modelFoundNoRefresh;
+}
+
 /** Routing headers go on error answers too, so a client can see why nothing was routable. */
 export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyRequest): void {
   const routing = request.routing;
   if (routing === undefined) return;
   out[Header.routingStrategy] = routing.strategy;
   out[Header.routingDecision] = routing.action;
-  if (routing.reason) out[Header.routingReason] = routing.reason;
+  // The residency selector chose among nodes holding the model: that is the reason worth showing.
+  if (request.selection.modelLoaded === true && isModelFound(routing.reason)) {
+    out[Header.routingReason] = RoutingReason.modelLoaded;
+  } else if (routing.reason) out[Header.routingReason] = routing.reason;
 }

@@ -1,0 +1,96 @@
+import type { AdmissionQueue, ClientCloseSignal } from '../../adapter/admission/admission-queue.js';
+import { type FallbackChains, requestChain } from '../../adapter/registry/fallback-chains.js';
+import type { Endpoint } from '../../core/domain/endpoint.js';
+import type { ModelCapability } from '../../core/domain/model.js';
+import type { RequestPriority, RoutingDecision } from '../../core/domain/routing.js';
+import { CapacityExceededError, ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
+import type { ModelRouteResult } from '../../core/ports/models.js';
+import { type CandidateScope, type HeaderSink, type RoutingDeps, routeRequest } from './route-request.js';
+
+/** The fleet-aware parts of routing; each is absent when its feature is off. */
+export interface FleetRoutingDeps extends RoutingDeps {
+  /** Built only when some endpoint has a concurrency limit. */
+  admission?: AdmissionQueue;
+  /** Built only when `model_fallbacks` has chains. */
+  fallbacks?: FallbackChains;
+  /** A request was served by a fallback of `requested` (stats count it). */
+  onFallback?(requested: string, served: string): void;
+}
+
+export interface FleetRequest {
+  model: string | undefined;
+  /** A per-request fallback list (`"models": [...]` in an OpenAI body); replaces the configured chain. */
+  listed?: readonly string[] | undefined;
+  required: readonly ModelCapability[] | undefined;
+  sink: HeaderSink;
+  /** Tells the queue when the client leaves while waiting. */
+  client: ClientCloseSignal;
+  priority: RequestPriority | undefined;
+}
+
+/** Where one link of the chain routed: what the proxy request is built from. */
+export interface FleetRoute {
+  readonly route: ModelRouteResult & { endpoints: readonly Endpoint[] };
+  /** The model being served: the one asked for, or the fallback taking its place. */
+  readonly model: string | undefined;
+  readonly decision: RoutingDecision | undefined;
+  /** True when `model` is a fallback: the body's `model` must be rewritten to it. */
+  readonly fellBack: boolean;
+}
+
+/** Why a link could not serve, for the fallback's X-Olla-Routing-Reason. */
+function whyNot(err: unknown): string | undefined {
+  if (err instanceof CapacityExceededError) return 'at_capacity';
+  if (err instanceof ModelNotFoundError) return 'model_not_found';
+  if (err instanceof NoHealthyEndpointError) return 'model_unavailable';
+  return undefined;
+}
+
+/**
+ * Routes a request through the fleet: for the model asked for, then each fallback in its
+ * chain, finds the candidates (catalogue and strategy), waits for a free slot when nodes are at
+ * their limit, and calls `run` the moment one is granted (`run` must start the exchange
+ * synchronously; see AdmissionQueue). A link that has no routable node, or whose nodes stay
+ * full past the queue's wait, hands over to the next; the last link's error is the answer.
+ */
+export async function routeThroughFleet<T>(
+  deps: FleetRoutingDeps,
+  scope: CandidateScope,
+  request: FleetRequest,
+  run: (served: FleetRoute) => T,
+): Promise<Awaited<T>> {
+  const requested = request.model;
+  const chain =
+    request.listed !== undefined && request.listed.length > 0
+      ? requestChain(requested, request.listed)
+      : requested !== undefined && deps.fallbacks !== undefined
+        ? deps.fallbacks.chainFor(requested)
+        : [requested];
+  const primary = chain[0];
+  let reason: string | undefined;
+  for (let i = 0; ; i++) {
+    const model = chain[i];
+    const last = i === chain.length - 1;
+    try {
+      const route = await routeRequest(deps, scope, model, request.required, request.sink);
+      const fellBack = i > 0;
+      const decision: RoutingDecision | undefined = fellBack
+        ? {
+            strategy: route.decision?.strategy ?? 'fallback',
+            action: 'fallback',
+            reason: `fallback from ${primary} (${reason ?? 'model_unavailable'})`,
+          }
+        : route.decision;
+      const start = () => {
+        if (fellBack && primary !== undefined && model !== undefined) deps.onFallback?.(primary, model);
+        return run({ route, model, decision, fellBack });
+      };
+      if (deps.admission === undefined) return await start();
+      return await deps.admission.admit(route.endpoints, model ?? '', request.priority, request.client, start);
+    } catch (err) {
+      const why = whyNot(err);
+      if (last || why === undefined) throw err;
+      reason ??= why;
+    }
+  }
+}
