@@ -4,6 +4,7 @@
  * client's bucket atomically, in one round trip, with the same golang.org/x/time/rate semantics as
  * the local `TokenBucket` and the server's clock (instances' clocks may disagree).
  */
+import type { BucketLimits, SharedRateBuckets, SharedTake } from '../../../core/ports/shared-state.js';
 import type { SharedConnection } from './shared-connection.js';
 
 // KEYS[1] global bucket, KEYS[2] client bucket. ARGV: global rate/min (0: no global limit),
@@ -51,26 +52,9 @@ if wait > 0 then return { 2, wait, used, windowStart } end
 return { 0, 0, used, windowStart }
 `;
 
-export interface SharedTake {
-  refusedBy: 'none' | 'global' | 'client';
-  /** Milliseconds until a token is due; Infinity when none ever fits (burst 0). */
-  waitMs: number;
-  /** Requests admitted in the client's current one-minute window. */
-  used: number;
-  windowStart: number;
-}
-
-export interface BucketLimits {
-  globalPerMinute: number;
-  clientPerMinute: number;
-  burst: number;
-  windowMs: number;
-  idleMs: number;
-}
-
 const REFUSED_BY = ['none', 'global', 'client'] as const;
 
-export class RedisRateBuckets {
+export class RedisRateBuckets implements SharedRateBuckets {
   readonly #connection: SharedConnection;
 
   constructor(connection: SharedConnection) {
@@ -96,12 +80,7 @@ export class RedisRateBuckets {
       ),
     );
     if (reply === undefined) return undefined;
-    const [code, wait, used, windowStart] = reply;
-    return {
-      refusedBy: REFUSED_BY[code] ?? 'client',
-      waitMs: wait < 0 ? Number.POSITIVE_INFINITY : wait,
-      used,
-      windowStart,
-    };
+    const [code, wait, used] = reply;
+    return { refusedBy: REFUSED_BY[code] ?? 'client', waitMs: wait < 0 ? Number.POSITIVE_INFINITY : wait, used };
   }
 }

@@ -4,11 +4,12 @@
  * the TTL (GETEX), exactly as a local hit does. Writes are fire-and-forget: a lost write only costs
  * a later repin, never a failed request.
  */
+import type { SharedPins } from '../../../core/ports/shared-state.js';
 import type { SharedConnection } from './shared-connection.js';
 
 const PIN = 'sticky:';
 
-export class RedisStickyPins {
+export class RedisStickyPins implements SharedPins {
   readonly #connection: SharedConnection;
   readonly #ttlMs: number;
 
