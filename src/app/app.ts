@@ -30,6 +30,7 @@ import { ConfigError } from '../core/errors.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
+import { buildSharedState } from './shared-state.js';
 import { buildAdmission, buildFallbacks, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
@@ -133,7 +134,11 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
 
   // Sticky sessions and loaded-models-first decorate the balancer only when enabled, so they cost
   // nothing otherwise; a reload may swap the balancer beneath them.
-  const placement = new ReloadableSelector(config.proxy, residency?.decorate);
+  const shared = buildSharedState(config.state, childLogger('state'));
+  const placement = new ReloadableSelector(config.proxy, {
+    ...(residency ? { decorate: residency.decorate } : {}),
+    ...(shared ? { sharedPins: (ttl: number) => shared.pins(ttl) } : {}),
+  });
   const admission = buildAdmission(config, placement, (type) => profiles.get(type));
   const selector = admission?.limiter ?? placement;
   const fleet = {
@@ -170,6 +175,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   };
   const metrics = new OllaMetrics({
     ...monitoring,
+    ...(shared ? { sharedStoreUp: () => shared.connection.up } : {}),
     models: catalogue,
     sticky: placement.sticky,
     ...(admission
@@ -245,7 +251,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
 
   // Hooks run in the order added: CORS answers preflights before auth or limits see them.
   const resolveClientIp = createClientIpResolver(config.server.rateLimits);
-  const limiter = new RateLimiter(config.server.rateLimits);
+  const limiter = new RateLimiter(config.server.rateLimits, shared ? { shared: shared.rateBuckets } : {});
   await registerCors(server, config.server.cors);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
@@ -268,6 +274,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     ...(admission ? { queue: admission.status } : {}),
     ...(residency ? { residency: () => residency.tracker.snapshot() } : {}),
     lastReload: () => reloads.last,
+    ...(shared ? { sharedState: () => shared.status() } : {}),
   });
   registerStatsRoutes(server, {
     stats,
@@ -365,6 +372,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       return endpoint === undefined ? 0 : selector.connections(endpoint);
     },
     async listen() {
+      await shared?.start();
       processMonitor.start();
       health.start();
       catalogue.start();
@@ -396,6 +404,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       watch?.close();
       await server.close();
       limiter.stop();
+      await shared?.close();
       await discovery.stop();
       await residency?.poller.stop();
       catalogue.stop();

@@ -3,9 +3,7 @@
  * then resolves each value from its inline form (with `${VAR}` expansion) or its `*_file` sibling (read
  * and trimmed, the Docker/Kubernetes secret convention). Problems name the key, never the secret.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { expandPlaceholders } from './expand.js';
+import { expandSecret, readSecretFile, type SecretSources } from './secret.js';
 import type { EndpointAuthConfig, EndpointAuthType } from './types.js';
 
 /** The `auth:` block as written; absent keys are ''. */
@@ -39,11 +37,7 @@ const AUTH_TYPES = Object.keys(CREDENTIALS_OF) as EndpointAuthType[];
 const ALL_CREDENTIALS: readonly Credential[] = ['token', 'key', 'username', 'password'];
 const DEFAULT_API_KEY_HEADER = 'X-Api-Key';
 
-export interface AuthSources {
-  env: NodeJS.ProcessEnv;
-  /** Relative `*_file` paths resolve against this directory. */
-  cwd: string;
-}
+export type AuthSources = SecretSources;
 
 export function resolveEndpointAuth(
   block: AuthBlock,
@@ -89,21 +83,8 @@ function resolveCredential(block: AuthBlock, credential: Credential, sources: Au
   if (inline === '' && file === '') {
     return { key: credential, message: `is required for ${block.type} auth (or ${fileKey})` };
   }
-  if (file !== '') {
-    const path = resolve(sources.cwd, file);
-    let contents: string;
-    try {
-      contents = readFileSync(path, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      return { key: fileKey, message: `cannot read ${JSON.stringify(file)} (${code})` };
-    }
-    const value = contents.trim();
-    return value === '' ? { key: fileKey, message: `${JSON.stringify(file)} is empty` } : value;
-  }
-  const expanded = expandPlaceholders(inline, sources.env);
-  if (!expanded.ok) return { key: credential, message: expanded.reason };
-  return expanded.value === '' ? { key: credential, message: 'resolved to an empty value' } : expanded.value;
+  const value = file !== '' ? readSecretFile(file, sources) : expandSecret(inline, sources);
+  return value.ok ? value.value : { key: file !== '' ? fileKey : credential, message: value.reason };
 }
 
 function isAuthType(type: string): type is EndpointAuthType {

@@ -55,6 +55,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, readonly [path: string, kind
   OLLA_TRANSLATORS_ANTHROPIC_MAX_MESSAGE_SIZE: ['translators.anthropic.max_message_size', 'int'],
   // Ours: where extra profile YAML files live.
   OLLA_PROFILES_DIR: ['profiles_dir', 'text'],
+  OLLA_STATE_REDIS_URL: ['state.redis.url', 'text'],
 };
 
 // Go's strconv.ParseBool spellings, which the original's variables take.

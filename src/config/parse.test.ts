@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
+import { applyEnvOverrides } from './env.js';
 import { defaultConfig, parseConfig } from './parse.js';
 import type { OllaConfig } from './types.js';
 
@@ -122,6 +123,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
   modelAliases: {},
   modelFallbacks: {},
   profilesDir: '',
+  state: { redis: undefined },
   telemetry: { otlp: { endpoint: '', serviceName: 'olla' } },
   filename: '',
 };
@@ -553,5 +555,54 @@ describe('our additions', () => {
     );
     expect(config.server.auth.token).toBe('t0k');
     expect(config.profilesDir).toBe('my-profiles');
+  });
+});
+
+describe('state.redis', () => {
+  it('is off by default: every instance keeps its own state', () => {
+    expect(parseConfig({}, { env: {} }).config.state).toEqual({ redis: undefined });
+  });
+
+  it('reads the url, prefix, budget and a password from the environment or a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'olla-state-'));
+    writeFileSync(join(dir, 'pw'), 's3cret\n');
+    const fromEnv = parseConfig(
+      { state: { redis: { url: 'redis://10.0.0.5:6379/2', password: '${PW}', timeout: '20ms', key_prefix: 'a:' } } },
+      { env: { PW: 'hunter2' } },
+    ).config.state.redis;
+    expect(fromEnv).toEqual({
+      url: 'redis://10.0.0.5:6379/2',
+      keyPrefix: 'a:',
+      password: 'hunter2',
+      tls: false,
+      timeout: 20,
+    });
+    const fromFile = parseConfig(
+      { state: { redis: { url: 'rediss://cache:6380', password_file: 'pw' } } },
+      { env: {}, cwd: dir },
+    ).config.state.redis;
+    expect(fromFile).toMatchObject({ password: 's3cret', tls: true, keyPrefix: 'olla:', timeout: 5 });
+  });
+
+  it('takes OLLA_STATE_REDIS_URL', () => {
+    const { document } = applyEnvOverrides({}, { OLLA_STATE_REDIS_URL: 'redis://h:1' });
+    expect(parseConfig(document, { env: {} }).config.state.redis?.url).toBe('redis://h:1');
+  });
+
+  it('refuses bad urls, passwords in urls, two password sources and missing secrets, never echoing one', () => {
+    expect(issuesOf({ state: { redis: { url: 'http://h:1' } } })).toEqual([
+      'state.redis.url has scheme "http"; use redis:// or rediss://',
+    ]);
+    const inUrl = issuesOf({ state: { redis: { url: 'redis://:topsecret@h:1' } } });
+    expect(inUrl).toEqual([
+      'state.redis.url has a password in it; move it to state.redis.password or state.redis.password_file so it is never logged',
+    ]);
+    expect(inUrl.join()).not.toContain('topsecret');
+    expect(issuesOf({ state: { redis: { url: 'redis://h:1', password: 'a', password_file: 'b' } } })).toEqual([
+      'state.redis.password and password_file are both set; use one',
+    ]);
+    expect(issuesOf({ state: { redis: { url: 'redis://h:1', password: '${NOPE}' } } })).toEqual([
+      'state.redis.password: environment variable "NOPE" is not set',
+    ]);
   });
 });

@@ -28,6 +28,7 @@ import { type ParseResult, rejected } from './parse-result.js';
 import { modelFallbacksSchema } from './fallbacks-schema.js';
 import { proxySchema } from './proxy-schema.js';
 import { dashboardSchema, serverSchema } from './server-schema.js';
+import { stateSchema } from './state-schema.js';
 import { formatSize } from './size.js';
 import type {
   AnthropicTranslatorConfig,
@@ -80,6 +81,7 @@ export function createConfigSchema(context: SchemaContext) {
       model_aliases: modelAliasesSchema(context),
       model_fallbacks: modelFallbacksSchema(),
       profiles_dir: optional(text, ''),
+      state: stateSchema(context),
       telemetry: telemetrySchema(context),
     })
     .transform((raw) => ({
@@ -94,6 +96,7 @@ export function createConfigSchema(context: SchemaContext) {
       modelAliases: raw.model_aliases,
       modelFallbacks: raw.model_fallbacks,
       profilesDir: raw.profiles_dir,
+      state: raw.state,
       telemetry: raw.telemetry,
     }));
 }

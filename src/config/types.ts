@@ -218,8 +218,24 @@ export interface OllaConfig {
   profilesDir: string;
   /** Global model include/exclude filter (the original's `filters` / `model_filter`). */
   modelFilter?: FilterConfig;
+  /** Our addition: state shared by several instances (`state.redis`); local when absent. */
+  state: StateConfig;
   /** Our addition: optional OpenTelemetry traces over OTLP/HTTP. */
   telemetry: TelemetryConfig;
   /** Where the config came from ('' when defaults only). */
   filename: string;
+}
+
+export interface RedisStateConfig {
+  url: string;
+  keyPrefix: string;
+  password: string | undefined;
+  tls: boolean;
+  /** Budget for one store round trip on the request path. */
+  timeout: DurationMs;
+}
+
+export interface StateConfig {
+  /** Undefined: every instance keeps its own state (the embedded default). */
+  redis: RedisStateConfig | undefined;
 }

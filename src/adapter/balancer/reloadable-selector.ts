@@ -1,11 +1,19 @@
 import type { ProxyConfig } from '../../config/types.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import type { SharedPins } from '../../core/ports/shared-state.js';
 import { StickySelector } from '../sticky/sticky-selector.js';
 import { ConnectionCounter } from './connection-counter.js';
 import { createBalancer } from './factory.js';
 
 type SelectionConfig = Pick<ProxyConfig, 'loadBalancer' | 'stickySessions'>;
+
+export interface ReloadableSelectorOptions {
+  /** Wraps each balancer built (loaded models first) beneath the sticky layer. */
+  decorate?: (balancer: EndpointSelector) => EndpointSelector;
+  /** Sticky pins shared with other instances, for the given idle TTL; absent when state is local. */
+  sharedPins?: (idleTtlMs: number) => SharedPins;
+}
 
 /**
  * The balancer `proxy.load_balancer` names, wrapped in sticky sessions only when they are enabled
@@ -18,12 +26,11 @@ export class ReloadableSelector implements EndpointSelector {
   #current: EndpointSelector;
   #sticky: StickySelector | undefined;
   #config: SelectionConfig;
-  readonly #decorate: ((balancer: EndpointSelector) => EndpointSelector) | undefined;
+  readonly #options: ReloadableSelectorOptions;
 
-  /** `decorate` wraps each balancer built (loaded models first) beneath the sticky layer. */
-  constructor(config: SelectionConfig, decorate?: (balancer: EndpointSelector) => EndpointSelector) {
+  constructor(config: SelectionConfig, options: ReloadableSelectorOptions = {}) {
     this.#config = config;
-    this.#decorate = decorate;
+    this.#options = options;
     const built = this.#build(config);
     this.#current = built.selector;
     this.#sticky = built.sticky;
@@ -61,6 +68,10 @@ export class ReloadableSelector implements EndpointSelector {
     return this.#current.select(candidates, ctx);
   }
 
+  prepare(ctx: SelectionContext): Promise<void> | undefined {
+    return this.#current.prepare?.(ctx);
+  }
+
   peek(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined {
     return this.#current.peek?.(candidates, ctx);
   }
@@ -79,8 +90,11 @@ export class ReloadableSelector implements EndpointSelector {
 
   #build(config: SelectionConfig): { selector: EndpointSelector; sticky: StickySelector | undefined } {
     const balancer = createBalancer(config.loadBalancer, this.#counter);
-    const placed = this.#decorate?.(balancer) ?? balancer;
-    const sticky = config.stickySessions.enabled ? new StickySelector(placed, config.stickySessions) : undefined;
+    const placed = this.#options.decorate?.(balancer) ?? balancer;
+    const shared = this.#options.sharedPins?.(config.stickySessions.idleTtlSeconds * 1000);
+    const sticky = config.stickySessions.enabled
+      ? new StickySelector(placed, config.stickySessions, shared ? { shared } : {})
+      : undefined;
     return { selector: sticky ?? placed, sticky };
   }
 }

@@ -20,6 +20,10 @@ export abstract class SelectorDecorator implements EndpointSelector {
     return this.inner.peek?.(candidates, ctx);
   }
 
+  prepare(ctx: SelectionContext): Promise<void> | undefined {
+    return this.inner.prepare?.(ctx);
+  }
+
   acquire(endpoint: Endpoint): void {
     this.inner.acquire(endpoint);
   }

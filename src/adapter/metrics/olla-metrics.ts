@@ -53,6 +53,8 @@ export interface MetricsSources {
   commit: string;
   security?: SecurityStatsSource;
   sticky?: StickyStatsSource;
+  /** Whether the shared state store answers, when one is configured. */
+  sharedStoreUp?: () => boolean;
   /** The admission queue, when some endpoint has a concurrency limit. */
   queue?: QueueMetricsSource;
   /** Node's process metrics (`collectDefaultMetrics`); on unless switched off. */
@@ -176,6 +178,17 @@ export class OllaMetrics implements RequestRecorder {
     this.#add('olla_config_reloads_total', 'Config reload attempts, by result', 'counter', (out) => {
       for (const [result, count] of this.#reloads) out.push({ labels: { result }, value: count });
     });
+    const storeUp = this.#src.sharedStoreUp;
+    if (storeUp) {
+      this.#add(
+        'olla_state_store_up',
+        'Whether the shared state store (Redis/Valkey) answers: 1 up, 0 down',
+        'gauge',
+        (out) => {
+          out.push({ labels: {}, value: storeUp() ? 1 : 0 });
+        },
+      );
+    }
     const sticky = this.#src.sticky;
     if (sticky) {
       this.#add('olla_sticky_sessions_total', 'Sticky-session lookups by result', 'counter', (out) => {

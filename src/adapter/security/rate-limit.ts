@@ -1,5 +1,6 @@
 import type { RateLimitsConfig } from '../../config/types.js';
 import { RateLimitedError } from '../../core/errors.js';
+import type { SharedRateBuckets } from '../../core/ports/shared-state.js';
 import { TokenBucket } from './token-bucket.js';
 
 /**
@@ -42,6 +43,8 @@ export interface RateLimitVerdict {
 export interface RateLimiterOptions {
   /** Epoch-millisecond clock, injectable for tests. */
   now?: () => number;
+  /** Buckets shared with other instances; every check is local when absent. */
+  shared?: SharedRateBuckets;
 }
 
 export class RateLimiter {
@@ -52,10 +55,13 @@ export class RateLimiter {
   readonly #clients = new Map<string, ClientBucket>();
   readonly #now: () => number;
   readonly #verdict: RateLimitVerdict = { error: undefined, limit: 0, remaining: 0, reset: 0 };
+  readonly #shared: SharedRateBuckets | undefined;
+  #globalLimit = 0;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(config: RateLimitsConfig, options: RateLimiterOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#shared = options.shared;
     this.reconfigure(config);
   }
 
@@ -69,6 +75,7 @@ export class RateLimiter {
     this.#perIpLimit = config.perIpRequestsPerMinute;
     this.#healthLimit = config.healthRequestsPerMinute;
     this.#burst = config.burstSize;
+    this.#globalLimit = config.globalRequestsPerMinute;
     const start = this.#now();
     this.#global =
       config.globalRequestsPerMinute > 0
@@ -119,6 +126,45 @@ export class RateLimiter {
     }
     client.used++;
     verdict.remaining = Math.max(0, limit - client.used);
+    return verdict;
+  }
+
+  /** Whether checks go to the shared store (and so must be awaited). */
+  get shared(): boolean {
+    return this.#shared !== undefined;
+  }
+
+  /**
+   * As `check`, against the buckets every instance shares; the local buckets answer when the
+   * store cannot (down, or slower than its budget), so a lost store never refuses a request
+   * that the local limit would let through.
+   */
+  async checkShared(clientIp: string, isHealthCheck: boolean): Promise<RateLimitVerdict> {
+    const limit = isHealthCheck ? this.#healthLimit : this.#perIpLimit;
+    if (this.#shared === undefined || limit <= 0) return this.check(clientIp, isHealthCheck);
+    const take = await this.#shared.take(isHealthCheck ? `${clientIp}:health` : clientIp, {
+      globalPerMinute: this.#globalLimit,
+      clientPerMinute: limit,
+      burst: this.#burst,
+      windowMs: WINDOW_MS,
+      idleMs: IDLE_BUCKET_MS,
+    });
+    if (take === undefined) return this.check(clientIp, isHealthCheck);
+    const verdict = this.#verdict;
+    verdict.limit = limit;
+    verdict.reset = Math.floor((this.#now() + WINDOW_MS) / 1000);
+    verdict.remaining = Math.max(0, limit - take.used);
+    verdict.error =
+      take.refusedBy === 'none'
+        ? undefined
+        : new RateLimitedError(
+            'Rate limit exceeded',
+            take.refusedBy === 'global' ? 60 : retryAfterSeconds(take.waitMs, limit),
+            {
+              limit,
+            },
+          );
+    if (take.refusedBy === 'global') verdict.remaining = 0;
     return verdict;
   }
 

@@ -50,6 +50,8 @@ export interface StatusSources {
   translators?: SnapshotSource;
   /** The last config reload (SIGHUP, watched file), undefined before the first. */
   lastReload?: () => unknown;
+  /** The shared state store, when one is configured. */
+  sharedState?: () => unknown;
   now?: () => number;
 }
 
@@ -292,6 +294,7 @@ export function buildStatusResponse(src: StatusSources): StatusResponse {
     models: { total_models: modelTotal, unified_models: src.models.unified().length, total_endpoints: modelEndpoints },
     ...(translators !== undefined ? { translators } : {}),
     ...(lastReload !== undefined ? { last_reload: lastReload } : {}),
+    ...(src.sharedState ? { state: src.sharedState() } : {}),
   };
 }
 

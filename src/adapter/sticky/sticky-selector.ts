@@ -2,6 +2,7 @@ import type { StickySessionsConfig } from '../../config/types.js';
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import type { StickyOutcome } from '../../core/domain/routing.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import type { SharedPins } from '../../core/ports/shared-state.js';
 import { SelectorDecorator } from '../balancer/selector-decorator.js';
 import { SessionStore } from './session-store.js';
 import { deriveStickyKey } from './sticky-key.js';
@@ -45,6 +46,8 @@ function findPinned(candidates: readonly Endpoint[], name: string): Endpoint | u
 export interface StickySelectorOptions {
   /** Millisecond clock for the idle TTL, injectable for tests. */
   now?: () => number;
+  /** Pins shared with other instances; local pins alone when absent. */
+  shared?: SharedPins;
 }
 
 /**
@@ -57,15 +60,33 @@ export class StickySelector extends SelectorDecorator {
   readonly name: string;
   readonly #config: StickySessionsConfig;
   readonly #store: SessionStore;
+  readonly #shared: SharedPins | undefined;
 
   constructor(inner: EndpointSelector, config: StickySessionsConfig, options: StickySelectorOptions = {}) {
     super(inner);
     this.name = `sticky(${inner.name})`;
     this.#config = config;
+    this.#shared = options.shared;
     this.#store = new SessionStore({
       idleTtlSeconds: config.idleTtlSeconds,
       maxSessions: config.maxSessions,
       ...(options.now ? { now: options.now } : {}),
+    });
+  }
+
+  /**
+   * With shared pins, reads the session's pin from the store into the local one, so a conversation
+   * pinned through another instance is honoured here. The store's answer, when it has one, wins:
+   * it is the latest pin any instance made.
+   */
+  override prepare(ctx: SelectionContext): Promise<void> | undefined {
+    const shared = this.#shared;
+    if (shared === undefined) return this.inner.prepare?.(ctx);
+    const sticky = deriveStickyKey(ctx, this.#config);
+    if (sticky === undefined) return this.inner.prepare?.(ctx);
+    return shared.fetch(sticky.key).then((name) => {
+      if (typeof name === 'string' && this.#store.peek(sticky.key) !== name) this.#store.set(sticky.key, name);
+      return this.inner.prepare?.(ctx);
     });
   }
 
@@ -88,6 +109,7 @@ export class StickySelector extends SelectorDecorator {
     if (chosen === undefined) return undefined;
     // Concurrent first turns of one session may both pin; the last writer wins, which is harmless.
     this.#store.set(sticky.key, chosen.name);
+    this.#shared?.pin(sticky.key, chosen.name);
     ctx.sticky = OUTCOMES[pinnedName === undefined ? 'miss' : 'repin'][sticky.source];
     return chosen;
   }

@@ -46,7 +46,21 @@ export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): vo
       deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
       replyWithError(request, reply, verdict.error);
     };
-  const proxyHook = hookFor(false);
-  const healthHook = hookFor(true);
+  // Shared limits need a round trip to the store; local ones stay a synchronous hook.
+  const sharedHookFor = (isHealth: boolean) =>
+    async function sharedRateLimit(request: FastifyRequest, reply: FastifyReply) {
+      const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
+      const verdict = await limiter.checkShared(ip, isHealth);
+      reply.header('x-ratelimit-limit', verdict.limit);
+      reply.header('x-ratelimit-remaining', verdict.remaining);
+      reply.header('x-ratelimit-reset', verdict.reset);
+      if (verdict.error === undefined) return;
+      deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
+      replyWithError(request, reply, verdict.error);
+      return reply;
+    };
+  const build = limiter.shared ? sharedHookFor : hookFor;
+  const proxyHook = build(false);
+  const healthHook = build(true);
   addRouteHook(app, appliesTo, (route: string) => (route === HEALTH_ROUTE ? healthHook : proxyHook));
 }

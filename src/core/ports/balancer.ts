@@ -29,6 +29,12 @@ export interface EndpointSelector {
    * `/internal/explain` asks this. Optional so test doubles need not implement it.
    */
   peek?(candidates: readonly Endpoint[], ctx?: SelectionContext): Endpoint | undefined;
+  /**
+   * Loads what `select` will need from state shared with other instances (a sticky pin), before
+   * `select` runs. Undefined when there is nothing to load, so a local-only Olla awaits nothing.
+   * Never rejects: a store that cannot answer leaves the local state to decide.
+   */
+  prepare?(ctx: SelectionContext): Promise<void> | undefined;
   /** A request to `endpoint` started; pair every call with exactly one `release`. */
   acquire(endpoint: Endpoint): void;
   release(endpoint: Endpoint): void;

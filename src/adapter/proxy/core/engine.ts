@@ -61,7 +61,11 @@ export class StreamingProxyEngine implements ProxyEngine {
   }
 
   handle(req: IncomingMessage, res: ServerResponse, request: ProxyRequest): Promise<ProxyResult> {
-    return new Exchange(this.#ctx, req, res, request).run();
+    const ctx = this.#ctx;
+    // Only a selector with shared state has anything to load first; local selection starts at once.
+    const prepared = ctx.selector.prepare?.(request.selection);
+    if (prepared === undefined) return new Exchange(ctx, req, res, request).run();
+    return prepared.then(() => new Exchange(ctx, req, res, request).run());
   }
 
   close(): Promise<void> {
