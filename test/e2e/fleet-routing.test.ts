@@ -177,7 +177,9 @@ describe('per-node concurrency and the admission queue', () => {
   });
 
   it('serves the queue high before normal before low, FIFO within a priority', async () => {
-    const { backend, running } = await limitedNode(1, 150, { enabled: true, max_wait: '10s' });
+    // The first request holds the only slot long enough for all five to queue, even on a busy box;
+    // once they have, the node answers quickly.
+    const { backend, running } = await limitedNode(1, 4000, { enabled: true, max_wait: '10s' });
     const first = chat(running, 'm', { extra: { user: 'first' } });
     await waitFor(async () => running.olla.connections('slots') === 1, 2000, 'the slot taken');
     const queued: Promise<Response>[] = [];
@@ -191,6 +193,7 @@ describe('per-node concurrency and the admission queue', () => {
         `${tag} queued`,
       );
     }
+    backend.setFault('slow-headers:20', { paths: ['/v1/chat/completions'] });
     const responses = await Promise.all([first, ...queued]);
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const served = backend.requests
