@@ -39,6 +39,7 @@ import { registerSystemRoutes } from './handlers/system.js';
 import { registerAdminAuth } from './middleware/admin-auth.js';
 import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
+import { registerPathGuard } from './middleware/path-guard.js';
 import { registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
 import { createHttpServer } from './server.js';
@@ -163,6 +164,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   const resolveClientIp = createClientIpResolver(config.server.rateLimits);
   const limiter = new RateLimiter(config.server.rateLimits);
   await registerCors(server, config.server.cors);
+  registerPathGuard(server);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
   registerRateLimit(server, {
