@@ -44,6 +44,7 @@ import { registerSystemRoutes } from './handlers/system.js';
 import { registerAdminAuth } from './middleware/admin-auth.js';
 import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
+import { registerPathGuard } from './middleware/path-guard.js';
 import { registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
 import { applyConfig, endpointModelFilters } from './reload/apply-config.js';
@@ -253,6 +254,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   const resolveClientIp = createClientIpResolver(config.server.rateLimits);
   const limiter = new RateLimiter(config.server.rateLimits, shared ? { shared: shared.rateBuckets } : {});
   await registerCors(server, config.server.cors);
+  registerPathGuard(server);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
   registerRateLimit(server, {

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hasDotSegment } from '../../adapter/proxy/core/target-url.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
-import { BadRequestError, RouteNotFoundError } from '../../core/errors.js';
+import { RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
@@ -88,12 +87,6 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const dialect = dialectForPath(rawUrl);
   const queryAt = targetPath.indexOf('?');
   const pathOnly = queryAt < 0 ? targetPath : targetPath.slice(0, queryAt);
-  // The original's router never hands such a path to the proxy (Go's mux cleans it first), and
-  // resolving it here would send the request somewhere other than the route the client named.
-  if (hasDotSegment(pathOnly)) {
-    throw new BadRequestError(`request path ${pathOnly} has '.' or '..' segments; send the resolved path`);
-  }
-
   if (scope.profile) {
     if (!deps.isPathAllowed(scope.profile, pathOnly)) {
       throw new RouteNotFoundError(`${pathOnly} is not a ${scope.profile.displayName} API path`, {

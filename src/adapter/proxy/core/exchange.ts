@@ -321,7 +321,7 @@ export class Exchange implements AttemptListener {
     try {
       const interceptor = request.interceptor;
       if (interceptor === undefined) {
-        const out = copyUpstreamHeaders(headers, ctx.targets.get(endpoint));
+        const out = copyUpstreamHeaders(headers, ctx.targets.get(endpoint), res.getHeader('vary'));
         res.writeHead(status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
         // A response without a length is a stream (SSE, NDJSON): send the head now so the client
         // sees it before the first token, not with it.

@@ -22,9 +22,15 @@ const OLLA_PREFIX = 'x-olla-';
 /**
  * Copies the upstream response headers the client may see. `X-Olla-*` is Olla's alone, so a
  * backend cannot spoof routing or session headers; names the endpoint's config sets outbound are
- * stripped on the way back for the same reason they are set.
+ * stripped on the way back for the same reason they are set. `ownVary` is the `Vary` Olla has
+ * already set on the response (CORS's `Origin`): the upstream's is merged into it, since either
+ * one alone would let a cache serve one origin's (or one encoding's) answer to another.
  */
-export function copyUpstreamHeaders(upstream: IncomingHttpHeaders, target: UpstreamTarget): OutgoingHttpHeaders {
+export function copyUpstreamHeaders(
+  upstream: IncomingHttpHeaders,
+  target: UpstreamTarget,
+  ownVary?: number | string | readonly string[],
+): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   const own = target.ownHeaders;
   const named = connectionTokens(upstream.connection);
@@ -34,7 +40,31 @@ export function copyUpstreamHeaders(upstream: IncomingHttpHeaders, target: Upstr
     if (name.startsWith(OLLA_PREFIX)) continue;
     out[name] = value;
   }
+  if (ownVary !== undefined) out.vary = mergeVary(ownVary, out.vary);
   return out;
+}
+
+/**
+ * One `Vary` from two: field names compared case-insensitively, each kept once in the spelling
+ * first seen, and `*` (varies on everything) absorbing the rest.
+ */
+export function mergeVary(
+  first: number | string | readonly string[],
+  second: number | string | readonly string[] | undefined,
+): string {
+  const names = new Map<string, string>();
+  for (const value of [first, second]) {
+    if (value === undefined) continue;
+    for (const part of Array.isArray(value) ? value : [String(value)]) {
+      for (const raw of part.split(',')) {
+        const name = raw.trim();
+        if (name === '*') return '*';
+        const key = name.toLowerCase();
+        if (name !== '' && !names.has(key)) names.set(key, name);
+      }
+    }
+  }
+  return [...names.values()].join(', ');
 }
 
 /**
