@@ -29,7 +29,9 @@ const TRAVERSALS = [
 describe('percent-encoded traversal', () => {
   let mock: MockBackend;
   let olla: RunningOlla;
-  const forwarded = () => mock.requests.filter((r) => r.path !== mock.healthPath && r.path !== '/api/tags');
+  // Olla's own health probes, model discovery and residency polls are not forwarded requests.
+  const ownPolls = new Set(['/api/tags', '/api/ps']);
+  const forwarded = () => mock.requests.filter((r) => r.path !== mock.healthPath && !ownPolls.has(r.path));
 
   beforeAll(async () => {
     mock = await startMockBackend({ name: 'ollama-1', flavour: 'ollama', models: [MODEL] });
