@@ -89,6 +89,21 @@ function resolveCredential(block: AuthBlock, credential: Credential, sources: Au
   if (inline === '' && file === '') {
     return { key: credential, message: `is required for ${block.type} auth (or ${fileKey})` };
   }
+  const secret = resolveSecret(inline, file, sources);
+  if (typeof secret === 'string') return secret;
+  return { key: secret.from === 'file' ? fileKey : credential, message: secret.message };
+}
+
+/**
+ * One secret from its inline form (`${VAR}` expanded) or, when `file` is set, from that file (read
+ * and trimmed). Exactly one of the two is expected to be non-empty; the failure says which one and
+ * why, never the value.
+ */
+export function resolveSecret(
+  inline: string,
+  file: string,
+  sources: AuthSources,
+): string | { from: 'inline' | 'file'; message: string } {
   if (file !== '') {
     const path = resolve(sources.cwd, file);
     let contents: string;
@@ -96,14 +111,14 @@ function resolveCredential(block: AuthBlock, credential: Credential, sources: Au
       contents = readFileSync(path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      return { key: fileKey, message: `cannot read ${JSON.stringify(file)} (${code})` };
+      return { from: 'file', message: `cannot read ${JSON.stringify(file)} (${code})` };
     }
     const value = contents.trim();
-    return value === '' ? { key: fileKey, message: `${JSON.stringify(file)} is empty` } : value;
+    return value === '' ? { from: 'file', message: `${JSON.stringify(file)} is empty` } : value;
   }
   const expanded = expandPlaceholders(inline, sources.env);
-  if (!expanded.ok) return { key: credential, message: expanded.reason };
-  return expanded.value === '' ? { key: credential, message: 'resolved to an empty value' } : expanded.value;
+  if (!expanded.ok) return { from: 'inline', message: expanded.reason };
+  return expanded.value === '' ? { from: 'inline', message: 'resolved to an empty value' } : expanded.value;
 }
 
 function isAuthType(type: string): type is EndpointAuthType {

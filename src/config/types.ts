@@ -42,7 +42,27 @@ export interface ServerConfig {
   requestLimits: { maxBodySize: Bytes; maxHeaderSize: Bytes };
   rateLimits: RateLimitsConfig;
   /** Our addition: optional bearer token guarding /internal/*. Empty string = off. */
-  auth: { token: string };
+  /** `token` guards /internal/*; `enabled` + `keys` are the client API keys of the proxy routes. */
+  auth: { token: string; enabled: boolean; keys: ClientKeyConfig[] };
+}
+
+/** Admission order for the queue in front of busy backends; a key's requests carry it. */
+export type ClientPriority = 'low' | 'normal' | 'high';
+
+/** One client API key (`server.auth.keys[]`) as Olla keeps it: the secret only as its hash. */
+export interface ClientKeyConfig {
+  /** Shown in stats, logs and metrics in place of the secret. */
+  name: string;
+  /** SHA-256 of the secret, lower-case hex. */
+  sha256: string;
+  /** Model allow-list (globs); undefined allows every model. */
+  models: string[] | undefined;
+  /** 0 = no limit, for each of the four. */
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+  tokensPerDay: number;
+  maxConcurrent: number;
+  priority: ClientPriority;
 }
 
 export type StickyKeySource = 'session_header' | 'prefix_hash' | 'auth_header' | 'ip';
