@@ -4,6 +4,8 @@
  * milliseconds, sizes are bytes, every default filled in. Later layers read only this type.
  */
 
+import type { ClientPriority } from '../core/domain/client-key.js';
+
 export type DurationMs = number;
 export type Bytes = number;
 
@@ -46,10 +48,9 @@ export interface ServerConfig {
   auth: { token: string; enabled: boolean; keys: ClientKeyConfig[] };
 }
 
-/** Admission order for the queue in front of busy backends; a key's requests carry it. */
-export type ClientPriority = 'low' | 'normal' | 'high';
-
 /** One client API key (`server.auth.keys[]`) as Olla keeps it: the secret only as its hash. */
+export type { ClientPriority };
+
 export interface ClientKeyConfig {
   /** Shown in stats, logs and metrics in place of the secret. */
   name: string;
