@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createBalancer } from '../adapter/balancer/factory.js';
+import { ConfiguredKeyDirectory } from '../adapter/client-keys/configured-directory.js';
+import { ClientKeyGate } from '../adapter/client-keys/gate.js';
+import { keyStatsReport } from '../adapter/client-keys/key-report.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { createInspector } from '../adapter/inspector/session-inspector.js';
+import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
@@ -16,6 +20,7 @@ import { ModelRouter } from '../adapter/registry/model-router.js';
 import { createClientIpResolver } from '../adapter/security/client-ip.js';
 import { RateLimiter } from '../adapter/security/rate-limit.js';
 import { RequestSizeLimits } from '../adapter/security/size-limit.js';
+import { MemoryStateStore } from '../adapter/state/memory-state-store.js';
 import { StatsCollector } from '../adapter/stats/collector.js';
 import { ProcessMonitor } from '../adapter/stats/process-report.js';
 import { RecorderFanOut } from '../adapter/stats/recorders.js';
@@ -37,6 +42,7 @@ import { registerStatsRoutes } from './handlers/stats.js';
 import { registerStatusRoutes } from './handlers/status.js';
 import { registerSystemRoutes } from './handlers/system.js';
 import { registerAdminAuth } from './middleware/admin-auth.js';
+import { registerClientAuth } from './middleware/client-auth.js';
 import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
 import { registerRateLimit } from './middleware/rate-limit.js';
@@ -140,6 +146,17 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     if (endpoint && isRoutable(endpoint.status))
       health.markFailed(endpoint, 'circuit breaker opened by failed requests');
   });
+  // Client API keys: built only when switched on, so with them off no request pays for them.
+  const keys = config.server.auth.enabled
+    ? new ClientKeyGate(new ConfiguredKeyDirectory(config.server.auth.keys), new MemoryStateStore(), {
+        namesOf: (model) => {
+          const found = catalogue.find(model);
+          return found === undefined ? [] : [found.id, ...found.aliases];
+        },
+        warn: (fields, message) => logger.warn(fields, message),
+      })
+    : undefined;
+  if (keys) registerClientKeyMetrics(metrics.registry, keys);
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
@@ -173,6 +190,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       metrics.countRateLimited(scope);
     },
   });
+  registerClientAuth(server, keys);
   registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
@@ -183,6 +201,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     process: processMonitor,
     translators: () => translatorStats.toResponse(),
     sticky: () => stickyStats(sticky),
+    keys: async () => (keys ? keyStatsReport(keys) : { enabled: false }),
   });
   registerMetricsRoutes(server, { metrics });
   registerDashboardRoutes(server, {
@@ -211,6 +230,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
         .filter((p) => p.api.openaiCompatible)
         .map((p) => p.name),
     ),
+    keys,
   });
   registerProxyRoutes(server, {
     endpoints,
@@ -221,6 +241,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     clientIp,
     logger: requestLogger,
     requestLogging: config.server.requestLogging,
+    keys,
   });
 
   const anthropic = config.translators.anthropic;
@@ -238,6 +259,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       anthropicSupport: (type) => profiles.get(type)?.api.anthropicSupport,
       clientIp,
       logger: requestLogger,
+      keys,
     });
   }
 
@@ -270,6 +292,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     async close() {
       await server.close();
       limiter.stop();
+      await keys?.store.close();
       await discovery.stop();
       catalogue.stop();
       await health.stop();

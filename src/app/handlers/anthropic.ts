@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import { backendsAcceptTopK } from '../../adapter/translator/anthropic/request.js';
@@ -11,6 +12,8 @@ import type { AnthropicSupport } from '../../core/domain/profile.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
+import { admitClient } from './client-admission.js';
+import { visibleModels } from './models.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
 
@@ -22,6 +25,8 @@ export interface AnthropicRouteDeps extends RoutingDeps {
   anthropicSupport(endpointType: string): AnthropicSupport | undefined;
   clientIp(request: FastifyRequest): string;
   logger: Logger;
+  /** Client API keys, when `server.auth.enabled`. */
+  keys?: ClientKeyGate;
 }
 
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
@@ -66,6 +71,49 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   }
   const streaming = parsed.stream === true;
 
+  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, parsed.model);
+  // Both modes are metered on the backend's bytes: Anthropic usage when passed through, the
+  // OpenAI usage chunk the translation already asks for otherwise.
+  const tap = admission === undefined ? undefined : new MeteringTap(body.length, false);
+  let status = 500;
+  try {
+    status = await forwardMessages(deps, request, reply, {
+      parsed,
+      body,
+      requestId,
+      startTime,
+      streaming,
+      tap,
+      record,
+    });
+  } finally {
+    admission?.finish(status, tap);
+  }
+}
+
+interface MessagesExchange {
+  parsed: AnthropicRequest;
+  body: Buffer;
+  requestId: string;
+  startTime: number;
+  streaming: boolean;
+  tap: MeteringTap | undefined;
+  record(
+    model: string,
+    streaming: boolean,
+    mode: TranslatorMode,
+    fallbackReason: FallbackReason,
+    success: boolean,
+  ): void;
+}
+
+/** Routes, passes through or translates, and logs one Messages request; resolves to the status sent. */
+async function forwardMessages(
+  deps: AnthropicRouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { parsed, body, requestId, startTime, streaming, tap, record }: MessagesExchange,
+): Promise<number> {
   let route: Awaited<ReturnType<typeof routeRequest>>;
   try {
     route = await routeRequest(deps, { ...ANY_TYPE, label: '' }, parsed.model, undefined, reply);
@@ -84,6 +132,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     nativeModelName: route.nativeName?.bind(route),
     selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
     dialect: 'anthropic' as const,
+    tap,
   };
   let proxyRequest: ProxyRequest;
   let mode: TranslatorMode;
@@ -125,10 +174,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
       streaming,
       duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
       retries: result.retries,
+      ...(tap ? { key: request.clientKey?.name } : {}),
       ...(result.error ? { error: result.error.message } : {}),
     },
     success ? 'request completed' : 'request failed',
   );
+  return result.status;
 }
 
 /** The Anthropic Messages API under `/olla/anthropic/v1/`, when `translators.anthropic.enabled`. */
@@ -155,9 +206,9 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
         .send(JSON.stringify(deps.translator.countTokens(bodyOf(request))));
     });
 
-    scoped.get('/olla/anthropic/v1/models', (_request, reply) => {
+    scoped.get('/olla/anthropic/v1/models', (request, reply) => {
       // The original lists each model under its first native name, which clients then send back.
-      const ids = deps.catalogue.unified().map((m) => m.aliases[0] ?? m.id);
+      const ids = visibleModels(deps.keys, request, deps.catalogue.unified()).map((m) => m.aliases[0] ?? m.id);
       reply.header('content-type', 'application/json').send(deps.translator.modelsList(ids));
     });
   });

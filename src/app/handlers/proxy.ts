@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ClientKeyGate, meteredRequest } from '../../adapter/client-keys/gate.js';
 import { hasDotSegment } from '../../adapter/proxy/core/target-url.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
@@ -10,6 +11,7 @@ import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
+import { admitClient } from './client-admission.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
@@ -30,6 +32,8 @@ export interface ProxyRouteDeps extends RoutingDeps {
   clientIp(request: FastifyRequest): string;
   logger: Logger;
   requestLogging: boolean;
+  /** Client API keys, when `server.auth.enabled`. */
+  keys?: ClientKeyGate;
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
@@ -82,46 +86,57 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const json = body !== undefined && isJsonObject(body);
   const model = json ? readTopLevelString(body, 'model') : undefined;
   reply.header(Header.requestId, requestId);
-  const route = await routeRequest(
-    deps,
-    { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
-    model,
-    json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
-    reply,
-  );
-
-  const proxyRequest: ProxyRequest = {
-    requestId,
-    startTime,
-    method: request.method,
-    targetPath,
-    body,
-    candidates: route.endpoints,
-    model,
-    routing: route.decision,
-    nativeModelName: route.nativeName?.bind(route),
-    selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
-    dialect,
-  };
-
-  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
-  if (deps.requestLogging) {
-    deps.logger.info(
-      {
-        request_id: requestId,
-        method: request.method,
-        path: rawUrl.split('?', 1)[0],
-        model,
-        endpoint: result.endpoint?.name,
-        status: result.status,
-        duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
-        bytes: result.bytes,
-        retries: result.retries,
-        sticky: proxyRequest.selection.sticky?.result,
-        ...(result.error ? { error: result.error.message } : {}),
-      },
-      result.error ? 'request failed' : 'request completed',
+  // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
+  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, model);
+  const metered = admission === undefined ? undefined : meteredRequest(pathOnly, body, json);
+  // What the client was answered; a request that fails before the exchange answers 5xx or 4xx.
+  let status = 500;
+  try {
+    const route = await routeRequest(
+      deps,
+      { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
+      model,
+      json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
+      reply,
     );
+
+    const proxyRequest: ProxyRequest = {
+      requestId,
+      startTime,
+      method: request.method,
+      targetPath,
+      body: metered === undefined ? body : metered.body,
+      candidates: route.endpoints,
+      model,
+      routing: route.decision,
+      nativeModelName: route.nativeName?.bind(route),
+      selection: { model, headers: request.headers, clientIp: deps.clientIp(request), body },
+      dialect,
+      tap: metered?.tap,
+    };
+    const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+    status = result.status;
+    if (deps.requestLogging) {
+      deps.logger.info(
+        {
+          request_id: requestId,
+          method: request.method,
+          path: rawUrl.split('?', 1)[0],
+          model,
+          endpoint: result.endpoint?.name,
+          status: result.status,
+          duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
+          bytes: result.bytes,
+          retries: result.retries,
+          sticky: proxyRequest.selection.sticky?.result,
+          ...(admission ? { key: admission.key.name } : {}),
+          ...(result.error ? { error: result.error.message } : {}),
+        },
+        result.error ? 'request failed' : 'request completed',
+      );
+    }
+  } finally {
+    admission?.finish(status, metered?.tap);
   }
 }
 

@@ -5,7 +5,7 @@ import type { ProcessMonitor } from '../../adapter/stats/process-report.js';
 
 /**
  * `/internal/stats/models` (per-model request statistics), `/internal/stats/translators`,
- * `/internal/stats/sticky` and `/internal/process`.
+ * `/internal/stats/sticky`, `/internal/stats/keys` and `/internal/process`.
  */
 
 export interface StatsRouteDeps {
@@ -15,6 +15,8 @@ export interface StatsRouteDeps {
   translators?: () => unknown;
   /** The sticky-session stats body (`{"enabled":false}` when off). */
   sticky?: () => unknown;
+  /** Usage per client API key (`{"enabled":false}` when keys are off). */
+  keys?: () => Promise<unknown>;
   now?: () => number;
 }
 
@@ -32,7 +34,8 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps):
 
   app.get('/internal/process', () => deps.process.report(now()));
 
-  const { translators, sticky } = deps;
+  const { translators, sticky, keys } = deps;
   if (translators) app.get('/internal/stats/translators', () => translators());
   if (sticky) app.get('/internal/stats/sticky', () => sticky());
+  if (keys) app.get('/internal/stats/keys', () => keys());
 }
