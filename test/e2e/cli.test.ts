@@ -95,6 +95,7 @@ describe('olla on the command line', () => {
         '    enabled: true',
         '    keys:',
         '      - name: alice',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's placeholder, left unset on purpose
         '        key: "${OLLA_TEST_UNSET_KEY}"',
         '      - name: alice',
         '        key: twin-secret-1234',

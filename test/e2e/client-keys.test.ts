@@ -49,6 +49,7 @@ beforeAll(async () => {
           token: SECRETS.admin,
           enabled: true,
           keys: [
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's placeholder, which Olla expands from the environment
             { name: 'alice', key: '${ALICE_KEY}', models: ['llama3*', 'qwen*'], priority: 'high' },
             { name: 'bob', key: SECRETS.bob, tokens_per_minute: 5 },
             { name: 'carol', key: SECRETS.carol, requests_per_minute: 2 },

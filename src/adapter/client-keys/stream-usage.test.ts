@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutInto } from './chunks.fixture.js';
 import { askForStreamUsage, reportsStreamUsageOnRequest, UsageChunkFilter } from './stream-usage.js';
 
 const parse = (b: Buffer | undefined) => (b === undefined ? undefined : JSON.parse(b.toString()));
@@ -55,15 +56,7 @@ describe('UsageChunkFilter', () => {
     const bytes = Buffer.from(STREAM);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { maxLength: 20 }), (cuts) => {
-        const chunks: Buffer[] = [];
-        let at = 0;
-        for (const size of cuts) {
-          if (at >= bytes.length) break;
-          chunks.push(bytes.subarray(at, at + size));
-          at += size;
-        }
-        if (at < bytes.length) chunks.push(bytes.subarray(at));
-        expect(filtered(chunks)).toBe(WITHOUT_USAGE);
+        expect(filtered(cutInto(bytes, cuts))).toBe(WITHOUT_USAGE);
       }),
     );
   });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { cutInto } from './chunks.fixture.js';
 import { UsageMeter } from './usage-meter.js';
 
 function meter(chunks: readonly (string | Buffer)[], requestBytes = 0) {
@@ -76,14 +77,7 @@ describe('UsageMeter', () => {
         fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 30 }),
         (body, cuts) => {
           const bytes = Buffer.from(body);
-          const chunks: Buffer[] = [];
-          let at = 0;
-          for (const size of cuts) {
-            if (at >= bytes.length) break;
-            chunks.push(bytes.subarray(at, at + size));
-            at += size;
-          }
-          if (at < bytes.length) chunks.push(bytes.subarray(at));
+          const chunks = cutInto(bytes, cuts);
           expect(meter(chunks, 10)).toEqual(meter([bytes], 10));
         },
       ),
