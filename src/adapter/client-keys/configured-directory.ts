@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { ClientKeyConfig } from '../../config/types.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
 import type { ClientKeyDirectory } from '../../core/ports/client-keys.js';
@@ -36,7 +36,7 @@ export class ConfiguredKeyDirectory implements ClientKeyDirectory {
   }
 
   identify(presented: string): ClientKey | undefined {
-    const digest = createHash('sha256').update(presented).digest();
+    const digest = hash('sha256', presented, 'buffer');
     let found: ClientKey | undefined;
     for (const entry of this.#entries) {
       if (timingSafeEqual(digest, entry.digest)) found = entry.key;

@@ -15,6 +15,19 @@ const DAY = 86_400_000;
 const CONCURRENCY_RETRY_SECONDS = 1;
 const NO_TOKENS: TokenUsage = { input: 0, output: 0, estimated: false };
 
+/** The state-store keys of one client key's windows, slots and counters. */
+export interface StateKeys {
+  readonly rpm: string;
+  readonly tpm: string;
+  readonly tpd: string;
+  readonly slots: string;
+  readonly usage: string;
+}
+
+export function stateKeysOf(name: string): StateKeys {
+  return { rpm: `rpm:${name}`, tpm: `tpm:${name}`, tpd: `tpd:${name}`, slots: `conc:${name}`, usage: `usage:${name}` };
+}
+
 /** Counts one key's traffic in this process, for Prometheus. */
 export interface KeyCounts {
   requests: number;
@@ -61,6 +74,7 @@ export class ClientKeyGate {
   readonly #now: () => number;
   readonly #warn: NonNullable<GateOptions['warn']>;
   readonly #counts = new Map<string, KeyCounts>();
+  readonly #stateKeys = new Map<string, StateKeys>();
   #unauthenticated = 0;
 
   constructor(directory: ClientKeyDirectory, store: StateStore, options: GateOptions = {}) {
@@ -72,6 +86,7 @@ export class ClientKeyGate {
     for (const key of directory.all()) {
       const rejections = Object.fromEntries(KEY_REJECTIONS.map((r) => [r, 0])) as Record<KeyRejection, number>;
       this.#counts.set(key.name, { requests: 0, tokensIn: 0, tokensOut: 0, rejections });
+      this.#stateKeys.set(key.name, stateKeysOf(key.name));
     }
   }
 
@@ -139,50 +154,48 @@ export class ClientKeyGate {
     }
     const limits = key.limits;
     const store = this.#store;
+    const ids = this.#stateKeys.get(key.name)!;
     const now = this.#now();
     if (limits.tokensPerMinute > 0) {
-      const window = await store.windowUse(`tpm:${key.name}`, MINUTE, now);
+      const window = await store.windowUse(ids.tpm, MINUTE, now);
       if (window.used >= limits.tokensPerMinute)
         this.#refuse(key, 'tokens_per_minute', limits.tokensPerMinute, 0, window.resetAt, now);
     }
     if (limits.tokensPerDay > 0) {
-      const window = await store.windowUse(`tpd:${key.name}`, DAY, now);
+      const window = await store.windowUse(ids.tpd, DAY, now);
       if (window.used >= limits.tokensPerDay)
         this.#refuse(key, 'tokens_per_day', limits.tokensPerDay, 0, window.resetAt, now);
     }
     const slot = limits.maxConcurrent > 0;
-    if (slot && !(await store.acquireSlot(`conc:${key.name}`, limits.maxConcurrent))) {
+    if (slot && !(await store.acquireSlot(ids.slots, limits.maxConcurrent))) {
       this.#refuse(key, 'max_concurrent', limits.maxConcurrent, 0, now + CONCURRENCY_RETRY_SECONDS * 1000, now);
     }
     if (limits.requestsPerMinute > 0) {
-      const window = await store.addToWindow(`rpm:${key.name}`, 1, MINUTE, now);
+      const window = await store.addToWindow(ids.rpm, 1, MINUTE, now);
       if (window.used > limits.requestsPerMinute) {
-        if (slot) await store.releaseSlot(`conc:${key.name}`);
+        if (slot) await store.releaseSlot(ids.slots);
         this.#refuse(key, 'requests_per_minute', limits.requestsPerMinute, 0, window.resetAt, now);
       }
     }
     this.#counts.get(key.name)!.requests++;
-    this.#update(key.name, { requests: 1 }, now);
+    this.#update(ids.usage, { requests: 1 }, now);
     return new Admission(this, key, slot);
   }
 
   /** Called by `Admission.finish`: gives the slot back and counts the tokens. */
   settle(key: ClientKey, slot: boolean, tokens: TokenUsage): void {
     const store = this.#store;
-    const name = key.name;
+    const ids = this.#stateKeys.get(key.name)!;
     const total = tokens.input + tokens.output;
+    if (slot) store.releaseSlot(ids.slots).catch(this.#storeFailed);
+    if (total === 0) return;
     const now = this.#now();
-    const work: Promise<unknown>[] = [];
-    if (slot) work.push(store.releaseSlot(`conc:${name}`));
-    if (total > 0) {
-      if (key.limits.tokensPerMinute > 0) work.push(store.addToWindow(`tpm:${name}`, total, MINUTE, now));
-      if (key.limits.tokensPerDay > 0) work.push(store.addToWindow(`tpd:${name}`, total, DAY, now));
-      const counts = this.#counts.get(name)!;
-      counts.tokensIn += tokens.input;
-      counts.tokensOut += tokens.output;
-      work.push(store.updateCounters(`usage:${name}`, { tokens_in: tokens.input, tokens_out: tokens.output }));
-    }
-    for (const w of work) w.catch((err: unknown) => this.#storeFailed(err));
+    if (key.limits.tokensPerMinute > 0) store.addToWindow(ids.tpm, total, MINUTE, now).catch(this.#storeFailed);
+    if (key.limits.tokensPerDay > 0) store.addToWindow(ids.tpd, total, DAY, now).catch(this.#storeFailed);
+    const counts = this.#counts.get(key.name)!;
+    counts.tokensIn += tokens.input;
+    counts.tokensOut += tokens.output;
+    store.updateCounters(ids.usage, { tokens_in: tokens.input, tokens_out: tokens.output }).catch(this.#storeFailed);
   }
 
   #refuse(key: ClientKey, reason: KeyRejection, limit: number, remaining: number, resetAt: number, now: number): never {
@@ -198,16 +211,16 @@ export class ClientKeyGate {
 
   #reject(key: ClientKey, reason: KeyRejection): void {
     this.#counts.get(key.name)!.rejections[reason]++;
-    this.#update(key.name, { [`rejected_${reason}`]: 1 }, this.#now());
+    this.#update(this.#stateKeys.get(key.name)!.usage, { [`rejected_${reason}`]: 1 }, this.#now());
   }
 
-  #update(name: string, increments: Record<string, number>, now: number): void {
-    this.#store.updateCounters(`usage:${name}`, increments, { last_seen: now }).catch((err) => this.#storeFailed(err));
+  #update(usageKey: string, increments: Record<string, number>, now: number): void {
+    this.#store.updateCounters(usageKey, increments, { last_seen: now }).catch(this.#storeFailed);
   }
 
-  #storeFailed(err: unknown): void {
+  readonly #storeFailed = (err: unknown): void => {
     this.#warn({ error: err instanceof Error ? err.message : String(err) }, 'client key state store failed');
-  }
+  };
 }
 
 /** One admitted request: finish it once with what its reply used. */

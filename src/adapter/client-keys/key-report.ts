@@ -1,6 +1,6 @@
 import { KEY_REJECTIONS } from '../../core/domain/client-key.js';
 import type { WindowUse } from '../../core/ports/state-store.js';
-import type { ClientKeyGate } from './gate.js';
+import { type ClientKeyGate, stateKeysOf } from './gate.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -33,25 +33,23 @@ export async function keyStatsReport(gate: ClientKeyGate, now = Date.now()) {
   const keys = await Promise.all(
     gate.keys().map(async (key) => {
       const { limits, name } = key;
-      const counters = await store.readCounters(`usage:${name}`);
+      const ids = stateKeysOf(name);
+      const counters = await store.readCounters(ids.usage);
       const windows: Record<string, WindowReport | { used: number; limit: number }> = {};
       if (limits.requestsPerMinute > 0) {
         windows.requests_per_minute = windowReport(
-          await store.windowUse(`rpm:${name}`, MINUTE, now),
+          await store.windowUse(ids.rpm, MINUTE, now),
           limits.requestsPerMinute,
         );
       }
       if (limits.tokensPerMinute > 0) {
-        windows.tokens_per_minute = windowReport(
-          await store.windowUse(`tpm:${name}`, MINUTE, now),
-          limits.tokensPerMinute,
-        );
+        windows.tokens_per_minute = windowReport(await store.windowUse(ids.tpm, MINUTE, now), limits.tokensPerMinute);
       }
       if (limits.tokensPerDay > 0) {
-        windows.tokens_per_day = windowReport(await store.windowUse(`tpd:${name}`, DAY, now), limits.tokensPerDay);
+        windows.tokens_per_day = windowReport(await store.windowUse(ids.tpd, DAY, now), limits.tokensPerDay);
       }
       if (limits.maxConcurrent > 0) {
-        windows.max_concurrent = { used: await store.slotsInUse(`conc:${name}`), limit: limits.maxConcurrent };
+        windows.max_concurrent = { used: await store.slotsInUse(ids.slots), limit: limits.maxConcurrent };
       }
       const lastSeen = counters.last_seen;
       return {

@@ -28,14 +28,27 @@ const COLON = 0x3a;
 const BYTES_PER_TOKEN = 4;
 
 type Side = 'input' | 'output';
-const SIDE_OF: Readonly<Record<string, Side>> = {
-  prompt_tokens: 'input',
-  input_tokens: 'input',
-  prompt_eval_count: 'input',
-  completion_tokens: 'output',
-  output_tokens: 'output',
-  eval_count: 'output',
-};
+/** The keys read, by the suffix they end in; a key is known by its length and first letter. */
+const TOKEN_KEYS: readonly [word: Buffer, side: Side][] = [
+  [Buffer.from('prompt'), 'input'],
+  [Buffer.from('input'), 'input'],
+  [Buffer.from('completion'), 'output'],
+  [Buffer.from('output'), 'output'],
+];
+const COUNT_KEYS: readonly [word: Buffer, side: Side][] = [
+  [Buffer.from('prompt_'), 'input'],
+  [Buffer.from(''), 'output'],
+];
+
+/** Which side the word in `buf[start, end)` counts for, comparing bytes without decoding them. */
+function sideOf(buf: Buffer, start: number, end: number, keys: readonly [Buffer, Side][]): Side | undefined {
+  const length = end - start;
+  for (const [word, side] of keys) {
+    if (word.length !== length) continue;
+    if (length === 0 || (buf[start] === word[0] && buf.compare(word, 0, length, start, end) === 0)) return side;
+  }
+  return undefined;
+}
 
 function isKeyChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
@@ -56,11 +69,12 @@ export class UsageMeter {
     const buf = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
     const limit = buf.length - WINDOW;
     if (limit <= 0) {
-      this.#pending = buf === chunk ? Buffer.from(chunk) : buf;
+      this.#pending = buf;
       return;
     }
     this.#scan(buf, limit);
-    this.#pending = Buffer.from(buf.subarray(limit));
+    // A view, not a copy: chunks are fresh buffers, never rewritten once handed on.
+    this.#pending = buf.subarray(limit);
   }
 
   /** The body has ended: reads what is left of it. */
@@ -79,12 +93,12 @@ export class UsageMeter {
 
   /** Handles every marker whose opening quote lies before `limit`; later ones wait for the next chunk. */
   #scan(buf: Buffer, limit: number): void {
-    this.#scanKeys(buf, limit, TOKENS_SUFFIX);
-    this.#scanKeys(buf, limit, COUNT_SUFFIX);
+    this.#scanKeys(buf, limit, TOKENS_SUFFIX, TOKEN_KEYS);
+    this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
     this.#deltas += occurrences(buf, DELTA, limit) + occurrences(buf, NOT_DONE, limit);
   }
 
-  #scanKeys(buf: Buffer, limit: number, suffix: Buffer): void {
+  #scanKeys(buf: Buffer, limit: number, suffix: Buffer, keys: readonly [Buffer, Side][]): void {
     let at = buf.indexOf(suffix);
     while (at >= 0) {
       const close = at + suffix.length - 1;
@@ -92,7 +106,7 @@ export class UsageMeter {
       while (open >= 0 && isKeyChar(buf[open]!)) open--;
       if (open >= limit) return;
       if (open >= 0 && buf[open] === QUOTE) {
-        const side = SIDE_OF[buf.toString('latin1', open + 1, close)];
+        const side = sideOf(buf, open + 1, at, keys);
         if (side !== undefined) this.#take(side, readNumber(buf, close + 1));
       }
       at = buf.indexOf(suffix, close + 1);

@@ -10,25 +10,31 @@ interface WindowCounter {
  * (an older one is replaced on the next touch), so memory stays one entry per key and limit.
  */
 export class MemoryStateStore implements StateStore {
-  readonly #windows = new Map<string, WindowCounter>();
+  /** By window size, then key: no key string is built per call. */
+  readonly #windows = new Map<number, Map<string, WindowCounter>>();
   readonly #slots = new Map<string, number>();
   readonly #records = new Map<string, Record<string, number>>();
 
   async addToWindow(key: string, amount: number, windowMs: number, now: number): Promise<WindowUse> {
     const start = windowStart(now, windowMs);
-    const id = `${key}:${windowMs}`;
-    let counter = this.#windows.get(id);
-    if (counter === undefined || counter.start !== start) {
-      counter = { start, used: 0 };
-      this.#windows.set(id, counter);
+    let windows = this.#windows.get(windowMs);
+    if (windows === undefined) {
+      windows = new Map();
+      this.#windows.set(windowMs, windows);
     }
-    counter.used += amount;
-    return { used: counter.used, resetAt: start + windowMs };
+    const counter = windows.get(key);
+    if (counter === undefined) windows.set(key, { start, used: amount });
+    else if (counter.start !== start) {
+      counter.start = start;
+      counter.used = amount;
+    } else counter.used += amount;
+    const used = counter === undefined ? amount : counter.used;
+    return { used, resetAt: start + windowMs };
   }
 
   async windowUse(key: string, windowMs: number, now: number): Promise<WindowUse> {
     const start = windowStart(now, windowMs);
-    const counter = this.#windows.get(`${key}:${windowMs}`);
+    const counter = this.#windows.get(windowMs)?.get(key);
     return { used: counter?.start === start ? counter.used : 0, resetAt: start + windowMs };
   }
 
