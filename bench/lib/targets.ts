@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'nod
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectCommand } from './build.js';
+import { CLIENT_KEY_HEADERS, withClientKeys } from './client-keys.js';
 import { haproxyConfig, nginxConfig, ollaConfig } from './configs.js';
 import type { RunningMock } from './mock.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
@@ -108,10 +109,11 @@ export async function startOllaProcess(
   engine: string,
   mock: RunningMock,
   workDir: string,
+  editConfig: (yaml: string) => string = (yaml) => yaml,
 ): Promise<{ proc: BenchProcess; url: string }> {
   const port = await freePort();
   const file = join(workDir, `${name}.yaml`);
-  writeFileSync(file, ollaConfig(engine, port, mock));
+  writeFileSync(file, editConfig(ollaConfig(engine, port, mock)));
   const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], { cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/internal/health`, { timeoutMs: 30_000, everyMs: 5, status: 200, server: proc });
@@ -120,16 +122,19 @@ export async function startOllaProcess(
 
 export const OLLA_ENTRY = 'src/cli/main.ts';
 
-function ollaEngine(engine: string): Target {
+/** Olla with `engine`; with `keys`, client API keys on as well (see client-keys.ts). */
+function ollaEngine(engine: string, keys = false): Target {
+  const name = keys ? `${engine}-keys` : engine;
   return {
-    name: engine,
-    description: `Olla (TypeScript), ${engine} engine: node dist/src/cli/main.js`,
+    name,
+    description: `Olla (TypeScript), ${engine} engine${keys ? ', client API keys on' : ''}: node dist/src/cli/main.js`,
     unavailable: () => undefined,
     async start(mock, env) {
-      const { proc, url } = await startOllaProcess(engine, env.project(OLLA_ENTRY), engine, mock, env.workDir);
+      const edit = keys ? withClientKeys : undefined;
+      const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env.workDir, edit);
       return running(proc, url);
     },
-    route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
+    route: (api) => ({ path: OLLA_PATHS[api], headers: keys ? { ...CLIENT_KEY_HEADERS } : {} }),
   };
 }
 
@@ -221,6 +226,7 @@ export const TARGETS: readonly Target[] = [
   direct,
   floor,
   ollaEngine('olla'),
+  ollaEngine('olla', true),
   ollaEngine('sherpa'),
   goOriginal,
   nginx,

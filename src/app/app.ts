@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ReloadableSelector } from '../adapter/balancer/reloadable-selector.js';
+import { ConfiguredKeyDirectory } from '../adapter/client-keys/configured-directory.js';
+import { ClientKeyGate } from '../adapter/client-keys/gate.js';
+import { keyStatsReport } from '../adapter/client-keys/key-report.js';
 import { buildEndpoints } from '../adapter/discovery/endpoints/build-endpoints.js';
 import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { createInspector } from '../adapter/inspector/session-inspector.js';
+import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
@@ -16,6 +20,7 @@ import { ModelRouter } from '../adapter/registry/model-router.js';
 import { createClientIpResolver } from '../adapter/security/client-ip.js';
 import { RateLimiter } from '../adapter/security/rate-limit.js';
 import { RequestSizeLimits } from '../adapter/security/size-limit.js';
+import { MemoryStateStore } from '../adapter/state/memory-state-store.js';
 import { StatsCollector } from '../adapter/stats/collector.js';
 import { ProcessMonitor } from '../adapter/stats/process-report.js';
 import { RecorderFanOut } from '../adapter/stats/recorders.js';
@@ -42,6 +47,7 @@ import { registerStatsRoutes } from './handlers/stats.js';
 import { registerStatusRoutes } from './handlers/status.js';
 import { registerSystemRoutes } from './handlers/system.js';
 import { registerAdminAuth } from './middleware/admin-auth.js';
+import { registerClientAuth } from './middleware/client-auth.js';
 import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
 import { registerPathGuard } from './middleware/path-guard.js';
@@ -226,6 +232,17 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     if (endpoint && isRoutable(endpoint.status))
       health.markFailed(endpoint, 'circuit breaker opened by failed requests');
   });
+  // Client API keys: built only when switched on, so with them off no request pays for them.
+  const keys = config.server.auth.enabled
+    ? new ClientKeyGate(new ConfiguredKeyDirectory(config.server.auth.keys), new MemoryStateStore(), {
+        namesOf: (model) => {
+          const found = catalogue.find(model);
+          return found === undefined ? [] : [found.id, ...found.aliases];
+        },
+        warn: (fields, message) => logger.warn(fields, message),
+      })
+    : undefined;
+  if (keys) registerClientKeyMetrics(metrics.registry, keys);
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
@@ -265,6 +282,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       metrics.countRateLimited(scope);
     },
   });
+  registerClientAuth(server, keys);
   registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
@@ -284,6 +302,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     translators: () => translatorStats.toResponse(),
     sticky: () => stickyStats(placement.sticky),
     ...(admission ? { queue: () => ({ depth: admission.queue.depth, models: admission.stats.byModel() }) } : {}),
+    keys: async () => (keys ? keyStatsReport(keys) : { enabled: false }),
   });
   registerMetricsRoutes(server, { metrics });
   registerDashboardRoutes(server, {
@@ -315,6 +334,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     ...(residency
       ? { isLoaded: (endpoint: string, model: string) => residency.tracker.isLoaded(endpoint, model) }
       : {}),
+    keys,
   });
   registerProxyRoutes(server, {
     endpoints,
@@ -327,6 +347,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     logger: requestLogger,
     requestLogging: config.server.requestLogging,
     tracer,
+    keys,
   });
 
   registerExplainRoutes(server, {
@@ -358,6 +379,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       clientIp,
       logger: requestLogger,
       tracer,
+      keys,
     });
   }
 
@@ -407,6 +429,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       await server.close();
       limiter.stop();
       await shared?.close();
+      await keys?.store.close();
       await discovery.stop();
       await residency?.poller.stop();
       catalogue.stop();

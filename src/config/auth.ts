@@ -3,7 +3,7 @@
  * then resolves each value from its inline form (with `${VAR}` expansion) or its `*_file` sibling (read
  * and trimmed, the Docker/Kubernetes secret convention). Problems name the key, never the secret.
  */
-import { expandSecret, readSecretFile, type SecretSources } from './secret.js';
+import { resolveSecret, type SecretSources } from './secret.js';
 import type { EndpointAuthConfig, EndpointAuthType } from './types.js';
 
 /** The `auth:` block as written; absent keys are ''. */
@@ -83,8 +83,9 @@ function resolveCredential(block: AuthBlock, credential: Credential, sources: Au
   if (inline === '' && file === '') {
     return { key: credential, message: `is required for ${block.type} auth (or ${fileKey})` };
   }
-  const value = file !== '' ? readSecretFile(file, sources) : expandSecret(inline, sources);
-  return value.ok ? value.value : { key: file !== '' ? fileKey : credential, message: value.reason };
+  const secret = resolveSecret(inline, file, sources);
+  if (typeof secret === 'string') return secret;
+  return { key: secret.from === 'file' ? fileKey : credential, message: secret.message };
 }
 
 function isAuthType(type: string): type is EndpointAuthType {

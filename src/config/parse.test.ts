@@ -43,7 +43,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       trustProxyHeaders: false,
       trustedProxyCidrs: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'],
     },
-    auth: { token: '' },
+    auth: { token: '', enabled: false, keys: [] },
   },
   proxy: {
     engine: 'olla',

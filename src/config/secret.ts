@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expandPlaceholders } from './expand.js';
-import { type ParseResult, parsed, rejected } from './parse-result.js';
 
 export interface SecretSources {
   env: NodeJS.ProcessEnv;
@@ -13,21 +12,28 @@ export interface SecretSources {
   cwd: string;
 }
 
-/** Reads a secret file; `file` is the path as written, for the message. */
-export function readSecretFile(file: string, sources: SecretSources): ParseResult<string> {
-  let contents: string;
-  try {
-    contents = readFileSync(resolve(sources.cwd, file), 'utf8');
-  } catch (error) {
-    return rejected(`cannot read ${JSON.stringify(file)} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+/**
+ * One secret from its inline form (`${VAR}` expanded) or, when `file` is set, from that file (read
+ * and trimmed). Exactly one of the two is expected to be non-empty; the failure says which one and
+ * why, never the value.
+ */
+export function resolveSecret(
+  inline: string,
+  file: string,
+  sources: SecretSources,
+): string | { from: 'inline' | 'file'; message: string } {
+  if (file !== '') {
+    let contents: string;
+    try {
+      contents = readFileSync(resolve(sources.cwd, file), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      return { from: 'file', message: `cannot read ${JSON.stringify(file)} (${code})` };
+    }
+    const value = contents.trim();
+    return value === '' ? { from: 'file', message: `${JSON.stringify(file)} is empty` } : value;
   }
-  const value = contents.trim();
-  return value === '' ? rejected(`${JSON.stringify(file)} is empty`) : parsed(value);
-}
-
-/** Expands `${VAR}` placeholders in an inline secret; empty after expansion is a mistake. */
-export function expandSecret(inline: string, sources: SecretSources): ParseResult<string> {
   const expanded = expandPlaceholders(inline, sources.env);
-  if (!expanded.ok) return expanded;
-  return expanded.value === '' ? rejected('resolved to an empty value') : expanded;
+  if (!expanded.ok) return { from: 'inline', message: expanded.reason };
+  return expanded.value === '' ? { from: 'inline', message: 'resolved to an empty value' } : expanded.value;
 }

@@ -3,6 +3,7 @@
  * token) and `dashboard` (its network allowlist).
  */
 import { isCidr } from './cidr.js';
+import { clientKeysShape, resolveClientKeys } from './client-keys-schema.js';
 import { expandPlaceholders } from './expand.js';
 import {
   bool,
@@ -82,7 +83,7 @@ export function serverSchema(context: SchemaContext) {
     cors,
     request_limits: section({ max_body_size: optional(size, 100 * MIB), max_header_size: optional(size, MIB) }),
     rate_limits: rateLimits,
-    auth: section({ token: optional(text, '') }),
+    auth: section({ token: optional(text, ''), ...clientKeysShape() }),
   }).transform((raw, ctx): ServerConfig => {
     const limits = raw.rate_limits;
     if (limits.burst_size === 0) {
@@ -90,6 +91,10 @@ export function serverSchema(context: SchemaContext) {
     }
     const token = expandPlaceholders(raw.auth.token, context.env);
     if (!token.ok) ctx.addIssue({ code: 'custom', path: ['auth', 'token'], message: token.reason });
+    const clientKeys = resolveClientKeys(raw.auth.enabled, raw.auth.keys, context);
+    for (const issue of clientKeys.issues) {
+      ctx.addIssue({ code: 'custom', path: ['auth', ...issue.path], message: issue.message });
+    }
     return {
       host: raw.host,
       port: raw.port,
@@ -123,7 +128,7 @@ export function serverSchema(context: SchemaContext) {
         trustProxyHeaders: limits.trust_proxy_headers,
         trustedProxyCidrs: trustedProxyCidrs(limits.trusted_proxy_cidrs, context.warn),
       },
-      auth: { token: token.ok ? token.value : '' },
+      auth: { token: token.ok ? token.value : '', enabled: raw.auth.enabled, keys: clientKeys.keys },
     };
   });
 }

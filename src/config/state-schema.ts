@@ -4,7 +4,7 @@
  * limits and the other shared pieces live on one Redis or Valkey server.
  */
 import { bool, duration, optional, type SchemaContext, section, text } from './fields.js';
-import { expandSecret, readSecretFile } from './secret.js';
+import { resolveSecret } from './secret.js';
 import type { StateConfig } from './types.js';
 
 const REDIS_SCHEMES = ['redis:', 'rediss:'];
@@ -47,16 +47,13 @@ export function stateSchema(context: SchemaContext) {
     if (redis.password !== '' && redis.password_file !== '') {
       ctx.addIssue({ code: 'custom', path: ['redis', 'password'], message: 'and password_file are both set; use one' });
     } else if (redis.password !== '' || redis.password_file !== '') {
-      const secret =
-        redis.password_file !== ''
-          ? readSecretFile(redis.password_file, context)
-          : expandSecret(redis.password, context);
-      if (secret.ok) password = secret.value;
+      const secret = resolveSecret(redis.password, redis.password_file, context);
+      if (typeof secret === 'string') password = secret;
       else
         ctx.addIssue({
           code: 'custom',
-          path: ['redis', redis.password_file !== '' ? 'password_file' : 'password'],
-          message: secret.reason,
+          path: ['redis', secret.from === 'file' ? 'password_file' : 'password'],
+          message: secret.message,
         });
     }
     return {

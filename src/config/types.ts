@@ -4,6 +4,8 @@
  * milliseconds, sizes are bytes, every default filled in. Later layers read only this type.
  */
 
+import type { ClientPriority } from '../core/domain/client-key.js';
+
 export type DurationMs = number;
 export type Bytes = number;
 
@@ -44,7 +46,26 @@ export interface ServerConfig {
   requestLimits: { maxBodySize: Bytes; maxHeaderSize: Bytes };
   rateLimits: RateLimitsConfig;
   /** Our addition: optional bearer token guarding /internal/*. Empty string = off. */
-  auth: { token: string };
+  /** `token` guards /internal/*; `enabled` + `keys` are the client API keys of the proxy routes. */
+  auth: { token: string; enabled: boolean; keys: ClientKeyConfig[] };
+}
+
+/** One client API key (`server.auth.keys[]`) as Olla keeps it: the secret only as its hash. */
+export type { ClientPriority };
+
+export interface ClientKeyConfig {
+  /** Shown in stats, logs and metrics in place of the secret. */
+  name: string;
+  /** SHA-256 of the secret, lower-case hex. */
+  sha256: string;
+  /** Model allow-list (globs); undefined allows every model. */
+  models: string[] | undefined;
+  /** 0 = no limit, for each of the four. */
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+  tokensPerDay: number;
+  maxConcurrent: number;
+  priority: ClientPriority;
 }
 
 export type StickyKeySource = 'session_header' | 'prefix_hash' | 'auth_header' | 'ip';

@@ -78,6 +78,25 @@ export class CapacityExceededError extends RetryLaterError {
   readonly status = 503;
 }
 
+/** The limit that bit, for `X-RateLimit-Limit`, `-Remaining` and `-Reset` (Unix seconds). */
+export interface RateWindow {
+  limit: number;
+  remaining: number;
+  reset: number;
+}
+
+/** A client key's own limit (requests or tokens per window, or concurrency) is used up. */
+export class KeyLimitError extends RateLimitedError {
+  constructor(
+    message: string,
+    retryAfterSeconds: number,
+    readonly window: RateWindow,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, retryAfterSeconds, details);
+  }
+}
+
 /** Every candidate endpoint failed (connection refused, reset, upstream error). */
 export class UpstreamError extends OllaError {
   readonly code = 'OLLA_ERR_UPSTREAM_FAILED';
@@ -112,8 +131,14 @@ export class ConfigError extends Error {
 /** code -> [status, one-line doc]. */
 export const ERROR_CODES: Readonly<Record<string, readonly [number, string]>> = {
   OLLA_ERR_BAD_REQUEST: [400, 'The request is malformed; the message names the field.'],
-  OLLA_ERR_UNAUTHORISED: [401, 'The admin token (server.auth.token) is missing or wrong.'],
-  OLLA_ERR_FORBIDDEN: [403, 'The client address or Host is not allowed by the access policy.'],
+  OLLA_ERR_UNAUTHORISED: [
+    401,
+    'The admin token (server.auth.token) or the client API key (server.auth.keys) is missing or wrong.',
+  ],
+  OLLA_ERR_FORBIDDEN: [
+    403,
+    'The client address or Host is not allowed by the access policy, or the API key may not use the model.',
+  ],
   OLLA_ERR_ROUTE_NOT_FOUND: [404, 'No route matches the method and path.'],
   OLLA_ERR_MODEL_NOT_FOUND: [404, 'No endpoint serves the requested model; see /olla/models.'],
   OLLA_ERR_PAYLOAD_TOO_LARGE: [413, 'The request body exceeds server.request_limits.max_body_size.'],

@@ -78,6 +78,40 @@ describe('olla on the command line', () => {
     expect(stdout + stderr).not.toContain('hunter2-secret');
   });
 
+  it('refuses a bad client-key config with exit 1, naming each key path and reason, never a secret', async () => {
+    const file = configFile(
+      'keys.yaml',
+      [
+        'server:',
+        '  auth:',
+        '    enabled: true',
+        '    keys:',
+        '      - name: alice',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's placeholder, left unset on purpose
+        '        key: "${OLLA_TEST_UNSET_KEY}"',
+        '      - name: alice',
+        '        key: twin-secret-1234',
+        '      - name: bob',
+        '        key: twin-secret-1234',
+        '      - name: carol',
+        '        key_file: /nonexistent/olla/carol.key',
+        '      - name: dave',
+        '        key: dave-secret-5678',
+        '        models: ["llama*7b"]',
+      ].join('\n'),
+    );
+    const { exited, output } = run(['--config', file]);
+    expect(await exited).toBe(1);
+    const { stdout, stderr } = output();
+    expect(stderr).toMatch(/server\.auth\.keys\[0\]\.key.*OLLA_TEST_UNSET_KEY/);
+    expect(stderr).toMatch(/server\.auth\.keys\[1\]\.name.*already used/);
+    expect(stderr).toMatch(/server\.auth\.keys\[2\]\.key.*same secret/);
+    expect(stderr).toMatch(/server\.auth\.keys\[3\]\.key_file.*cannot read/);
+    expect(stderr).toMatch(/server\.auth\.keys\[4\]\.models\[0\].*middle/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout + stderr).not.toMatch(/twin-secret-1234|dave-secret-5678/);
+  });
+
   it('checks a good config with --validate-config and exits 0 without serving', async () => {
     const { exited, output } = run(['--validate-config', '--config', 'config/config.yaml']);
     expect(await exited).toBe(0);

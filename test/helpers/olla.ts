@@ -44,9 +44,14 @@ function merge(base: Doc, over: Doc): Doc {
 
 /**
  * Test defaults: fast health checks and discovery, generous rate limits, quiet logs captured in
- * memory. `overrides` is merged over them (arrays replace).
+ * memory. `overrides` is merged over them (arrays replace); `options.env` stands in for the
+ * environment `${VAR}` placeholders read.
  */
-export async function startOlla(endpoints: TestEndpoint[], overrides: Doc = {}): Promise<RunningOlla> {
+export async function startOlla(
+  endpoints: TestEndpoint[],
+  overrides: Doc = {},
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningOlla> {
   const doc = merge(
     {
       server: {
@@ -67,7 +72,7 @@ export async function startOlla(endpoints: TestEndpoint[], overrides: Doc = {}):
     },
     overrides,
   );
-  const { config } = parseConfig(doc, { filename: 'test' });
+  const { config } = parseConfig(doc, { filename: 'test', env: options.env });
   // Tests may go below what users may configure: an ephemeral port and fast health checks
   // (unless the test set its own interval), so they never wait on wall-clock seconds.
   config.server.port = 0;

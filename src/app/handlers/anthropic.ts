@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
@@ -14,7 +15,9 @@ import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../core/ports/pr
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
-import { priorityFromHeaders } from '../request-priority.js';
+import { requestPriority } from '../request-priority.js';
+import { admitClient } from './client-admission.js';
+import { visibleModels } from './models.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { underTrace } from './traced-routing.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
@@ -29,6 +32,8 @@ export interface AnthropicRouteDeps extends FleetRoutingDeps {
   logger: Logger;
   /** Only while telemetry is on. */
   tracer?: RequestTracer;
+  /** Client API keys, when `server.auth.enabled`. */
+  keys?: ClientKeyGate;
 }
 
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
@@ -73,12 +78,55 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   }
   const streaming = parsed.stream === true;
 
+  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, parsed.model);
+  // Both modes are metered on the backend's bytes: Anthropic usage when passed through, the
+  // OpenAI usage chunk the translation already asks for otherwise.
+  const tap = admission === undefined ? undefined : new MeteringTap(body.length, false);
+  let status = 500;
+  try {
+    status = await forwardMessages(deps, request, reply, {
+      parsed,
+      body,
+      requestId,
+      startTime,
+      streaming,
+      tap,
+      record,
+    });
+  } finally {
+    admission?.finish(status, tap);
+  }
+}
+
+interface MessagesExchange {
+  parsed: AnthropicEnvelope;
+  body: Buffer;
+  requestId: string;
+  startTime: number;
+  streaming: boolean;
+  tap: MeteringTap | undefined;
+  record(
+    model: string,
+    streaming: boolean,
+    mode: TranslatorMode,
+    fallbackReason: FallbackReason,
+    success: boolean,
+  ): void;
+}
+
+/** Routes, passes through or translates, and logs one Messages request; resolves to the status sent. */
+async function forwardMessages(
+  deps: AnthropicRouteDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { parsed, body, requestId, startTime, streaming, tap, record }: MessagesExchange,
+): Promise<number> {
   const selection = {
     model: parsed.model,
     headers: request.headers,
     clientIp: deps.clientIp(request),
     body,
-    priority: priorityFromHeaders(request.headers),
+    priority: requestPriority(request.headers, request.clientKey),
   };
   let mode: TranslatorMode = 'translation';
   let fallbackReason: FallbackReason = '';
@@ -114,6 +162,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
             nativeModelName: route.nativeName?.bind(route),
             selection: { ...selection, model, body: raw },
             dialect: 'anthropic' as const,
+            ...(tap ? { tap } : {}),
             ...(trace ? { trace } : {}),
           };
           let proxyRequest: ProxyRequest;
@@ -173,10 +222,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
       streaming,
       duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
       retries: result.retries,
+      ...(tap ? { key: request.clientKey?.name } : {}),
       ...(result.error ? { error: result.error.message } : {}),
     },
     success ? 'request completed' : 'request failed',
   );
+  return result.status;
 }
 
 /** The Anthropic Messages API under `/olla/anthropic/v1/`, when `translators.anthropic.enabled`. */
@@ -203,9 +254,9 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
         .send(JSON.stringify(deps.translator.countTokens(bodyOf(request))));
     });
 
-    scoped.get('/olla/anthropic/v1/models', (_request, reply) => {
+    scoped.get('/olla/anthropic/v1/models', (request, reply) => {
       // The original lists each model under its first native name, which clients then send back.
-      const ids = deps.catalogue.unified().map((m) => m.aliases[0] ?? m.id);
+      const ids = visibleModels(deps.keys, request, deps.catalogue.unified()).map((m) => m.aliases[0] ?? m.id);
       reply.header('content-type', 'application/json').send(deps.translator.modelsList(ids));
     });
   });

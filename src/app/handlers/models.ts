@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientKeyGate } from '../../adapter/client-keys/gate.js';
 import {
   aliasDetail,
   type ListingSource,
@@ -9,8 +10,9 @@ import {
 } from '../../adapter/converter/listings.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import { buildModelStatusResponse } from '../../adapter/stats/model-report.js';
+import type { UnifiedModel } from '../../core/domain/model.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
-import { ModelNotFoundError } from '../../core/errors.js';
+import { ForbiddenError, ModelNotFoundError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 
 export interface ModelRouteDeps {
@@ -22,6 +24,8 @@ export interface ModelRouteDeps {
   openAiCompatibleTypes: ReadonlySet<string>;
   /** Residency for `loaded_on`, when Olla tracks which models each node holds. */
   isLoaded?: (endpoint: string, model: string) => boolean;
+  /** Client API keys, when `server.auth.enabled`: a key sees only the models it may use. */
+  keys?: ClientKeyGate;
 }
 
 type Query = Record<string, string | undefined>;
@@ -46,10 +50,10 @@ function json(reply: FastifyReply, body: unknown) {
  * list models first (Open WebUI, the ollama CLI, the openai SDK) see every node's models.
  */
 export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
-  const source = (): ListingSource => ({
-    models: deps.catalogue.unified(),
+  const source = (request: FastifyRequest): ListingSource => ({
+    models: visibleModels(deps.keys, request, deps.catalogue.unified()),
     endpoints: deps.endpoints.all(),
-    aliases: deps.aliases,
+    aliases: visibleAliases(deps.keys, request, deps.aliases),
     openAiCompatibleTypes: deps.openAiCompatibleTypes,
     now: Date.now(),
     ...(deps.isLoaded ? { isLoaded: deps.isLoaded } : {}),
@@ -64,13 +68,17 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     const query = request.query as Query;
     // With the unifier off there is nothing to unify; the original shows the per-endpoint view.
     if (!deps.catalogue.unifierEnabled) return json(reply, statusBody(query));
-    return json(reply, modelListing(source(), query));
+    return json(reply, modelListing(source(request), query));
   });
 
   app.get('/olla/models/*', (request, reply) => {
     // Fastify has already percent-decoded the wildcard; decoding again would turn a model
     // named with `%` into a 500 or into another model's name.
     const id = (request.params as { '*': string })['*'];
+    const key = deps.keys === undefined ? null : request.clientKey;
+    if (key !== null && !deps.keys!.mayUse(key, id)) {
+      throw new ForbiddenError(`API key '${key.name}' may not use model '${id}'`, { model: id });
+    }
     const find = (name: string) => deps.catalogue.find(name);
     const body = modelDetail(find(id), Date.now()) ?? aliasDetail(id, deps.aliases, find);
     if (body === undefined) {
@@ -79,12 +87,12 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     return json(reply, body);
   });
 
-  app.get('/olla/proxy/v1/models', (_request, reply) => json(reply, openAiModelListing(source())));
+  app.get('/olla/proxy/v1/models', (request, reply) => json(reply, openAiModelListing(source(request))));
 
   for (const { prefix, profile } of deps.providers) {
     const base = `/olla/${prefix}/`;
-    const listing = (format: string) => (_req: unknown, reply: FastifyReply) =>
-      json(reply, providerModelListing(source(), prefix, format));
+    const listing = (format: string) => (request: FastifyRequest, reply: FastifyReply) =>
+      json(reply, providerModelListing(source(request), prefix, format));
     const native = profile.api.modelDiscoveryPath.replace(/^\//, '');
     if (native) app.get(`${base}${native}`, listing('native'));
     if (profile.api.openaiCompatible && native !== 'v1/models') app.get(`${base}v1/models`, listing('openai'));
@@ -110,4 +118,25 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
       }
     }
   }
+}
+
+/** The models `request`'s client key may use (all of them when keys are off or the key has no allow-list). */
+export function visibleModels(
+  keys: ClientKeyGate | undefined,
+  request: FastifyRequest,
+  models: readonly UnifiedModel[],
+): readonly UnifiedModel[] {
+  const key = keys === undefined ? null : request.clientKey;
+  if (key === null || key.models === undefined) return models;
+  return models.filter((model) => keys!.shows(key, model));
+}
+
+function visibleAliases(
+  keys: ClientKeyGate | undefined,
+  request: FastifyRequest,
+  aliases: Readonly<Record<string, readonly string[]>>,
+): Readonly<Record<string, readonly string[]>> {
+  const key = keys === undefined ? null : request.clientKey;
+  if (key === null || key.models === undefined) return aliases;
+  return Object.fromEntries(Object.entries(aliases).filter(([alias]) => keys!.mayUse(key, alias)));
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type ClientKeyGate, meteredRequest } from '../../adapter/client-keys/gate.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
@@ -10,7 +11,8 @@ import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
-import { priorityFromHeaders } from '../request-priority.js';
+import { requestPriority } from '../request-priority.js';
+import { admitClient } from './client-admission.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { underTrace } from './traced-routing.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
@@ -34,6 +36,8 @@ export interface ProxyRouteDeps extends FleetRoutingDeps {
   requestLogging: boolean;
   /** Only while telemetry is on. */
   tracer?: RequestTracer;
+  /** Client API keys, when `server.auth.enabled`. */
+  keys?: ClientKeyGate;
 }
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
@@ -99,71 +103,85 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const json = body !== undefined && isJsonObject(body);
   // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`).
   const [model, listed] = json ? readTopLevelStringAndList(body, 'model', 'models') : [undefined, undefined];
+  reply.header(Header.requestId, requestId);
+  // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
+  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, model);
+  const metered = admission === undefined ? undefined : meteredRequest(pathOnly, body, json);
+  // What goes upstream: the client's bytes, or with the usage request a key's metering added.
+  const sent = metered === undefined ? body : metered.body;
   const selection = {
     model,
     headers: request.headers,
     clientIp: deps.clientIp(request),
     body,
-    priority: priorityFromHeaders(request.headers),
+    priority: requestPriority(request.headers, admission?.key),
   };
-  reply.header(Header.requestId, requestId);
   const scoped = candidateScopeOf(scope);
   // One trace per client request; each fallback model tried is an attempt under it.
   const trace = deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers });
   let proxyRequest: ProxyRequest | undefined;
-  const result = await underTrace(trace, () =>
-    routeThroughFleet(
-      deps,
-      scoped,
-      {
-        model,
-        // OpenRouter's convention, so only on OpenAI-shaped paths.
-        listed: pathOnly.startsWith('/v1/') ? listed : undefined,
-        required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
-        sink: reply,
-        client: reply.raw,
-        priority: selection.priority,
-      },
-      (served) => {
-        const forwarded =
-          served.fellBack && body !== undefined && served.model !== undefined
-            ? (replaceTopLevelString(body, 'model', served.model) ?? body)
-            : body;
-        proxyRequest = {
-          requestId,
-          startTime,
-          method: request.method,
-          targetPath,
-          body: forwarded,
-          candidates: served.route.endpoints,
-          model: served.model,
-          routing: served.decision,
-          nativeModelName: served.route.nativeName?.bind(served.route),
-          selection: { ...selection, model: served.model, body: forwarded },
-          dialect,
-          ...(trace ? { trace } : {}),
-        };
-        return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
-      },
-    ),
-  );
-  if (deps.requestLogging) {
-    deps.logger.info(
-      {
-        request_id: requestId,
-        method: request.method,
-        path: rawUrl.split('?', 1)[0],
-        model: proxyRequest?.model,
-        endpoint: result.endpoint?.name,
-        status: result.status,
-        duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
-        bytes: result.bytes,
-        retries: result.retries,
-        sticky: proxyRequest?.selection.sticky?.result,
-        ...(result.error ? { error: result.error.message } : {}),
-      },
-      result.error ? 'request failed' : 'request completed',
+  // What the client was answered; a request that fails before the exchange answers 5xx or 4xx.
+  let status = 500;
+  try {
+    const result = await underTrace(trace, () =>
+      routeThroughFleet(
+        deps,
+        scoped,
+        {
+          model,
+          // OpenRouter's convention, so only on OpenAI-shaped paths.
+          listed: pathOnly.startsWith('/v1/') ? listed : undefined,
+          required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
+          sink: reply,
+          client: reply.raw,
+          priority: selection.priority,
+        },
+        (served) => {
+          const forwarded =
+            served.fellBack && sent !== undefined && served.model !== undefined
+              ? (replaceTopLevelString(sent, 'model', served.model) ?? sent)
+              : sent;
+          proxyRequest = {
+            requestId,
+            startTime,
+            method: request.method,
+            targetPath,
+            body: forwarded,
+            candidates: served.route.endpoints,
+            model: served.model,
+            routing: served.decision,
+            nativeModelName: served.route.nativeName?.bind(served.route),
+            selection: { ...selection, model: served.model, body: forwarded },
+            dialect,
+            ...(trace ? { trace } : {}),
+            ...(metered ? { tap: metered.tap } : {}),
+          };
+          return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+        },
+      ),
     );
+    status = result.status;
+    if (deps.requestLogging) {
+      deps.logger.info(
+        {
+          request_id: requestId,
+          method: request.method,
+          path: rawUrl.split('?', 1)[0],
+          model: proxyRequest?.model,
+          endpoint: result.endpoint?.name,
+          status: result.status,
+          duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
+          bytes: result.bytes,
+          retries: result.retries,
+          sticky: proxyRequest?.selection.sticky?.result,
+          ...(admission ? { key: admission.key.name } : {}),
+          ...(result.error ? { error: result.error.message } : {}),
+        },
+        result.error ? 'request failed' : 'request completed',
+      );
+    }
+  } finally {
+    admission?.finish(status, metered?.tap);
   }
 }
 

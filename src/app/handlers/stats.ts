@@ -5,7 +5,7 @@ import type { ProcessMonitor } from '../../adapter/stats/process-report.js';
 
 /**
  * `/internal/stats/models` (per-model request statistics), `/internal/stats/translators`,
- * `/internal/stats/sticky` and `/internal/process`.
+ * `/internal/stats/sticky`, `/internal/stats/keys` and `/internal/process`.
  */
 
 export interface StatsRouteDeps {
@@ -17,6 +17,8 @@ export interface StatsRouteDeps {
   sticky?: () => unknown;
   /** Admission-queue figures per model, when some endpoint has a concurrency limit. */
   queue?: () => unknown;
+  /** Usage per client API key (`{"enabled":false}` when keys are off). */
+  keys?: () => Promise<unknown>;
   now?: () => number;
 }
 
@@ -35,7 +37,8 @@ export function registerStatsRoutes(app: FastifyInstance, deps: StatsRouteDeps):
 
   app.get('/internal/process', () => deps.process.report(now()));
 
-  const { translators, sticky } = deps;
+  const { translators, sticky, keys } = deps;
   if (translators) app.get('/internal/stats/translators', () => translators());
   if (sticky) app.get('/internal/stats/sticky', () => sticky());
+  if (keys) app.get('/internal/stats/keys', () => keys());
 }

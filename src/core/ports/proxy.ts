@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
+import type { TokenUsage } from '../domain/client-key.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { ErrorDialect } from '../error-body.js';
@@ -29,6 +30,21 @@ export interface ProxyRequest {
   trace?: RequestSpan;
   /** Set by translators: rewrites the upstream response before it reaches the client. */
   interceptor?: ResponseInterceptor;
+  /** Set when a client key is metered: sees (and may trim) the upstream body on its way out. */
+  tap?: ResponseTap;
+}
+
+/**
+ * Watches the upstream body of the attempt that answers, before the client (or an interceptor)
+ * gets it: client keys read token usage from it and drop the usage chunk Olla asked for.
+ */
+export interface ResponseTap {
+  /** One upstream body chunk; returns the bytes to pass on (the chunk itself, or fewer bytes). */
+  data(chunk: Buffer): Buffer;
+  /** The upstream body ended: bytes still held back, to pass on before the end. */
+  end(): Buffer | undefined;
+  /** Tokens the reply used so far (for the request record). */
+  tokens(): TokenUsage;
 }
 
 /**

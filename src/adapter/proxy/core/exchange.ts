@@ -360,6 +360,11 @@ export class Exchange implements AttemptListener {
   onUpstreamData(attempt: UpstreamAttempt, chunk: Buffer): void {
     if (attempt !== this.#attempt) return;
     if (this.#ttfbMs < 0) this.#ttfbMs = performance.now() - this.#request.startTime;
+    const tap = this.#request.tap;
+    if (tap !== undefined) {
+      chunk = tap.data(chunk);
+      if (chunk.length === 0) return;
+    }
     this.#bytesOut += chunk.length;
     this.#attemptSpan?.observe(chunk);
     // Backpressure: stop reading the backend until the client (or the translator) catches up.
@@ -372,7 +377,11 @@ export class Exchange implements AttemptListener {
   onUpstreamEnd(attempt: UpstreamAttempt): void {
     if (attempt !== this.#attempt) return;
     // The exchange completes when the client's response has finished ('close' after 'finish').
-    this.#sink!.end();
+    const held = this.#request.tap?.end();
+    if (held !== undefined && held.length > 0) {
+      this.#bytesOut += held.length;
+      this.#sink!.end(held);
+    } else this.#sink!.end();
   }
 
   onUpstreamError(attempt: UpstreamAttempt, error: Error): void {
@@ -481,6 +490,8 @@ export class Exchange implements AttemptListener {
     const retries = this.#tried.length > 1 ? this.#tried.length - 1 : 0;
     const recorder = this.#ctx.recorder;
     if (recorder !== undefined) {
+      // A refused or failed reply generated nothing worth counting.
+      const tokens = status < 400 ? request.tap?.tokens() : undefined;
       try {
         recorder.record({
           requestId: request.requestId,
@@ -498,6 +509,8 @@ export class Exchange implements AttemptListener {
           sticky: request.selection.sticky?.result,
           clientIp: request.selection.clientIp,
           failedOver: retries > 0 ? this.#tried.slice(0, -1).map(endpointName) : undefined,
+          inputTokens: tokens?.input,
+          outputTokens: tokens?.output,
         });
       } catch (err) {
         this.#ctx.logger?.warn({ error: String(err) }, 'request recorder failed');

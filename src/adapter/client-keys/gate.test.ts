@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ClientKeyConfig } from '../../config/types.js';
+import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
+import type { ResponseTap } from '../../core/ports/proxy.js';
+import { MemoryStateStore } from '../state/memory-state-store.js';
+import { ConfiguredKeyDirectory } from './configured-directory.js';
+import { ClientKeyGate, presentedKey } from './gate.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 10);
+
+function keyConfig(name: string, over: Partial<ClientKeyConfig> = {}): ClientKeyConfig {
+  return {
+    name,
+    sha256: createHash('sha256').update(`${name}-secret`).digest('hex'),
+    models: undefined,
+    requestsPerMinute: 0,
+    tokensPerMinute: 0,
+    tokensPerDay: 0,
+    maxConcurrent: 0,
+    priority: 'normal',
+    ...over,
+  };
+}
+
+function gateWith(configs: ClientKeyConfig[], clock = { now: T0 }) {
+  const store = new MemoryStateStore();
+  const gate = new ClientKeyGate(new ConfiguredKeyDirectory(configs), store, {
+    now: () => clock.now,
+    namesOf: (model) => (model === 'fast' ? ['llama3:8b'] : []),
+  });
+  return { gate, store, clock, key: (name: string) => gate.keys().find((k) => k.name === name)! };
+}
+
+const tapOf = (input: number, output: number): ResponseTap => ({
+  data: (c) => c,
+  end: () => undefined,
+  tokens: () => ({ input, output, estimated: false }),
+});
+
+async function settle() {
+  await new Promise((r) => setImmediate(r));
+}
+
+describe('presentedKey', () => {
+  it('reads a Bearer token (any case) or x-api-key, and nothing else', () => {
+    expect(presentedKey({ authorization: 'Bearer abc' })).toBe('abc');
+    expect(presentedKey({ authorization: 'bearer  abc ' })).toBe('abc');
+    expect(presentedKey({ 'x-api-key': 'xyz' })).toBe('xyz');
+    expect(presentedKey({ authorization: 'Basic Zm9v' })).toBeUndefined();
+    expect(presentedKey({ authorization: 'Bearer ' })).toBeUndefined();
+    expect(presentedKey({})).toBeUndefined();
+  });
+});
+
+describe('ClientKeyGate', () => {
+  it('identifies a key by its secret only', () => {
+    const { gate } = gateWith([keyConfig('a'), keyConfig('b')]);
+    expect(gate.identify({ authorization: 'Bearer b-secret' })?.name).toBe('b');
+    expect(gate.identify({ 'x-api-key': 'a-secret' })?.name).toBe('a');
+    expect(gate.identify({ authorization: 'Bearer a-secre' })).toBeUndefined();
+  });
+
+  it('allows a model by any name it is known by, and refuses a model-less POST under an allow-list', async () => {
+    const { gate, key } = gateWith([keyConfig('a', { models: ['llama3*'] })]);
+    expect(gate.mayUse(key('a'), 'LLAMA3:8b')).toBe(true);
+    expect(gate.mayUse(key('a'), 'fast')).toBe(true);
+    expect(gate.mayUse(key('a'), 'qwen')).toBe(false);
+    await expect(gate.admit(key('a'), 'qwen', 'POST')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(gate.admit(key('a'), undefined, 'POST')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(gate.admit(key('a'), undefined, 'GET')).resolves.toBeDefined();
+    expect(gate.counts('a')!.rejections.model).toBe(2);
+  });
+
+  it('admits requests_per_minute requests a minute, then 429 until the window turns', async () => {
+    const { gate, key, clock } = gateWith([keyConfig('a', { requestsPerMinute: 2 })]);
+    await gate.admit(key('a'), 'm', 'POST');
+    await gate.admit(key('a'), 'm', 'POST');
+    const refused = await gate.admit(key('a'), 'm', 'POST').catch((e) => e);
+    expect(refused).toBeInstanceOf(KeyLimitError);
+    expect(refused.window).toEqual({ limit: 2, remaining: 0, reset: Date.UTC(2026, 0, 1, 12, 1) / 1000 });
+    expect(refused.retryAfterSeconds).toBe(50);
+    expect(refused.details).toEqual({ limit: 'requests_per_minute' });
+    clock.now = Date.UTC(2026, 0, 1, 12, 1, 0);
+    await expect(gate.admit(key('a'), 'm', 'POST')).resolves.toBeDefined();
+  });
+
+  it('lets the request that crosses a token limit finish, and refuses the next one', async () => {
+    const { gate, key } = gateWith([keyConfig('a', { tokensPerMinute: 100, tokensPerDay: 1000 })]);
+    const first = await gate.admit(key('a'), 'm', 'POST');
+    first.finish(200, tapOf(60, 70));
+    await settle();
+    const refused = await gate.admit(key('a'), 'm', 'POST').catch((e) => e);
+    expect(refused).toBeInstanceOf(KeyLimitError);
+    expect(refused.details).toEqual({ limit: 'tokens_per_minute' });
+    expect(gate.counts('a')).toMatchObject({ tokensIn: 60, tokensOut: 70, requests: 1 });
+  });
+
+  it('holds max_concurrent slots until each admission finishes, once', async () => {
+    const { gate, key, store } = gateWith([keyConfig('a', { maxConcurrent: 1 })]);
+    const first = await gate.admit(key('a'), 'm', 'POST');
+    await expect(gate.admit(key('a'), 'm', 'POST')).rejects.toMatchObject({ details: { limit: 'max_concurrent' } });
+    first.finish(200, undefined);
+    first.finish(200, undefined);
+    await settle();
+    expect(await store.slotsInUse('conc:a')).toBe(0);
+    await gate.admit(key('a'), 'm', 'POST');
+    expect(await store.slotsInUse('conc:a')).toBe(1);
+  });
+
+  it('gives the slot back when requests_per_minute refuses after it was taken', async () => {
+    const { gate, key, store } = gateWith([keyConfig('a', { maxConcurrent: 5, requestsPerMinute: 1 })]);
+    await gate.admit(key('a'), 'm', 'POST');
+    await expect(gate.admit(key('a'), 'm', 'POST')).rejects.toBeInstanceOf(KeyLimitError);
+    expect(await store.slotsInUse('conc:a')).toBe(1);
+  });
+
+  it('counts no tokens for a failed reply', async () => {
+    const { gate, key } = gateWith([keyConfig('a', { tokensPerMinute: 10 })]);
+    (await gate.admit(key('a'), 'm', 'POST')).finish(502, tapOf(50, 50));
+    await settle();
+    await expect(gate.admit(key('a'), 'm', 'POST')).resolves.toBeDefined();
+    expect(gate.counts('a')!.tokensIn).toBe(0);
+  });
+});

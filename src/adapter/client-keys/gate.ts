@@ -1,0 +1,297 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { type ClientKey, KEY_REJECTIONS, type KeyRejection, type TokenUsage } from '../../core/domain/client-key.js';
+import type { UnifiedModel } from '../../core/domain/model.js';
+import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
+import type { ClientKeyDirectory } from '../../core/ports/client-keys.js';
+import type { ResponseTap } from '../../core/ports/proxy.js';
+import type { StateStore } from '../../core/ports/state-store.js';
+import { matchesGlob } from '../filter/glob.js';
+import { askForStreamUsage, reportsStreamUsageOnRequest, UsageChunkFilter } from './stream-usage.js';
+import { UsageMeter } from './usage-meter.js';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** How long a client refused for concurrency is told to wait: a slot frees when a reply ends. */
+const CONCURRENCY_RETRY_SECONDS = 1;
+const NO_TOKENS: TokenUsage = { input: 0, output: 0, estimated: false };
+
+/** The state-store keys of one client key's windows, slots and counters. */
+export interface StateKeys {
+  readonly rpm: string;
+  readonly tpm: string;
+  readonly tpd: string;
+  readonly slots: string;
+  readonly usage: string;
+}
+
+export function stateKeysOf(name: string): StateKeys {
+  return { rpm: `rpm:${name}`, tpm: `tpm:${name}`, tpd: `tpd:${name}`, slots: `conc:${name}`, usage: `usage:${name}` };
+}
+
+/** Counts one key's traffic in this process, for Prometheus. */
+export interface KeyCounts {
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  rejections: Record<KeyRejection, number>;
+}
+
+export interface GateOptions {
+  /** Every name a requested model is known by (its unified ID, aliases, native names). */
+  namesOf?: (model: string) => readonly string[];
+  now?: () => number;
+  /** Told when the state store fails; a store failure never fails a request already served. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/** The secret a client presented: `Authorization: Bearer …` (OpenAI, Ollama) or `x-api-key` (Anthropic). */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers.authorization;
+  if (
+    authorization !== undefined &&
+    authorization.length > 7 &&
+    authorization.slice(0, 7).toLowerCase() === 'bearer '
+  ) {
+    const token = authorization.slice(7).trim();
+    if (token !== '') return token;
+  }
+  const apiKey = headers['x-api-key'];
+  const value = Array.isArray(apiKey) ? apiKey[0] : apiKey;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * The rules of client API keys: who may call, which models, how much. Keys come from a
+ * directory and every window, slot and counter from the state store, so the rules stay the
+ * same whichever store holds them. Windows are fixed and aligned to the epoch (a minute, a UTC
+ * day); a request is admitted while its window is under the limit, so the one that crosses a
+ * token limit completes and the next is refused.
+ */
+export class ClientKeyGate {
+  readonly #directory: ClientKeyDirectory;
+  readonly #store: StateStore;
+  readonly #namesOf: (model: string) => readonly string[];
+  readonly #now: () => number;
+  readonly #warn: NonNullable<GateOptions['warn']>;
+  readonly #counts = new Map<string, KeyCounts>();
+  readonly #stateKeys = new Map<string, StateKeys>();
+  #unauthenticated = 0;
+
+  constructor(directory: ClientKeyDirectory, store: StateStore, options: GateOptions = {}) {
+    this.#directory = directory;
+    this.#store = store;
+    this.#namesOf = options.namesOf ?? (() => []);
+    this.#now = options.now ?? Date.now;
+    this.#warn = options.warn ?? (() => {});
+    for (const key of directory.all()) {
+      const rejections = Object.fromEntries(KEY_REJECTIONS.map((r) => [r, 0])) as Record<KeyRejection, number>;
+      this.#counts.set(key.name, { requests: 0, tokensIn: 0, tokensOut: 0, rejections });
+      this.#stateKeys.set(key.name, stateKeysOf(key.name));
+    }
+  }
+
+  get store(): StateStore {
+    return this.#store;
+  }
+
+  keys(): readonly ClientKey[] {
+    return this.#directory.all();
+  }
+
+  /** The key the request presents, or undefined (the caller answers 401 and calls `refusedUnknown`). */
+  identify(headers: IncomingHttpHeaders): ClientKey | undefined {
+    const presented = presentedKey(headers);
+    return presented === undefined ? undefined : this.#directory.identify(presented);
+  }
+
+  refusedUnknown(): void {
+    this.#unauthenticated++;
+  }
+
+  get unauthenticated(): number {
+    return this.#unauthenticated;
+  }
+
+  counts(name: string): KeyCounts | undefined {
+    return this.#counts.get(name);
+  }
+
+  /** Whether `key` may use the model requested as `model`, by any name the model is known by. */
+  mayUse(key: ClientKey, model: string): boolean {
+    const globs = key.models;
+    if (globs === undefined) return true;
+    if (matchesAny(model, globs)) return true;
+    for (const name of this.#namesOf(model)) if (matchesAny(name, globs)) return true;
+    return false;
+  }
+
+  /** Whether a listed model is shown to `key`. */
+  shows(key: ClientKey, model: UnifiedModel): boolean {
+    const globs = key.models;
+    if (globs === undefined) return true;
+    if (matchesAny(model.id, globs)) return true;
+    for (const alias of model.aliases) if (matchesAny(alias, globs)) return true;
+    for (const source of model.sourceEndpoints) if (matchesAny(source.nativeName, globs)) return true;
+    return false;
+  }
+
+  /**
+   * Admits one request of `key` for `model` (undefined when it names none), or throws: 403 for a
+   * model outside the allow-list, 429 (`KeyLimitError`, naming the limit) for a spent window or
+   * no free slot. The admission must be finished exactly once, however the request ends.
+   */
+  async admit(key: ClientKey, model: string | undefined, method: string): Promise<Admission> {
+    if (key.models !== undefined) {
+      if (model === undefined ? method !== 'GET' && method !== 'HEAD' : !this.mayUse(key, model)) {
+        this.#reject(key, 'model');
+        throw new ForbiddenError(
+          model === undefined
+            ? `API key '${key.name}' may only use its allowed models, and this request names none`
+            : `API key '${key.name}' may not use model '${model}'`,
+          model === undefined ? undefined : { model },
+        );
+      }
+    }
+    const limits = key.limits;
+    const store = this.#store;
+    const ids = this.#stateKeys.get(key.name)!;
+    const now = this.#now();
+    if (limits.tokensPerMinute > 0) {
+      const window = await store.windowUse(ids.tpm, MINUTE, now);
+      if (window.used >= limits.tokensPerMinute)
+        this.#refuse(key, 'tokens_per_minute', limits.tokensPerMinute, 0, window.resetAt, now);
+    }
+    if (limits.tokensPerDay > 0) {
+      const window = await store.windowUse(ids.tpd, DAY, now);
+      if (window.used >= limits.tokensPerDay)
+        this.#refuse(key, 'tokens_per_day', limits.tokensPerDay, 0, window.resetAt, now);
+    }
+    const slot = limits.maxConcurrent > 0;
+    if (slot && !(await store.acquireSlot(ids.slots, limits.maxConcurrent))) {
+      this.#refuse(key, 'max_concurrent', limits.maxConcurrent, 0, now + CONCURRENCY_RETRY_SECONDS * 1000, now);
+    }
+    if (limits.requestsPerMinute > 0) {
+      const window = await store.addToWindow(ids.rpm, 1, MINUTE, now);
+      if (window.used > limits.requestsPerMinute) {
+        if (slot) await store.releaseSlot(ids.slots);
+        this.#refuse(key, 'requests_per_minute', limits.requestsPerMinute, 0, window.resetAt, now);
+      }
+    }
+    this.#counts.get(key.name)!.requests++;
+    this.#update(ids.usage, { requests: 1 }, now);
+    return new Admission(this, key, slot);
+  }
+
+  /** Called by `Admission.finish`: gives the slot back and counts the tokens. */
+  settle(key: ClientKey, slot: boolean, tokens: TokenUsage): void {
+    const store = this.#store;
+    const ids = this.#stateKeys.get(key.name)!;
+    const total = tokens.input + tokens.output;
+    if (slot) store.releaseSlot(ids.slots).catch(this.#storeFailed);
+    if (total === 0) return;
+    const now = this.#now();
+    if (key.limits.tokensPerMinute > 0) store.addToWindow(ids.tpm, total, MINUTE, now).catch(this.#storeFailed);
+    if (key.limits.tokensPerDay > 0) store.addToWindow(ids.tpd, total, DAY, now).catch(this.#storeFailed);
+    const counts = this.#counts.get(key.name)!;
+    counts.tokensIn += tokens.input;
+    counts.tokensOut += tokens.output;
+    store.updateCounters(ids.usage, { tokens_in: tokens.input, tokens_out: tokens.output }).catch(this.#storeFailed);
+  }
+
+  #refuse(key: ClientKey, reason: KeyRejection, limit: number, remaining: number, resetAt: number, now: number): never {
+    this.#reject(key, reason);
+    const retryAfter = Math.max(1, Math.ceil((resetAt - now) / 1000));
+    throw new KeyLimitError(
+      `API key '${key.name}' has used its ${reason.replaceAll('_', ' ')} (${limit}); retry in ${retryAfter}s`,
+      retryAfter,
+      { limit, remaining, reset: Math.ceil(resetAt / 1000) },
+      { limit: reason },
+    );
+  }
+
+  #reject(key: ClientKey, reason: KeyRejection): void {
+    this.#counts.get(key.name)!.rejections[reason]++;
+    this.#update(this.#stateKeys.get(key.name)!.usage, { [`rejected_${reason}`]: 1 }, this.#now());
+  }
+
+  #update(usageKey: string, increments: Record<string, number>, now: number): void {
+    this.#store.updateCounters(usageKey, increments, { last_seen: now }).catch(this.#storeFailed);
+  }
+
+  readonly #storeFailed = (err: unknown): void => {
+    this.#warn({ error: err instanceof Error ? err.message : String(err) }, 'client key state store failed');
+  };
+}
+
+/** One admitted request: finish it once with what its reply used. */
+export class Admission {
+  readonly key: ClientKey;
+  readonly #gate: ClientKeyGate;
+  readonly #slot: boolean;
+  #finished = false;
+
+  constructor(gate: ClientKeyGate, key: ClientKey, slot: boolean) {
+    this.#gate = gate;
+    this.key = key;
+    this.#slot = slot;
+  }
+
+  /** `status` is what the client got; a refused or failed reply counts only usage the backend reported. */
+  finish(status: number, tap: ResponseTap | undefined): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const tokens = tap === undefined || status >= 400 ? NO_TOKENS : tap.tokens();
+    this.#gate.settle(this.key, this.#slot, tokens);
+  }
+}
+
+/**
+ * The tap that meters one reply; when Olla asked for stream usage the client did not, it also
+ * removes that usage chunk from the stream.
+ */
+export class MeteringTap implements ResponseTap {
+  readonly #meter = new UsageMeter();
+  readonly #filter: UsageChunkFilter | undefined;
+  readonly #requestBytes: number;
+
+  constructor(requestBytes: number, dropUsageChunk: boolean) {
+    this.#requestBytes = requestBytes;
+    this.#filter = dropUsageChunk ? new UsageChunkFilter() : undefined;
+  }
+
+  data(chunk: Buffer): Buffer {
+    this.#meter.observe(chunk);
+    return this.#filter === undefined ? chunk : this.#filter.data(chunk);
+  }
+
+  end(): Buffer | undefined {
+    this.#meter.end();
+    return this.#filter?.end();
+  }
+
+  tokens(): TokenUsage {
+    this.#meter.end();
+    return this.#meter.usage(this.#requestBytes);
+  }
+}
+
+/**
+ * The body to send and the tap to meter a proxied request with: an OpenAI completion stream
+ * that did not ask for usage is made to, and the tap then drops the extra chunk.
+ */
+export function meteredRequest(
+  path: string,
+  body: Buffer | undefined,
+  json: boolean,
+): { body: Buffer | undefined; tap: MeteringTap } {
+  const asked = json && body !== undefined && reportsStreamUsageOnRequest(path) ? askForStreamUsage(body) : undefined;
+  return {
+    body: asked ?? body,
+    tap: new MeteringTap(body === undefined ? 0 : body.length, asked !== undefined),
+  };
+}
+
+function matchesAny(name: string, globs: readonly string[]): boolean {
+  for (const glob of globs) if (matchesGlob(name, glob)) return true;
+  return false;
+}

@@ -1,0 +1,146 @@
+import type { TokenUsage } from '../../core/domain/client-key.js';
+
+/**
+ * Reads the token usage a backend reports out of its response bytes as they stream past, in
+ * every dialect Olla proxies, without parsing the body:
+ *
+ * - OpenAI `usage.prompt_tokens` / `completion_tokens` (a whole completion, or the final chunk
+ *   of a stream with `include_usage`);
+ * - Anthropic `usage.input_tokens` / `output_tokens` (`message_start`, then `message_delta`),
+ *   which is also the Responses API's naming;
+ * - Ollama `prompt_eval_count` / `eval_count` (the last NDJSON line, or the whole reply).
+ *
+ * Usage counters only grow within one reply, so the largest value seen of each side wins. When
+ * the stream stops before any usage arrives (the client left, the backend broke), the output is
+ * the number of content deltas seen (about one token each) and the input an estimate from the
+ * request size; `estimated` says so.
+ */
+
+/** Bytes a key and its number can span: a marker starting this far from the end waits for more. */
+const WINDOW = 96;
+const TOKENS_SUFFIX = Buffer.from('_tokens"');
+const COUNT_SUFFIX = Buffer.from('eval_count"');
+const DELTA = Buffer.from('"delta"');
+const NOT_DONE = Buffer.from('"done":false');
+const QUOTE = 0x22;
+const COLON = 0x3a;
+/** A rough bytes-per-token for prompts, only for a reply cut off before its usage. */
+const BYTES_PER_TOKEN = 4;
+
+type Side = 'input' | 'output';
+/** The keys read, by the suffix they end in; a key is known by its length and first letter. */
+const TOKEN_KEYS: readonly [word: Buffer, side: Side][] = [
+  [Buffer.from('prompt'), 'input'],
+  [Buffer.from('input'), 'input'],
+  [Buffer.from('completion'), 'output'],
+  [Buffer.from('output'), 'output'],
+];
+const COUNT_KEYS: readonly [word: Buffer, side: Side][] = [
+  [Buffer.from('prompt_'), 'input'],
+  [Buffer.from(''), 'output'],
+];
+
+/** Which side the word in `buf[start, end)` counts for, comparing bytes without decoding them. */
+function sideOf(buf: Buffer, start: number, end: number, keys: readonly [Buffer, Side][]): Side | undefined {
+  const length = end - start;
+  for (const [word, side] of keys) {
+    if (word.length !== length) continue;
+    if (length === 0 || (buf[start] === word[0] && buf.compare(word, 0, length, start, end) === 0)) return side;
+  }
+  return undefined;
+}
+
+function isKeyChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+export class UsageMeter {
+  #pending: Buffer | undefined = undefined;
+  #input = -1;
+  #output = -1;
+  #deltas = 0;
+
+  /** Looks at one chunk of the response body (the bytes are not kept beyond a short tail). */
+  observe(chunk: Buffer): void {
+    const buf = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
+    const limit = buf.length - WINDOW;
+    if (limit <= 0) {
+      this.#pending = buf;
+      return;
+    }
+    this.#scan(buf, limit);
+    // A view, not a copy: chunks are fresh buffers, never rewritten once handed on.
+    this.#pending = buf.subarray(limit);
+  }
+
+  /** The body has ended: reads what is left of it. */
+  end(): void {
+    const rest = this.#pending;
+    this.#pending = undefined;
+    if (rest !== undefined) this.#scan(rest, rest.length);
+  }
+
+  /** What the reply used; `requestBytes` sizes the prompt estimate when no usage was reported. */
+  usage(requestBytes: number): TokenUsage {
+    const input = this.#input >= 0 ? this.#input : Math.ceil(requestBytes / BYTES_PER_TOKEN);
+    const output = this.#output >= 0 ? this.#output : this.#deltas;
+    return { input, output, estimated: this.#input < 0 || this.#output < 0 };
+  }
+
+  /** Handles every marker whose opening quote lies before `limit`; later ones wait for the next chunk. */
+  #scan(buf: Buffer, limit: number): void {
+    this.#scanKeys(buf, limit, TOKENS_SUFFIX, TOKEN_KEYS);
+    this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
+    this.#deltas += occurrences(buf, DELTA, limit) + occurrences(buf, NOT_DONE, limit);
+  }
+
+  #scanKeys(buf: Buffer, limit: number, suffix: Buffer, keys: readonly [Buffer, Side][]): void {
+    let at = buf.indexOf(suffix);
+    while (at >= 0) {
+      const close = at + suffix.length - 1;
+      let open = at - 1;
+      while (open >= 0 && isKeyChar(buf[open]!)) open--;
+      if (open >= limit) return;
+      if (open >= 0 && buf[open] === QUOTE) {
+        const side = sideOf(buf, open + 1, at, keys);
+        if (side !== undefined) this.#take(side, readNumber(buf, close + 1));
+      }
+      at = buf.indexOf(suffix, close + 1);
+    }
+  }
+
+  #take(side: Side, value: number): void {
+    if (value < 0) return;
+    if (side === 'input') this.#input = Math.max(this.#input, value);
+    else this.#output = Math.max(this.#output, value);
+  }
+}
+
+/** The whole number after `"key"` at `i` (`: 42`), or -1 when it is not one (`null`). */
+function readNumber(buf: Buffer, i: number): number {
+  while (isSpace(buf[i])) i++;
+  if (buf[i] !== COLON) return -1;
+  i++;
+  while (isSpace(buf[i])) i++;
+  let value = -1;
+  for (; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    value = (value < 0 ? 0 : value * 10) + (c - 0x30);
+  }
+  return value;
+}
+
+function occurrences(buf: Buffer, needle: Buffer, limit: number): number {
+  let count = 0;
+  let at = buf.indexOf(needle);
+  while (at >= 0 && at < limit) {
+    count++;
+    at = buf.indexOf(needle, at + needle.length);
+  }
+  return count;
+}
