@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'nod
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectCommand } from './build.js';
-import { haproxyConfig, nginxConfig, ollaConfig } from './configs.js';
+import { haproxyConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
 import type { RunningMock } from './mock.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
 
@@ -31,6 +31,8 @@ export interface TargetEnv {
   workDir: string;
   /** How to run the project's own entry points (compiled, or under tsx). */
   project: ProjectCommand;
+  /** Which configuration Olla and the Go original run with. */
+  ollaConfig: OllaConfigKind;
 }
 
 export interface Target {
@@ -107,11 +109,11 @@ export async function startOllaProcess(
   command: readonly string[],
   engine: string,
   mock: RunningMock,
-  workDir: string,
+  env: TargetEnv,
 ): Promise<{ proc: BenchProcess; url: string }> {
   const port = await freePort();
-  const file = join(workDir, `${name}.yaml`);
-  writeFileSync(file, ollaConfig(engine, port, mock));
+  const file = join(env.workDir, `${name}.yaml`);
+  writeFileSync(file, ollaConfig(env.ollaConfig, engine, port, mock));
   const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], { cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/internal/health`, { timeoutMs: 30_000, everyMs: 5, status: 200, server: proc });
@@ -126,7 +128,7 @@ function ollaEngine(engine: string): Target {
     description: `Olla (TypeScript), ${engine} engine: node dist/src/cli/main.js`,
     unavailable: () => undefined,
     async start(mock, env) {
-      const { proc, url } = await startOllaProcess(engine, env.project(OLLA_ENTRY), engine, mock, env.workDir);
+      const { proc, url } = await startOllaProcess(engine, env.project(OLLA_ENTRY), engine, mock, env);
       return running(proc, url);
     },
     route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
@@ -143,7 +145,7 @@ const goOriginal: Target = {
   },
   async start(mock, env) {
     const bin = process.env.OLLA_REFERENCE_BIN!;
-    const { proc, url } = await startOllaProcess('olla-go', [bin], 'olla', mock, env.workDir);
+    const { proc, url } = await startOllaProcess('olla-go', [bin], 'olla', mock, env);
     return running(proc, url);
   },
   route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
