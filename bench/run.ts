@@ -9,6 +9,7 @@
  *   npm run bench -- --only olla,nginx         these targets (and "direct", which every row is measured from)
  *   npm run bench -- --install-references      install nginx, HAProxy and Portkey's gateway, then exit
  *   OLLA_REFERENCE_BIN=/path/to/olla npm run bench    adds the Go original's row
+ *   LiteLLM's row needs bench/litellm-venv (--install-references makes it), skipped with a reason otherwise
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from '
 import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
 import { describeOllaConfig } from './lib/configs.js';
 import { measureStartup } from './lib/startup.js';
-import { PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
+import { LITELLM_VENV, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT = join(ROOT, 'docs/benchmarks.md');
@@ -140,6 +141,11 @@ function referenceVersions(): string[] {
     `require(${JSON.stringify(join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/package.json'))}).version`,
   ]);
   lines.push(`- Portkey gateway: ${portkey && /^\d/.test(portkey) ? portkey : 'not installed'}`);
+  const litellm = versionOf(join(LITELLM_VENV, 'bin/python'), [
+    '-c',
+    'import importlib.metadata as m; print(m.version("litellm"))',
+  ]);
+  lines.push(`- LiteLLM: ${litellm ?? 'not installed'}`);
   return lines;
 }
 

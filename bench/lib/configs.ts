@@ -44,6 +44,8 @@ function shippedOllaConfig(engine: string, port: number, mock: Upstream): string
   for (const key of ['global_requests_per_minute', 'per_ip_requests_per_minute', 'health_requests_per_minute'])
     limits[key] = RAISED_RATE_LIMIT;
   limits.per_endpoint.default_requests_per_minute = RAISED_RATE_LIMIT;
+  // 64 connections arriving at once would otherwise empty the shipped burst of 50.
+  limits.burst_size = RAISED_RATE_LIMIT;
   config.proxy.engine = engine;
   const [first] = config.discovery.static.endpoints;
   config.discovery.static.endpoints = [
@@ -150,4 +152,13 @@ frontend bench
 backend mock
   server mock ${mock.host}:${mock.port} maxconn 8000
 `;
+}
+
+/** LiteLLM's proxy with one model, its OpenAI provider pointed at the mock. */
+export function litellmConfig(mockUrl: string, model: string): string {
+  return stringify({
+    model_list: [
+      { model_name: model, litellm_params: { model: `openai/${model}`, api_base: `${mockUrl}/v1`, api_key: 'bench' } },
+    ],
+  });
 }

@@ -3,12 +3,13 @@
  * reference proxies when this machine has them. Each target runs as its own process, pointed at
  * the one mock, and says how it serves each kind of request (or that it does not).
  */
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectCommand } from './build.js';
-import { haproxyConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
-import type { RunningMock } from './mock.js';
+import { haproxyConfig, litellmConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
+import { BENCH_MODEL, type RunningMock } from './mock.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
 
 /** The kinds of request the scenarios send. */
@@ -219,6 +220,43 @@ const portkey: Target = {
   },
 };
 
+/** A venv under bench/ (gitignored), made with `python3 -m venv bench/litellm-venv && bench/litellm-venv/bin/pip install 'litellm[proxy]'`. */
+export const LITELLM_VENV = join(ROOT, 'bench/litellm-venv');
+const LITELLM_BIN = join(LITELLM_VENV, 'bin/litellm');
+/** A fresh master key each run: the proxy refuses weak ones and nothing else may reuse it. */
+const LITELLM_MASTER_KEY = `sk-${randomBytes(24).toString('hex')}`;
+
+const litellm: Target = {
+  name: 'litellm',
+  description:
+    "LiteLLM's proxy (litellm[proxy] in bench/litellm-venv), one worker, OpenAI provider pointed at the mock",
+  unavailable: () =>
+    existsSync(LITELLM_BIN)
+      ? undefined
+      : `LiteLLM is not installed in ${LITELLM_VENV} (npm run bench -- --install-references)`,
+  async start(mock, env) {
+    const port = await freePort();
+    const file = join(env.workDir, 'litellm.yaml');
+    writeFileSync(file, litellmConfig(mock.url, BENCH_MODEL));
+    const proc = new BenchProcess(
+      'litellm',
+      LITELLM_BIN,
+      ['--config', file, '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'],
+      {
+        // The local cost map: no fetch of model prices from the network at start-up.
+        env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_MASTER_KEY },
+      },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health/liveliness`, { timeoutMs: 120_000, status: 200, server: proc });
+    return running(proc, url);
+  },
+  route(api) {
+    if (api !== 'openai-chat') return undefined;
+    return { path: '/v1/chat/completions', headers: { authorization: `Bearer ${LITELLM_MASTER_KEY}` } };
+  },
+};
+
 export const TARGETS: readonly Target[] = [
   direct,
   floor,
@@ -228,4 +266,5 @@ export const TARGETS: readonly Target[] = [
   nginx,
   haproxy,
   portkey,
+  litellm,
 ];
