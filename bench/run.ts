@@ -5,9 +5,11 @@
  *
  *   npm run bench                              about 5 minutes: 5 s a cell
  *   npm run bench -- --quick                   about 3 minutes: 2 s a cell
+ *   npm run bench -- --tuned                   Olla with request logging off and warn logs (the best case)
  *   npm run bench -- --only olla,nginx         these targets (and "direct", which every row is measured from)
  *   npm run bench -- --install-references      install nginx, HAProxy and Portkey's gateway, then exit
  *   OLLA_REFERENCE_BIN=/path/to/olla npm run bench    adds the Go original's row
+ *   LiteLLM's row needs bench/litellm-venv (--install-references makes it), skipped with a reason otherwise
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,9 @@ import { type RunningMock, startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
 import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
 import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
+import { describeOllaConfig } from './lib/configs.js';
 import { measureStartup } from './lib/startup.js';
-import { PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
+import { LITELLM_VENV, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT = join(ROOT, 'docs/benchmarks.md');
@@ -32,6 +35,7 @@ const OUTPUT = join(ROOT, 'docs/benchmarks.md');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    tuned: { type: 'boolean', default: false },
     only: { type: 'string' },
     'install-references': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -40,7 +44,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--quick] [--only target,target] [--install-references]');
+  console.log('usage: npm run bench -- [--quick] [--tuned] [--only target,target] [--install-references]');
   console.log(`targets: ${TARGETS.map((t) => t.name).join(', ')}`);
   process.exit(0);
 }
@@ -53,6 +57,8 @@ if (args['install-references']) {
 const pace: Pace = args.quick
   ? { seconds: 2, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 4000 }
   : { seconds: 5, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 6000 };
+
+const ollaConfigKind = args.tuned ? 'tuned' : 'shipped';
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -136,6 +142,11 @@ function referenceVersions(): string[] {
     `require(${JSON.stringify(join(PORTKEY_DIR, 'node_modules/@portkey-ai/gateway/package.json'))}).version`,
   ]);
   lines.push(`- Portkey gateway: ${portkey && /^\d/.test(portkey) ? portkey : 'not installed'}`);
+  const litellm = versionOf(join(LITELLM_VENV, 'bin/python'), [
+    '-c',
+    'import importlib.metadata as m; print(m.version("litellm"))',
+  ]);
+  lines.push(`- LiteLLM: ${litellm ?? 'not installed'}`);
   return lines;
 }
 
@@ -154,6 +165,7 @@ function document(facts: RunFacts, targets: Target[]): string {
     ...describeMachine(),
     `- mode: ${args.quick ? '--quick, 2 s a cell' : '5 s a cell'} after a 1 s warm-up${args.only ? `, --only ${args.only}` : ''}`,
     `- Olla and the floor: ${facts.compiled ? 'compiled with tsc into dist/, run with node' : 'TypeScript sources under tsx (the build failed)'}`,
+    `- Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`,
     ...referenceVersions(),
     '',
     '## Targets measured',
@@ -185,10 +197,11 @@ async function main(): Promise<void> {
   const { targets, skipped } = chooseTargets();
   for (const s of skipped) log(`skipping ${s.target}: ${s.reason}`);
   const started = Date.now();
+  log(`Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`);
   log('building Olla and the floor (tsc -p bench/tsconfig.build.json)');
   const { command, built } = buildProject(ROOT, log);
   const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
-  const env: TargetEnv = { workDir, project: command };
+  const env: TargetEnv = { workDir, project: command, ollaConfig: ollaConfigKind };
   const facts: RunFacts = { cells: [], skipped, compiled: built };
   try {
     for (const group of GROUPS) {

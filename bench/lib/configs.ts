@@ -5,13 +5,57 @@
  * would run them in front of an LLM backend: nothing held back waiting for more bytes.
  */
 
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+
 export interface Upstream {
   host: string;
   port: number;
 }
 
+/** Which Olla configuration a run measures: the shipped one (the default) or the best case. */
+export type OllaConfigKind = 'shipped' | 'tuned';
+
+export const SHIPPED_CONFIG = new URL('../../config/config.yaml', import.meta.url);
+
+/** High enough that the bench's load is never throttled, while the limiter still runs on every request. */
+const RAISED_RATE_LIMIT = 100_000_000;
+
+export function describeOllaConfig(kind: OllaConfigKind): string {
+  return kind === 'shipped'
+    ? 'shipped (config/config.yaml; only the address, the engine, the backend and raised rate limits changed)'
+    : 'tuned (--tuned: request logging off, warn logs, no rate limits, priority balancer)';
+}
+
+export function ollaConfig(kind: OllaConfigKind, engine: string, port: number, mock: Upstream): string {
+  return kind === 'shipped' ? shippedOllaConfig(engine, port, mock) : tunedOllaConfig(engine, port, mock);
+}
+
+/**
+ * config/config.yaml as shipped (info logs in JSON on stdout, request logging on, least
+ * connections, ...) with only what a bench must change: the address, the engine under test, the one
+ * mock as the backend, and the rate limits raised.
+ */
+function shippedOllaConfig(engine: string, port: number, mock: Upstream): string {
+  const config = parse(readFileSync(SHIPPED_CONFIG, 'utf8'));
+  config.server.host = '127.0.0.1';
+  config.server.port = port;
+  const limits = config.server.rate_limits;
+  for (const key of ['global_requests_per_minute', 'per_ip_requests_per_minute', 'health_requests_per_minute'])
+    limits[key] = RAISED_RATE_LIMIT;
+  limits.per_endpoint.default_requests_per_minute = RAISED_RATE_LIMIT;
+  // 64 connections arriving at once would otherwise empty the shipped burst of 50.
+  limits.burst_size = RAISED_RATE_LIMIT;
+  config.proxy.engine = engine;
+  const [first] = config.discovery.static.endpoints;
+  config.discovery.static.endpoints = [
+    { ...first, url: `http://${mock.host}:${mock.port}`, name: 'bench-mock', type: 'ollama', model_url: '/api/tags' },
+  ];
+  return stringify(config);
+}
+
 /** Olla with everything that is not proxying turned down: no request log, no rate limits, warn logs. */
-export function ollaConfig(engine: string, port: number, mock: Upstream): string {
+function tunedOllaConfig(engine: string, port: number, mock: Upstream): string {
   return `server:
   host: "127.0.0.1"
   port: ${port}
@@ -108,4 +152,13 @@ frontend bench
 backend mock
   server mock ${mock.host}:${mock.port} maxconn 8000
 `;
+}
+
+/** LiteLLM's proxy with one model, its OpenAI provider pointed at the mock. */
+export function litellmConfig(mockUrl: string, model: string): string {
+  return stringify({
+    model_list: [
+      { model_name: model, litellm_params: { model: `openai/${model}`, api_base: `${mockUrl}/v1`, api_key: 'bench' } },
+    ],
+  });
 }

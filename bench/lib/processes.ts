@@ -10,6 +10,8 @@ import { createInterface } from 'node:readline';
 /** `node --import tsx`: runs the project's TypeScript in one process (no npx or shell in between). */
 export const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
 
+const KEPT_LINES = 2000;
+
 export class BenchProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -103,6 +105,9 @@ export class BenchProcess {
   }
 
   #record(line: string): void {
+    // Readiness lines come first; past the cap only the last 40 are kept, for error messages, so a
+    // target logging every request (the shipped config) does not grow the bench without bound.
+    if (this.#lines.length >= KEPT_LINES) this.#lines.splice(KEPT_LINES - 40, 1);
     this.#lines.push(line);
     this.#wake();
   }

@@ -11,7 +11,7 @@ export async function measureStartup(mock: RunningMock, env: TargetEnv, runs: nu
   const runsMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const { proc } = await startOllaProcess('olla-startup', env.project(OLLA_ENTRY), 'olla', mock, env.workDir);
+    const { proc } = await startOllaProcess('olla-startup', env.project(OLLA_ENTRY), 'olla', mock, env);
     runsMs.push(performance.now() - started);
     await proc.stop();
   }

@@ -3,13 +3,14 @@
  * reference proxies when this machine has them. Each target runs as its own process, pointed at
  * the one mock, and says how it serves each kind of request (or that it does not).
  */
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProjectCommand } from './build.js';
 import { CLIENT_KEY_HEADERS, withClientKeys } from './client-keys.js';
-import { haproxyConfig, nginxConfig, ollaConfig } from './configs.js';
-import type { RunningMock } from './mock.js';
+import { haproxyConfig, litellmConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
+import { BENCH_MODEL, type RunningMock } from './mock.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
 
 /** The kinds of request the scenarios send. */
@@ -32,6 +33,8 @@ export interface TargetEnv {
   workDir: string;
   /** How to run the project's own entry points (compiled, or under tsx). */
   project: ProjectCommand;
+  /** Which configuration Olla and the Go original run with. */
+  ollaConfig: OllaConfigKind;
 }
 
 export interface Target {
@@ -108,12 +111,12 @@ export async function startOllaProcess(
   command: readonly string[],
   engine: string,
   mock: RunningMock,
-  workDir: string,
+  env: TargetEnv,
   editConfig: (yaml: string) => string = (yaml) => yaml,
 ): Promise<{ proc: BenchProcess; url: string }> {
   const port = await freePort();
-  const file = join(workDir, `${name}.yaml`);
-  writeFileSync(file, editConfig(ollaConfig(engine, port, mock)));
+  const file = join(env.workDir, `${name}.yaml`);
+  writeFileSync(file, editConfig(ollaConfig(env.ollaConfig, engine, port, mock)));
   const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], { cwd: ROOT });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/internal/health`, { timeoutMs: 30_000, everyMs: 5, status: 200, server: proc });
@@ -131,7 +134,7 @@ function ollaEngine(engine: string, keys = false): Target {
     unavailable: () => undefined,
     async start(mock, env) {
       const edit = keys ? withClientKeys : undefined;
-      const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env.workDir, edit);
+      const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env, edit);
       return running(proc, url);
     },
     route: (api) => ({ path: OLLA_PATHS[api], headers: keys ? { ...CLIENT_KEY_HEADERS } : {} }),
@@ -148,7 +151,7 @@ const goOriginal: Target = {
   },
   async start(mock, env) {
     const bin = process.env.OLLA_REFERENCE_BIN!;
-    const { proc, url } = await startOllaProcess('olla-go', [bin], 'olla', mock, env.workDir);
+    const { proc, url } = await startOllaProcess('olla-go', [bin], 'olla', mock, env);
     return running(proc, url);
   },
   route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
@@ -222,6 +225,43 @@ const portkey: Target = {
   },
 };
 
+/** A venv under bench/ (gitignored), made with `python3 -m venv bench/litellm-venv && bench/litellm-venv/bin/pip install 'litellm[proxy]'`. */
+export const LITELLM_VENV = join(ROOT, 'bench/litellm-venv');
+const LITELLM_BIN = join(LITELLM_VENV, 'bin/litellm');
+/** A fresh master key each run: the proxy refuses weak ones and nothing else may reuse it. */
+const LITELLM_MASTER_KEY = `sk-${randomBytes(24).toString('hex')}`;
+
+const litellm: Target = {
+  name: 'litellm',
+  description:
+    "LiteLLM's proxy (litellm[proxy] in bench/litellm-venv), one worker, OpenAI provider pointed at the mock",
+  unavailable: () =>
+    existsSync(LITELLM_BIN)
+      ? undefined
+      : `LiteLLM is not installed in ${LITELLM_VENV} (npm run bench -- --install-references)`,
+  async start(mock, env) {
+    const port = await freePort();
+    const file = join(env.workDir, 'litellm.yaml');
+    writeFileSync(file, litellmConfig(mock.url, BENCH_MODEL));
+    const proc = new BenchProcess(
+      'litellm',
+      LITELLM_BIN,
+      ['--config', file, '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'],
+      {
+        // The local cost map: no fetch of model prices from the network at start-up.
+        env: { ...process.env, LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_MASTER_KEY },
+      },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health/liveliness`, { timeoutMs: 120_000, status: 200, server: proc });
+    return running(proc, url);
+  },
+  route(api) {
+    if (api !== 'openai-chat') return undefined;
+    return { path: '/v1/chat/completions', headers: { authorization: `Bearer ${LITELLM_MASTER_KEY}` } };
+  },
+};
+
 export const TARGETS: readonly Target[] = [
   direct,
   floor,
@@ -232,4 +272,5 @@ export const TARGETS: readonly Target[] = [
   nginx,
   haproxy,
   portkey,
+  litellm,
 ];

@@ -35,6 +35,16 @@ export function logFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.OLLA_LOG_DIR || './logs', 'olla.log');
 }
 
+/**
+ * Stdout through sonic-boom without blocking: a line is queued and written while the next request
+ * is served, lines queued meanwhile go out in one write. A synchronous write per request line cost
+ * a quarter to a third of the proxy's throughput. pino flushes this destination synchronously on
+ * `exit` (after an uncaught exception too), so no line is lost when Olla stops or crashes.
+ */
+function stdoutDestination(): NodeJS.WritableStream {
+  return pino.destination({ dest: 1, sync: false }) as unknown as NodeJS.WritableStream;
+}
+
 export function createLogger(
   config: Pick<LoggingConfig, 'level' | 'format'> & Partial<Pick<LoggingConfig, 'output'>>,
   options: LoggerOptions = {},
@@ -51,7 +61,7 @@ export function createLogger(
     options.destination ??
     (pretty
       ? pinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
-      : process.stdout);
+      : stdoutDestination());
   if (config.output !== 'file') return pino(base, console);
   // As the original: the console keeps its lines and a JSON copy goes to the log file too.
   const file = pino.destination({ dest: logFilePath(), mkdir: true, sync: false });
