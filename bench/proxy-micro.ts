@@ -131,7 +131,7 @@ const config: ProxyConfig = {
   responseHeaderTimeout: 30_000,
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
-  retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+  retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
 };
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');

@@ -61,7 +61,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       keySources: ['session_header', 'prefix_hash', 'auth_header'],
       prefixHashBytes: 512,
     },
-    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
   },
   discovery: {
     type: 'static',

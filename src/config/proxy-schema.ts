@@ -5,6 +5,7 @@ import {
   bool,
   count,
   duration,
+  integer,
   lenient,
   oneOf,
   optional,
@@ -13,7 +14,7 @@ import {
   size,
   textList,
 } from './fields.js';
-import { type ParseResult, parsed } from './parse-result.js';
+import { type ParseResult, parsed, rejected } from './parse-result.js';
 import type { BalancerName, ProxyConfig, ProxyEngineName, ProxyProfileName, StickyKeySource } from './types.js';
 import { MINUTE, SECOND } from './units.js';
 
@@ -21,6 +22,12 @@ const PROXY_ENGINES: readonly ProxyEngineName[] = ['sherpa', 'olla'];
 const BALANCERS: readonly BalancerName[] = ['priority', 'round-robin', 'least-connections'];
 const PROXY_PROFILES: readonly ProxyProfileName[] = ['auto', 'streaming', 'standard'];
 const STICKY_KEY_SOURCES: readonly StickyKeySource[] = ['session_header', 'prefix_hash', 'auth_header', 'ip'];
+
+const percent = integer(0, 100, 'a percentage from 0 to 100');
+const positiveDuration = (input: unknown): ParseResult<number> => {
+  const result = duration(input);
+  return result.ok && result.value <= 0 ? rejected('must be longer than 0s') : result;
+};
 
 export function proxySchema(context: SchemaContext) {
   const stickyKeySources = (input: unknown): ParseResult<StickyKeySource[]> => {
@@ -67,6 +74,8 @@ export function proxySchema(context: SchemaContext) {
       enabled: optional(bool, true),
       on_connection_failure: optional(bool, true),
       max_attempts: optional(count, 0),
+      budget_percent: optional(percent, 20),
+      budget_window: optional(positiveDuration, 10 * SECOND),
     }),
     profile_filter: filterSchema,
     max_retries: deprecated('max_retries', 'failed requests are retried on the other endpoints (see proxy.retry)'),
@@ -94,6 +103,8 @@ export function proxySchema(context: SchemaContext) {
         enabled: raw.retry.enabled,
         onConnectionFailure: raw.retry.on_connection_failure,
         maxAttempts: raw.retry.max_attempts,
+        budgetPercent: raw.retry.budget_percent,
+        budgetWindow: raw.retry.budget_window,
       },
     };
     if (raw.profile_filter) proxy.profileFilter = raw.profile_filter;

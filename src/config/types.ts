@@ -58,8 +58,11 @@ export interface StickySessionsConfig {
 export interface RetryConfig {
   enabled: boolean;
   onConnectionFailure: boolean;
-  /** 0 = try every candidate once. */
+  /** Attempts per request, the first included; 0 = the default of 3 (two retries). */
   maxAttempts: number;
+  /** Retries may add at most this share of the requests seen over `budgetWindow` (0–100). */
+  budgetPercent: number;
+  budgetWindow: DurationMs;
 }
 
 export interface FilterConfig {

@@ -116,7 +116,7 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     responseHeaderTimeout: 5000,
     tlsHandshakeTimeout: 2000,
     stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
-    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
     ...overrides,
   };
 }
@@ -544,7 +544,7 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(
       engineName,
       [endpoint('d1', await refusedUrl()), endpoint('d2', await refusedUrl()), endpoint('live', live.url)],
-      { config: { retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2 } } },
+      { config: { retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2, budgetPercent: 20, budgetWindow: 10_000 } } },
     );
 
     const answer = await call(`${proxy.url}/x`);
