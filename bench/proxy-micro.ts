@@ -166,7 +166,7 @@ const contenders: [string, (req: IncomingMessage, res: ServerResponse) => void, 
   ['baseline + Olla-sized headers', baseline(backend.url, true), undefined],
 ];
 for (const name of (process.env.BENCH_ENGINES ?? 'olla,sherpa').split(',')) {
-  const engine = createProxyEngine(name, { config, selector, health: { markFailed: () => {} }, version: 'bench' });
+  const engine = createProxyEngine(name, { config, selector, health: { markFailed: () => {}, recheck: () => {} }, version: 'bench' });
   contenders.push([`${name} engine`, engineHandler(engine, [endpoint]), engine]);
 }
 

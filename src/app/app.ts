@@ -68,7 +68,10 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
 
   const endpointConfigs = config.discovery.static.endpoints;
   const endpoints = new StaticEndpointRepository(buildEndpoints(endpointConfigs, profiles));
-  const breakers = new CircuitBreakerRegistry();
+  // The probe schedule is the health breaker's open period: a failing node is probed only on its
+  // bounded backoff (at most four intervals), each probe being the trial. A 30 s open period here
+  // would keep a node that was back after a second out for half a minute.
+  const breakers = new CircuitBreakerRegistry({ openDurationMs: 0 });
   const health = new HttpHealthChecker(endpoints.all(), {
     initialDelayMs: config.discovery.healthCheck.initialDelay,
     breakers,

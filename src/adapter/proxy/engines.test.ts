@@ -147,7 +147,7 @@ async function rig(
   const deps: ProxyEngineDeps = {
     config: proxyConfig(options.config),
     selector,
-    health: { markFailed },
+    health: { markFailed, recheck: () => {} },
     breakers: options.breakers,
     recorder: { record: (r) => records.push(r) },
     version: 'v9.9.9',
@@ -727,7 +727,8 @@ describe('circuit breakers', () => {
     return {
       failures,
       successes,
-      isOpen: (name) => open.includes(name),
+      wouldAdmit: (name) => !open.includes(name),
+      admit: (name) => (open.includes(name) ? -1 : 0),
       recordFailure: (name) => failures.push(name),
       recordSuccess: (name) => successes.push(name),
     };
@@ -751,7 +752,7 @@ describe('circuit breakers', () => {
     expect((await call(`${proxy.url}/x`)).status).toBe(200);
   });
 
-  it('the olla engine counts 502/503/504 answers and refused connections as breaker failures', async () => {
+  it('the olla engine counts 502/503/504 answers as breaker failures, leaving refused connections to the health checker', async () => {
     const busy = await upstream((_req, res) => res.writeHead(503).end());
     const breakers = breakersWithOpen();
     const proxy = await rig('olla', [endpoint('dead', await refusedUrl()), endpoint('busy', busy.url)], { breakers });
@@ -759,7 +760,7 @@ describe('circuit breakers', () => {
     const answer = await call(`${proxy.url}/x`);
 
     expect(answer.status).toBe(503);
-    expect(breakers.failures).toEqual(['dead', 'busy']);
+    expect(breakers.failures).toEqual(['busy']);
   });
 
   it('the sherpa engine has no breaker, as in the original', async () => {
@@ -777,7 +778,7 @@ describe('createProxyEngine', () => {
     const deps = {
       config: proxyConfig(),
       selector: new FirstSelector(),
-      health: { markFailed: () => {} },
+      health: { markFailed: () => {}, recheck: () => {} },
       version: 'v1',
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);

@@ -32,6 +32,9 @@ export interface ProxyRouteDeps extends RoutingDeps {
   requestLogging: boolean;
 }
 
+/** A retry's re-routing sets no headers: the first routing's are already on the reply. */
+const NO_HEADERS = { header: () => undefined };
+
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
 interface RouteScope {
   base: string;
@@ -82,13 +85,13 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const json = body !== undefined && isJsonObject(body);
   const model = json ? readTopLevelString(body, 'model') : undefined;
   reply.header(Header.requestId, requestId);
-  const route = await routeRequest(
-    deps,
-    { types: scope.types, failClosed: scope.failClosed, label: scope.profile ? `${scope.profile.displayName} ` : '' },
-    model,
-    json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
-    reply,
-  );
+  const candidateScope = {
+    types: scope.types,
+    failClosed: scope.failClosed,
+    label: scope.profile ? `${scope.profile.displayName} ` : '',
+  };
+  const required = json ? requiredCapabilitiesOfBody(body, targetPath) : undefined;
+  const route = await routeRequest(deps, candidateScope, model, required, reply);
 
   const proxyRequest: ProxyRequest = {
     requestId,
@@ -97,6 +100,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     targetPath,
     body,
     candidates: route.endpoints,
+    reroute: async () => (await routeRequest(deps, candidateScope, model, required, NO_HEADERS)).endpoints,
     model,
     routing: route.decision,
     nativeModelName: route.nativeName?.bind(route),

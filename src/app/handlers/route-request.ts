@@ -1,3 +1,5 @@
+import { panicCandidates } from '../../adapter/balancer/panic.js';
+import { isOfTypes } from '../../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { Header } from '../../core/constants.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
@@ -31,6 +33,35 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
 }
 
 /**
+ * No candidate is routable: try the configured ones that could serve the request anyway (see
+ * `panicCandidates`), so a node that is already back answers instead of a microsecond 503.
+ * Undefined when not even a configured endpoint could serve it.
+ */
+async function panicRoute(
+  deps: RoutingDeps,
+  scope: CandidateScope,
+  model: string | undefined,
+  required: readonly ModelCapability[] | undefined,
+): Promise<(ModelRouteResult & { endpoints: readonly Endpoint[] }) | undefined> {
+  const all = deps.endpoints.all();
+  let configured: readonly Endpoint[] = all.filter((endpoint) => isOfTypes(endpoint, scope.types));
+  if (configured.length === 0 && !scope.failClosed) configured = all;
+  if (configured.length === 0) return undefined;
+  const route = await deps.models.route(model, configured, required);
+  if (route.endpoints.length === 0) return undefined;
+  const endpoints = panicCandidates(route.endpoints);
+  return {
+    endpoints,
+    nativeName: route.nativeName?.bind(route),
+    decision: {
+      strategy: route.decision?.strategy ?? 'panic',
+      action: 'panic',
+      reason: `no routable endpoint; trying ${endpoints.length} configured (least recently failed first)`,
+    },
+  };
+}
+
+/**
  * The endpoints that may serve a request: routable ones of the scope's types, narrowed by the
  * model catalogue. Throws the error the original answers when none is left: 404 when nobody
  * has the model (`model_not_found`), 503 when it exists but no node holding it is routable.
@@ -48,6 +79,8 @@ export async function routeRequest(
   const route =
     candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
   if (route.endpoints.length > 0) return route;
+  const panic = await panicRoute(deps, scope, model, required);
+  if (panic !== undefined) return panic;
 
   setRoutingHeaders(sink, route.decision);
   if (model && route.decision?.reason === 'model_not_found') {

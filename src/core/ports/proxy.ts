@@ -17,6 +17,11 @@ export interface ProxyRequest {
   body: Buffer | undefined;
   /** Routable endpoints that may serve this request; the balancer picks among them. */
   candidates: readonly Endpoint[];
+  /**
+   * The live candidates now (routable, or the panic set when none is), for a retry: the
+   * routing step run again. Absent: retries choose from `candidates`.
+   */
+  reroute?: () => Promise<readonly Endpoint[]>;
   model?: string;
   routing?: RoutingDecision;
   /** Name the chosen endpoint knows the model by, when it differs (aliases). */

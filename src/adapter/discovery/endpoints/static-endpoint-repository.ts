@@ -2,6 +2,11 @@ import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
 import type { EndpointRepository } from '../../../core/ports/endpoints.js';
 import { AUTO_TYPE } from '../../profile/profile-registry.js';
 
+/** Whether `endpoint` serves one of `types` (empty = any); `auto` endpoints serve every type. */
+export function isOfTypes(endpoint: Endpoint, types: readonly string[]): boolean {
+  return types.length === 0 || endpoint.type === AUTO_TYPE || types.includes(endpoint.type);
+}
+
 /**
  * The configured endpoints, fixed for the life of the process. Their live status is written
  * by the health checker, which must call `statusChanged()` after changing any status: the
@@ -44,7 +49,7 @@ export class StaticEndpointRepository implements EndpointRepository {
     let matches = this.#routableByTypes.get(types);
     if (matches === undefined) {
       matches = Object.freeze(
-        this.routable().filter((endpoint) => endpoint.type === AUTO_TYPE || types.includes(endpoint.type)),
+        this.routable().filter((endpoint) => isOfTypes(endpoint, types)),
       );
       this.#routableByTypes.set(types, matches);
     }

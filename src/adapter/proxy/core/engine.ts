@@ -6,7 +6,9 @@ import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import { EndpointCounters } from './counters.js';
 import { type CircuitBreakers, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
+import { RetryBudget } from './retry-budget.js';
 import type { UpstreamTransport } from './transport.js';
 import { UpstreamTargets } from './upstream-target.js';
 
@@ -14,7 +16,7 @@ import { UpstreamTargets } from './upstream-target.js';
 export interface ProxyEngineDeps {
   config: ProxyConfig;
   selector: EndpointSelector;
-  health: Pick<HealthChecker, 'markFailed'>;
+  health: Pick<HealthChecker, 'markFailed' | 'recheck'>;
   /** Consulted by the Olla engine only (Sherpa has no breaker, as in the original). */
   breakers?: CircuitBreakers;
   recorder?: RequestRecorder;
@@ -45,6 +47,8 @@ export class StreamingProxyEngine implements ProxyEngine {
       recorder: deps.recorder,
       logger: deps.logger,
       counters: this.counters,
+      gatewayLog: deps.logger && new RateLimitedLog(deps.logger),
+      budget: new RetryBudget(deps.config.retry.budgetPercent, deps.config.retry.budgetWindow),
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
       transport,

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../../../config/types.js';
 import { Header } from '../../../core/constants.js';
-import type { Endpoint } from '../../../core/domain/endpoint.js';
+import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
 import { errorResponse, toOllaError } from '../../../core/error-body.js';
 import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
 import { replaceTopLevelString } from '../../../core/json-field.js';
@@ -17,6 +17,7 @@ import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './re
 import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
 import { buildTargetPath } from './target-url.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
+import type { RetryBudget } from './retry-budget.js';
 import type { UpstreamTargets } from './upstream-target.js';
 
 /**
@@ -24,9 +25,12 @@ import type { UpstreamTargets } from './upstream-target.js';
  * registry). Sherpa, like the original, has none.
  */
 export interface CircuitBreakers {
-  isOpen(endpointName: string): boolean;
-  recordSuccess(endpointName: string): void;
-  recordFailure(endpointName: string): void;
+  /** Whether `admit` would let a request through; claims nothing (safe to ask of every candidate). */
+  wouldAdmit(endpointName: string): boolean;
+  /** Claims passage for the request about to be sent: -1 refused, 0 closed, >0 a half-open trial token. */
+  admit(endpointName: string): number;
+  recordSuccess(endpointName: string, token?: number): void;
+  recordFailure(endpointName: string, token?: number): void;
 }
 
 /** The slice of a pino logger the proxy uses; only failures are logged. */
@@ -38,15 +42,23 @@ export interface ProxyLogger {
 export interface ExchangeContext {
   readonly config: ProxyConfig;
   readonly selector: EndpointSelector;
-  readonly health: Pick<HealthChecker, 'markFailed'>;
+  readonly health: Pick<HealthChecker, 'markFailed' | 'recheck'>;
   readonly breakers: CircuitBreakers | undefined;
   readonly recorder: RequestRecorder | undefined;
   readonly logger: ProxyLogger | undefined;
+  /** Every 502/503/504 Olla answers, with its reason (rate-limited by the engine). */
+  readonly gatewayLog: ProxyLogger | undefined;
   readonly counters: EndpointCounters;
   readonly targets: UpstreamTargets;
   readonly identity: ProxyIdentity;
   readonly transport: UpstreamTransport;
+  readonly budget: RetryBudget;
 }
+
+/** Attempts per request when `proxy.retry.max_attempts` is 0: the first and two retries. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Upper bound of the random pause before a retry, so retries of one death do not land in lockstep. */
+const RETRY_JITTER_MS = 20;
 
 /** Status recorded when the client left before any response head was sent (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -70,6 +82,9 @@ function onResponseTimeout(exchange: Exchange): void {
 }
 function notIn(this: readonly Endpoint[], endpoint: Endpoint): boolean {
   return !this.includes(endpoint);
+}
+function onRetryDue(exchange: Exchange): void {
+  exchange.retryDue();
 }
 
 type AttemptOutcome = 'succeeded' | 'failed' | 'abandoned';
@@ -106,6 +121,11 @@ export class Exchange implements AttemptListener {
   #clientGone = false;
   #finished = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Epoch ms the current attempt was sent, so the health checker can tell stale news. */
+  #attemptSentAt = 0;
+  #breakerToken = 0;
+  /** Where retries choose from: the live candidates at the time of the retry. */
+  #pool: readonly Endpoint[] | undefined = undefined;
 
   constructor(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, request: ProxyRequest) {
     this.#ctx = ctx;
@@ -169,6 +189,8 @@ export class Exchange implements AttemptListener {
     this.#tried.push(endpoint);
     this.#endpoint = endpoint;
     ctx.selector.acquire(endpoint);
+    if (this.#tried.length === 1) ctx.budget.noteRequest(ctx.selector.connections(endpoint));
+    this.#attemptSentAt = Date.now();
     this.#inAttempt = true;
     this.#tally = ctx.counters.begin(endpoint.name, spec.body === undefined ? 0 : spec.body.length);
     this.#attemptStart = performance.now();
@@ -203,16 +225,21 @@ export class Exchange implements AttemptListener {
     };
   }
 
-  /** An untried candidate, preferring those whose breaker is closed (all open: try anyway). */
+  /**
+   * An untried candidate, preferring those whose breaker would admit it (all refusing: try
+   * anyway). Only the chosen one is admitted, so a half-open trial goes to the node picked.
+   */
   #pick(): Endpoint | undefined {
     const tried = this.#tried;
-    let pool: readonly Endpoint[] = this.#request.candidates;
+    let pool: readonly Endpoint[] = this.#pool ?? this.#request.candidates;
     if (tried.length > 0) pool = pool.filter(notIn, tried);
     if (pool.length === 0) return undefined;
     const breakers = this.#ctx.breakers;
-    if (breakers !== undefined) pool = closedOrAll(pool, breakers);
+    if (breakers !== undefined) pool = admittedOrAll(pool, breakers);
     const chosen = this.#ctx.selector.select(pool, this.#request.selection);
-    return chosen === undefined || tried.includes(chosen) ? undefined : chosen;
+    if (chosen === undefined || tried.includes(chosen)) return undefined;
+    this.#breakerToken = breakers === undefined ? 0 : Math.max(0, breakers.admit(chosen.name));
+    return chosen;
   }
 
   #bodyFor(endpoint: Endpoint): Buffer | undefined {
@@ -234,9 +261,45 @@ export class Exchange implements AttemptListener {
 
   #maxAttempts(): number {
     const retry = this.#ctx.config.retry;
-    const candidates = this.#request.candidates.length;
     if (!retry.enabled || !retry.onConnectionFailure) return 1;
-    return retry.maxAttempts > 0 ? Math.min(retry.maxAttempts, candidates) : candidates;
+    return retry.maxAttempts > 0 ? retry.maxAttempts : DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /**
+   * A retry goes to a node from the live set as it is now, not the snapshot taken at routing:
+   * a node that came back since is eligible, one that has gone down since is not.
+   */
+  #retry(): void {
+    setTimeout(onRetryDue, Math.random() * RETRY_JITTER_MS, this);
+  }
+
+  retryDue(): void {
+    if (this.#finished) return;
+    if (this.#clientGone) {
+      this.#finish();
+      return;
+    }
+    const reroute = this.#request.reroute;
+    if (reroute === undefined) {
+      this.#next();
+      return;
+    }
+    reroute().then(
+      (pool) => {
+        if (this.#finished) return;
+        if (this.#clientGone) {
+          this.#finish();
+          return;
+        }
+        this.#pool = pool;
+        this.#next();
+      },
+      () => {
+        // No live candidate at all (the routing step says why in its error): answer with the
+        // failure this request already met.
+        if (!this.#finished) this.#respondAllFailed();
+      },
+    );
   }
 
   /** Ends the current attempt exactly once: releases the endpoint and counts the outcome. */
@@ -260,6 +323,9 @@ export class Exchange implements AttemptListener {
     this.#error = error;
     this.#endAttempt('failed');
 
+    const connectionFailure = isConnectionFailure(error);
+    if (connectionFailure) ctx.health.markFailed(endpoint, error.message, this.#attemptSentAt);
+
     if (this.#started) {
       // Bytes already reached the client: the response cannot be retried or replaced, so end it
       // visibly broken rather than let the client wait on a stream that will never finish. A
@@ -271,9 +337,10 @@ export class Exchange implements AttemptListener {
       return;
     }
 
-    const connectionFailure = isConnectionFailure(error);
-    if (connectionFailure) ctx.health.markFailed(endpoint, error.message);
-    ctx.breakers?.recordFailure(endpoint.name);
+    // A node that refuses or drops connections is the health checker's business (it was just
+    // marked failed and will be probed again within an interval); the breaker counts answers
+    // that say the node is up but failing, and the outcome of its own half-open trial.
+    if (!connectionFailure || this.#breakerToken > 0) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
     if (!isTimeout(error)) this.#onlyTimeouts = false;
     ctx.logger?.warn(
       {
@@ -285,10 +352,16 @@ export class Exchange implements AttemptListener {
       'proxy attempt failed',
     );
 
-    if (connectionFailure && this.#retryable && !this.#clientGone && this.#tried.length < this.#maxAttempts()) {
+    if (
+      connectionFailure &&
+      this.#retryable &&
+      !this.#clientGone &&
+      this.#tried.length < this.#maxAttempts() &&
+      ctx.budget.tryRetry()
+    ) {
       // The retry decides the outcome: a failover that succeeds is a success, not a failure.
       this.#error = undefined;
-      this.#next();
+      this.#retry();
     } else {
       this.#respondAllFailed();
     }
@@ -300,8 +373,10 @@ export class Exchange implements AttemptListener {
     if (attempt !== this.#attempt) return;
     const ctx = this.#ctx;
     const endpoint = this.#endpoint!;
-    if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name);
-    else ctx.breakers?.recordSuccess(endpoint.name);
+    if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
+    else ctx.breakers?.recordSuccess(endpoint.name, this.#breakerToken);
+    // Panic routing reached a node the checker holds down, and it answered: probe it now.
+    if (status < 500 && !isRoutable(endpoint.status)) ctx.health.recheck(endpoint);
 
     const res = this.#res;
     const request = this.#request;
@@ -443,6 +518,12 @@ export class Exchange implements AttemptListener {
     if (this.#clientGone || res.headersSent || res.destroyed) return;
     const requestId = this.#request.requestId;
     const answer = errorResponse(error, this.#request.dialect ?? 'olla', requestId);
+    if (answer.status === 502 || answer.status === 503 || answer.status === 504) {
+      this.#ctx.gatewayLog?.warn(
+        { requestId, status: answer.status, reason: error.message, attempts: this.#tried.length },
+        'proxy answered with a gateway error',
+      );
+    }
     const headers: OutgoingHttpHeaders = answer.headers;
     headers[Header.requestId] = requestId;
     addRoutingHeaders(headers, this.#request);
@@ -499,15 +580,16 @@ function endpointName(endpoint: Endpoint): string {
   return endpoint.name;
 }
 
-function closedOrAll(pool: readonly Endpoint[], breakers: CircuitBreakers): readonly Endpoint[] {
-  let anyOpen = false;
+/** The candidates whose breaker would admit a request; all of them when none would. */
+export function admittedOrAll(pool: readonly Endpoint[], breakers: CircuitBreakers): readonly Endpoint[] {
+  let refused = false;
   for (const endpoint of pool) {
-    if (breakers.isOpen(endpoint.name)) {
-      anyOpen = true;
+    if (!breakers.wouldAdmit(endpoint.name)) {
+      refused = true;
       break;
     }
   }
-  if (!anyOpen) return pool;
-  const closed = pool.filter((endpoint) => !breakers.isOpen(endpoint.name));
-  return closed.length > 0 ? closed : pool;
+  if (!refused) return pool;
+  const admitted = pool.filter((endpoint) => breakers.wouldAdmit(endpoint.name));
+  return admitted.length > 0 ? admitted : pool;
 }
