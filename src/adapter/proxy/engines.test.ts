@@ -14,6 +14,7 @@ import type { ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
 import type { RequestRecord } from '../../core/ports/stats.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
+import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import { createProxyEngine } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
@@ -783,5 +784,41 @@ describe('createProxyEngine', () => {
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);
     expect(() => createProxyEngine('turbo', deps)).toThrow('allowed: sherpa, olla');
+  });
+});
+
+describe('failover against the live set (issue 14)', () => {
+  it('sends the half-open trial to the node the balancer picked and closes its breaker', async () => {
+    const up = await upstream();
+    let now = 0;
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 1, openDurationMs: 1000, now: () => now });
+    breakers.recordFailure('a');
+    breakers.recordFailure('b');
+    now += 1000;
+    // Both are due a trial; the old filter claimed a's trial while looking, then refused a itself.
+    const proxy = await rig('olla', [endpoint('a', up.url), endpoint('b', up.url)], { breakers });
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-olla-endpoint']).toBe('a');
+    expect(breakers.state('a')).toBe('closed');
+    expect(breakers.wouldAdmit('b')).toBe(true);
+  });
+
+  it('retries on a node from the live set, not only the routing-time snapshot', async () => {
+    const up = await upstream();
+    const dead = endpoint('dead', await refusedUrl());
+    const live = endpoint('live', up.url);
+    const proxy = await rig('olla', [dead], { request: { reroute: async () => [dead, live] } });
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-olla-endpoint']).toBe('live');
+  });
+
+  it('makes at most three attempts however many candidates refuse', async () => {
+    const dead = await Promise.all(['d1', 'd2', 'd3', 'd4', 'd5'].map(async (n) => endpoint(n, await refusedUrl())));
+    const proxy = await rig('olla', dead);
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(502);
+    expect(proxy.markFailed).toHaveBeenCalledTimes(3);
   });
 });

@@ -5,7 +5,7 @@ import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import { EndpointCounters } from './counters.js';
-import { type CircuitBreakers, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
+import { type CircuitBreakers, DEFAULT_MAX_ATTEMPTS, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
 import { RetryBudget } from './retry-budget.js';
@@ -48,7 +48,11 @@ export class StreamingProxyEngine implements ProxyEngine {
       logger: deps.logger,
       counters: this.counters,
       gatewayLog: deps.logger && new RateLimitedLog(deps.logger),
-      budget: new RetryBudget(deps.config.retry.budgetPercent, deps.config.retry.budgetWindow),
+      budget: new RetryBudget(
+        deps.config.retry.budgetPercent,
+        deps.config.retry.budgetWindow,
+        (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
+      ),
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
       transport,

@@ -2,12 +2,14 @@
  * Caps retries at a share of recent traffic, so a total outage cannot multiply the load on
  * whatever is left: over a sliding window (ten buckets), retries may reach `percent` of the
  * requests seen, but never fewer than the most requests seen in flight on one node, so the
- * requests one dying node takes down with it can always all be retried.
+ * requests one dying node takes down with it can always all be retried, nor fewer than
+ * `minRetries` (so a lone request can still use all of its retries).
  */
 const BUCKETS = 10;
 
 export class RetryBudget {
   readonly #percent: number;
+  readonly #minRetries: number;
   readonly #bucketMs: number;
   readonly #now: () => number;
   readonly #requests = new Array<number>(BUCKETS).fill(0);
@@ -16,8 +18,14 @@ export class RetryBudget {
   #bucket = 0;
   #bucketStart: number;
 
-  constructor(percent: number, windowMs: number, now: () => number = performance.now.bind(performance)) {
+  constructor(
+    percent: number,
+    windowMs: number,
+    minRetries: number,
+    now: () => number = performance.now.bind(performance),
+  ) {
     this.#percent = percent;
+    this.#minRetries = minRetries;
     this.#bucketMs = Math.max(1, windowMs / BUCKETS);
     this.#now = now;
     this.#bucketStart = now();
@@ -35,7 +43,7 @@ export class RetryBudget {
     const at = this.#advance();
     let requests = 0;
     let retries = 0;
-    let floor = 0;
+    let floor = this.#minRetries;
     for (let i = 0; i < BUCKETS; i++) {
       requests += this.#requests[i]!;
       retries += this.#retries[i]!;
