@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildProject } from './lib/build.js';
+import { type FailoverRow, renderFailover, runFailoverScenario } from './lib/failover.js';
 import { describeMachine, versionOf } from './lib/machine.js';
 import { PeakRss, rssOf } from './lib/memory.js';
 import { type RunningMock, startMock } from './lib/mock.js';
@@ -23,7 +24,7 @@ import { stopAll, waitForHttp } from './lib/processes.js';
 import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
 import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
 import { measureStartup } from './lib/startup.js';
-import { PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
+import { OLLA_ENTRY, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT = join(ROOT, 'docs/benchmarks.md');
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
   const env: TargetEnv = { workDir, project: command };
   const facts: RunFacts = { cells: [], skipped, compiled: built };
+  let failover: FailoverRow[] = [];
   try {
     for (const group of GROUPS) {
       log(`mock: ${group.name}`);
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
         await mock.process.stop();
       }
     }
+    if (targets.some((t) => t.name === 'olla')) failover = await runFailoverScenario(command(OLLA_ENTRY), workDir, log);
   } finally {
     await stopAll();
     rmSync(workDir, { recursive: true, force: true });
@@ -210,7 +213,7 @@ async function main(): Promise<void> {
   // Group the rows by scenario, targets in their usual order, so each comparison reads down a block.
   const order = (cell: Cell) => GROUPS.flatMap((g) => g.scenarios).findIndex((s) => s.id === cell.scenario);
   facts.cells.sort((a, b) => order(a) - order(b));
-  const markdown = document(facts, targets);
+  const markdown = document(facts, targets) + (failover.length > 0 ? `\n${renderFailover(failover)}` : '');
   writeFileSync(OUTPUT, markdown);
   console.log(markdown);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${OUTPUT}`);
