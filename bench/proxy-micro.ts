@@ -132,6 +132,7 @@ const config: ProxyConfig = {
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
   retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
+    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
 };
 
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');

@@ -5,6 +5,8 @@ import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
+import { MemoryEjectionStore } from '../adapter/outlier/memory-ejection-store.js';
+import { OutlierDetector } from '../adapter/outlier/outlier-detector.js';
 import { createInspector } from '../adapter/inspector/session-inspector.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
@@ -125,6 +127,10 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   health.onTransition((t) => stats.recordHealthTransition(t));
   const monitoring = {
     endpoints,
+    health: {
+      ejection: (name: string) => outliers?.liveEjection(name),
+      breaker: (name: string) => proxyBreakers.state(name),
+    },
     connections: (e: Endpoint) => selector.connections(e),
     stats,
     security,
@@ -143,15 +149,33 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     if (endpoint && isRoutable(endpoint.status))
       health.markFailed(endpoint, 'circuit breaker opened by failed requests');
   });
+  const outlierConfig = config.proxy.outlierDetection;
+  const proxyLogger = logger.child({ component: 'proxy' });
+  const outliers: OutlierDetector | undefined = outlierConfig.enabled
+    ? new OutlierDetector({
+        consecutiveFailures: outlierConfig.consecutiveFailures,
+        baseEjectionMs: outlierConfig.baseEjectionTime,
+        maxEjectionMs: outlierConfig.maxEjectionTime,
+        store: new MemoryEjectionStore(),
+        othersRoutable: (name): boolean =>
+          endpoints.routable().some((e) => e.name !== name && !outliers!.isEjected(e.name)),
+        onEject: (e) =>
+          proxyLogger.warn(
+            { endpoint: e.endpoint, reason: e.reason, ejections: e.count, until: new Date(e.until).toISOString() },
+            'Ejecting endpoint after failed requests',
+          ),
+      })
+    : undefined;
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
     selector,
     health,
     breakers: proxyBreakers,
+    outliers,
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
-    logger: logger.child({ component: 'proxy' }),
+    logger: proxyLogger,
     version: VERSION.version,
   });
 
@@ -218,6 +242,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   registerProxyRoutes(server, {
     endpoints,
     models,
+    ejections: outliers,
     engine,
     providers,
     isPathAllowed,
@@ -234,6 +259,7 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     registerAnthropicRoutes(server, {
       endpoints,
       models,
+      ejections: outliers,
       translator,
       stats: translatorStats,
       engine,

@@ -62,6 +62,7 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       prefixHashBytes: 512,
     },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
+    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
   },
   discovery: {
     type: 'static',

@@ -65,6 +65,16 @@ export interface RetryConfig {
   budgetWindow: DurationMs;
 }
 
+/** Passive outlier detection: eject a node that keeps failing real requests (Envoy's model). */
+export interface OutlierDetectionConfig {
+  enabled: boolean;
+  /** Consecutive 5xx answers or timeouts that eject a node. */
+  consecutiveFailures: number;
+  /** The nth ejection lasts n times this, never more than `maxEjectionTime`. */
+  baseEjectionTime: DurationMs;
+  maxEjectionTime: DurationMs;
+}
+
 export interface FilterConfig {
   include: string[];
   exclude: string[];
@@ -88,6 +98,7 @@ export interface ProxyConfig {
   tlsHandshakeTimeout: DurationMs;
   stickySessions: StickySessionsConfig;
   retry: RetryConfig;
+  outlierDetection: OutlierDetectionConfig;
   profileFilter?: FilterConfig;
 }
 

@@ -19,6 +19,8 @@ export interface CandidateScope {
 export interface RoutingDeps {
   endpoints: EndpointRepository;
   models: ModelLookup;
+  /** Passive ejections: ejected nodes are left out unless panic routing needs them. */
+  ejections?: { withoutEjected<T extends { name: string }>(candidates: readonly T[]): readonly T[] };
 }
 
 export interface HeaderSink {
@@ -76,6 +78,7 @@ export async function routeRequest(
 ): Promise<ModelRouteResult & { endpoints: readonly Endpoint[] }> {
   let candidates = deps.endpoints.routableOfTypes(scope.types);
   if (candidates.length === 0 && !scope.failClosed) candidates = deps.endpoints.routable();
+  if (deps.ejections !== undefined) candidates = deps.ejections.withoutEjected(candidates);
   const route =
     candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
   if (route.endpoints.length > 0) return route;

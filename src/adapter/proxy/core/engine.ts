@@ -5,7 +5,7 @@ import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import { EndpointCounters } from './counters.js';
-import { type CircuitBreakers, DEFAULT_MAX_ATTEMPTS, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
+import { type CircuitBreakers, DEFAULT_MAX_ATTEMPTS, Exchange, type ExchangeContext, type OutcomeSink, type ProxyLogger } from './exchange.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
 import { RetryBudget } from './retry-budget.js';
@@ -21,6 +21,8 @@ export interface ProxyEngineDeps {
   breakers?: CircuitBreakers;
   recorder?: RequestRecorder;
   logger?: ProxyLogger;
+  /** Passive outlier detection, fed the outcome of every attempt. */
+  outliers?: OutcomeSink;
   /** Shared with whoever reports per-endpoint proxy stats; the engine makes its own if absent. */
   counters?: EndpointCounters;
   /** Olla's version, for `Via`, `X-Proxied-By` and `X-Served-By`. */
@@ -53,6 +55,7 @@ export class StreamingProxyEngine implements ProxyEngine {
         deps.config.retry.budgetWindow,
         (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
       ),
+      outliers: deps.outliers,
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
       transport,

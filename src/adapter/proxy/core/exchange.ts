@@ -53,6 +53,13 @@ export interface ExchangeContext {
   readonly identity: ProxyIdentity;
   readonly transport: UpstreamTransport;
   readonly budget: RetryBudget;
+  readonly outliers: OutcomeSink | undefined;
+}
+
+/** Passive outlier detection's view of real outcomes (see adapter/outlier). */
+export interface OutcomeSink {
+  recordSuccess(endpointName: string): void;
+  recordFailure(endpointName: string, reason: string): void;
 }
 
 /** Attempts per request when `proxy.retry.max_attempts` is 0: the first and two retries. */
@@ -342,6 +349,7 @@ export class Exchange implements AttemptListener {
     // that say the node is up but failing, and the outcome of its own half-open trial.
     if (!connectionFailure || this.#breakerToken > 0) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
     if (!isTimeout(error)) this.#onlyTimeouts = false;
+    else ctx.outliers?.recordFailure(endpoint.name, error.message);
     ctx.logger?.warn(
       {
         endpoint: endpoint.name,
@@ -375,6 +383,8 @@ export class Exchange implements AttemptListener {
     const endpoint = this.#endpoint!;
     if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
     else ctx.breakers?.recordSuccess(endpoint.name, this.#breakerToken);
+    if (status >= 500) ctx.outliers?.recordFailure(endpoint.name, `HTTP ${status}`);
+    else ctx.outliers?.recordSuccess(endpoint.name);
     // Panic routing reached a node the checker holds down, and it answered: probe it now.
     if (status < 500 && !isRoutable(endpoint.status)) ctx.health.recheck(endpoint);
 
@@ -563,7 +573,8 @@ export class Exchange implements AttemptListener {
           bytesOut: this.#bytesOut,
           bytesIn: request.body === undefined ? 0 : request.body.length,
           retries,
-          failed: error !== undefined && !clientGone,
+          // A 5xx answer relayed as it came is still a failed request: success rates tell the truth.
+          failed: (error !== undefined && !clientGone) || status >= 500,
           sticky: request.selection.sticky?.result,
           clientIp: request.selection.clientIp,
           failedOver: retries > 0 ? this.#tried.slice(0, -1).map(endpointName) : undefined,
