@@ -159,11 +159,13 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
         store: new MemoryEjectionStore(),
         othersRoutable: (name): boolean =>
           endpoints.routable().some((e) => e.name !== name && !outliers!.isEjected(e.name)),
-        onEject: (e) =>
+        onEject: (e) => {
+          metrics.countEjection(e.endpoint);
           proxyLogger.warn(
             { endpoint: e.endpoint, reason: e.reason, ejections: e.count, until: new Date(e.until).toISOString() },
             'Ejecting endpoint after failed requests',
-          ),
+          );
+        },
       })
     : undefined;
   const counters = new EndpointCounters();

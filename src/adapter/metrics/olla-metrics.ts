@@ -64,6 +64,7 @@ export class OllaMetrics implements RequestRecorder {
   readonly #now: () => number;
   readonly #cells = new RequestCells();
   readonly #rateLimited = new Map<string, number>();
+  readonly #ejections = new Map<string, number>();
   #retries = 0;
   #failovers = 0;
 
@@ -97,6 +98,11 @@ export class OllaMetrics implements RequestRecorder {
   /** Called by the rate-limit hook for each refused request; `scope` is one of a fixed few. */
   countRateLimited(scope: string): void {
     this.#rateLimited.set(scope, (this.#rateLimited.get(scope) ?? 0) + 1);
+  }
+
+  /** Called by outlier detection each time it ejects `endpoint`. */
+  countEjection(endpoint: string): void {
+    this.#ejections.set(endpoint, (this.#ejections.get(endpoint) ?? 0) + 1);
   }
 
   /** The `model` label for a requested name (see the class comment). */
@@ -155,6 +161,14 @@ export class OllaMetrics implements RequestRecorder {
     this.#add('olla_rate_limited_total', 'Requests refused by the rate limiter, by scope', 'counter', (out) => {
       for (const [scope, count] of this.#rateLimited) out.push({ labels: { scope }, value: count });
     });
+    this.#add(
+      'olla_endpoint_ejections_total',
+      'Passive ejections of endpoints failing real requests',
+      'counter',
+      (out) => {
+        for (const [endpoint, count] of this.#ejections) out.push({ labels: { endpoint }, value: count });
+      },
+    );
     const sticky = this.#src.sticky;
     if (sticky) {
       this.#add('olla_sticky_sessions_total', 'Sticky-session lookups by result', 'counter', (out) => {

@@ -50,7 +50,7 @@ export class OutlierDetector {
   recordSuccess(name: string): void {
     this.#consecutive.set(name, 0);
     const ejection = this.#everEjected ? this.#options.store.get(name) : undefined;
-    if (ejection !== undefined && ejection.awaitingTrial && this.#now() >= ejection.until) {
+    if (ejection?.awaitingTrial && this.#now() >= ejection.until) {
       this.#options.store.set({ ...ejection, awaitingTrial: false });
     }
   }

@@ -546,7 +546,11 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(
       engineName,
       [endpoint('d1', await refusedUrl()), endpoint('d2', await refusedUrl()), endpoint('live', live.url)],
-      { config: { retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2, budgetPercent: 20, budgetWindow: 10_000 } } },
+      {
+        config: {
+          retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2, budgetPercent: 20, budgetWindow: 10_000 },
+        },
+      },
     );
 
     const answer = await call(`${proxy.url}/x`);

@@ -48,9 +48,7 @@ export class StaticEndpointRepository implements EndpointRepository {
     if (types.length === 0) return this.routable();
     let matches = this.#routableByTypes.get(types);
     if (matches === undefined) {
-      matches = Object.freeze(
-        this.routable().filter((endpoint) => isOfTypes(endpoint, types)),
-      );
+      matches = Object.freeze(this.routable().filter((endpoint) => isOfTypes(endpoint, types)));
       this.#routableByTypes.set(types, matches);
     }
     return matches;

@@ -5,7 +5,14 @@ import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import { EndpointCounters } from './counters.js';
-import { type CircuitBreakers, DEFAULT_MAX_ATTEMPTS, Exchange, type ExchangeContext, type OutcomeSink, type ProxyLogger } from './exchange.js';
+import {
+  type CircuitBreakers,
+  DEFAULT_MAX_ATTEMPTS,
+  Exchange,
+  type ExchangeContext,
+  type OutcomeSink,
+  type ProxyLogger,
+} from './exchange.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
 import { RetryBudget } from './retry-budget.js';

@@ -381,7 +381,8 @@ export class Exchange implements AttemptListener {
     if (attempt !== this.#attempt) return;
     const ctx = this.#ctx;
     const endpoint = this.#endpoint!;
-    if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
+    if (status === 502 || status === 503 || status === 504)
+      ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
     else ctx.breakers?.recordSuccess(endpoint.name, this.#breakerToken);
     if (status >= 500) ctx.outliers?.recordFailure(endpoint.name, `HTTP ${status}`);
     else ctx.outliers?.recordSuccess(endpoint.name);
