@@ -200,7 +200,7 @@ describe('one-line issues', () => {
       'proxy.outlier_detection.base_ejection_time must be longer than 0s',
     ]);
     expect(issuesOf({ proxy: { outlier_detection: { base_ejection_time: '1m', max_ejection_time: '30s' } } })).toEqual([
-      'proxy.outlier_detection.max_ejection_time: must be at least base_ejection_time (1m0s)',
+      'proxy.outlier_detection.max_ejection_time must be at least base_ejection_time (1m)',
     ]);
     expect(issuesOf({ proxy: { outlier_detection: { consecutive_failures: 0 } } })).toEqual([
       'proxy.outlier_detection.consecutive_failures: 0 is not a whole number of at least 1',
