@@ -106,6 +106,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
       targetPath: translated.targetPath,
       body: translated.openai,
       candidates: route.endpoints,
+      panic: route.panic,
       interceptor: translated.interceptor,
     };
   }

@@ -100,6 +100,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     targetPath,
     body,
     candidates: route.endpoints,
+    panic: route.panic,
     reroute: async () => (await routeRequest(deps, candidateScope, model, required, NO_HEADERS)).endpoints,
     model,
     routing: route.decision,

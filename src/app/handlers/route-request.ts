@@ -4,6 +4,7 @@ import { Header } from '../../core/constants.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
+import type { PanicFallback } from '../../core/ports/proxy.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
@@ -33,6 +34,9 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
   sink.header(Header.routingDecision, decision.action);
   if (decision.reason) sink.header(Header.routingReason, decision.reason);
 }
+
+/** A route, and when it is a panic route, the answer to give if every panic attempt fails. */
+export type RoutedRequest = ModelRouteResult & { endpoints: readonly Endpoint[]; panic?: PanicFallback };
 
 /**
  * No candidate is routable: try the configured ones that could serve the request anyway (see
@@ -75,27 +79,31 @@ export async function routeRequest(
   model: string | undefined,
   required: readonly ModelCapability[] | undefined,
   sink: HeaderSink,
-): Promise<ModelRouteResult & { endpoints: readonly Endpoint[] }> {
+): Promise<RoutedRequest> {
   let candidates = deps.endpoints.routableOfTypes(scope.types);
   if (candidates.length === 0 && !scope.failClosed) candidates = deps.endpoints.routable();
   if (deps.ejections !== undefined) candidates = deps.ejections.withoutEjected(candidates);
   const route =
     candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
   if (route.endpoints.length > 0) return route;
-  const panic = await panicRoute(deps, scope, model, required);
-  if (panic !== undefined) return panic;
-
-  setRoutingHeaders(sink, route.decision);
   if (model && route.decision?.reason === 'model_not_found') {
+    setRoutingHeaders(sink, route.decision);
     throw new ModelNotFoundError(`model '${model}' is not available on any endpoint`, {
       model,
       hint: 'see /olla/models for the models Olla can route to',
     });
   }
-  throw new NoHealthyEndpointError(
-    model && route.decision
-      ? `model '${model}' is known but no endpoint serving it is healthy (${route.decision.reason})`
-      : `no healthy ${scope.label ?? ''}endpoints available`,
-    { hint: 'see /internal/status/endpoints for each endpoint health', ...(model ? { model } : {}) },
-  );
+  const rejection = {
+    decision: route.decision,
+    error: new NoHealthyEndpointError(
+      model && route.decision
+        ? `model '${model}' is known but no endpoint serving it is healthy (${route.decision.reason})`
+        : `no healthy ${scope.label ?? ''}endpoints available`,
+      { hint: 'see /internal/status/endpoints for each endpoint health', ...(model ? { model } : {}) },
+    ),
+  };
+  const panic = await panicRoute(deps, scope, model, required);
+  if (panic !== undefined) return { ...panic, panic: rejection };
+  setRoutingHeaders(sink, route.decision);
+  throw rejection.error;
 }

@@ -330,9 +330,6 @@ export class Exchange implements AttemptListener {
     this.#error = error;
     this.#endAttempt('failed');
 
-    const connectionFailure = isConnectionFailure(error);
-    if (connectionFailure) ctx.health.markFailed(endpoint, error.message, this.#attemptSentAt);
-
     if (this.#started) {
       // Bytes already reached the client: the response cannot be retried or replaced, so end it
       // visibly broken rather than let the client wait on a stream that will never finish. A
@@ -344,6 +341,8 @@ export class Exchange implements AttemptListener {
       return;
     }
 
+    const connectionFailure = isConnectionFailure(error);
+    if (connectionFailure) ctx.health.markFailed(endpoint, error.message, this.#attemptSentAt);
     // A node that refuses or drops connections is the health checker's business (it was just
     // marked failed and will be probed again within an interval); the breaker counts answers
     // that say the node is up but failing, and the outcome of its own half-open trial.
@@ -511,8 +510,14 @@ export class Exchange implements AttemptListener {
     const tried = this.#tried.map(endpointName);
     const cause = this.#error;
     let error: OllaError;
+    const panic = this.#request.panic;
     if (tried.length === 0) {
       error = new NoHealthyEndpointError('no healthy endpoints available');
+    } else if (panic !== undefined && !this.#onlyTimeouts) {
+      // Panic routing tried nodes known to be down and none answered: the answer is the 503
+      // routing would have given, only now after trying.
+      if (panic.decision !== undefined) this.#request.routing = panic.decision;
+      error = panic.error;
     } else {
       const message = `proxy error: ${tried.join(', ')} failed${cause ? `: ${cause.message}` : ''}`;
       error = this.#onlyTimeouts
