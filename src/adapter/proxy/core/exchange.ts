@@ -243,7 +243,10 @@ export class Exchange implements AttemptListener {
     if (pool.length === 0) return undefined;
     const breakers = this.#ctx.breakers;
     if (breakers !== undefined) pool = admittedOrAll(pool, breakers);
-    const chosen = this.#ctx.selector.select(pool, this.#request.selection);
+    // Balancers skip unroutable nodes; a panic pool is nothing but, already in the order to try.
+    const chosen =
+      this.#ctx.selector.select(pool, this.#request.selection) ??
+      (this.#request.panic !== undefined ? pool[0] : undefined);
     if (chosen === undefined || tried.includes(chosen)) return undefined;
     this.#breakerToken = breakers === undefined ? 0 : Math.max(0, breakers.admit(chosen.name));
     return chosen;
