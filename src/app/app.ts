@@ -46,6 +46,9 @@ import { registerSizeLimits } from './middleware/size-limit.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
+/** How long a dead node's sticky pins outlive it, so a retry under way can still re-pin. */
+const STICKY_PURGE_GRACE_MS = 50;
+
 export interface Olla {
   readonly server: FastifyInstance;
   readonly config: OllaConfig;
@@ -116,9 +119,12 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   if (sticky) {
     health.onTransition((t) => {
       // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
-      // just found the node dead retries in this tick and must still see its pin, so the client
-      // is told the conversation moved (`repin`) rather than that it is new (`miss`).
-      if (isRoutable(t.from) && !isRoutable(t.to)) setImmediate(() => sticky.purgeEndpoint(t.endpoint.name));
+      // just found the node dead retries after a few milliseconds of jitter and must still see
+      // its pin, so the client is told the conversation moved (`repin`) rather than that it is
+      // new (`miss`). The grace comfortably outlasts that jitter.
+      if (isRoutable(t.from) && !isRoutable(t.to)) {
+        setTimeout(() => sticky.purgeEndpoint(t.endpoint.name), STICKY_PURGE_GRACE_MS).unref();
+      }
     });
   }
   const stats = new StatsCollector();
