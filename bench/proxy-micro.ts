@@ -131,7 +131,8 @@ const config: ProxyConfig = {
   responseHeaderTimeout: 30_000,
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
-  retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+  retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
+  outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
   preferLoadedModels: false,
   queue: { enabled: false, maxSize: 0, maxWait: 0 },
 };
@@ -168,7 +169,12 @@ const contenders: [string, (req: IncomingMessage, res: ServerResponse) => void, 
   ['baseline + Olla-sized headers', baseline(backend.url, true), undefined],
 ];
 for (const name of (process.env.BENCH_ENGINES ?? 'olla,sherpa').split(',')) {
-  const engine = createProxyEngine(name, { config, selector, health: { markFailed: () => {} }, version: 'bench' });
+  const engine = createProxyEngine(name, {
+    config,
+    selector,
+    health: { markFailed: () => {}, recheck: () => {} },
+    version: 'bench',
+  });
   contenders.push([`${name} engine`, engineHandler(engine, [endpoint]), engine]);
 }
 

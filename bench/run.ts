@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildProject } from './lib/build.js';
+import { type FailoverRow, renderFailover, runFailoverScenario } from './lib/failover.js';
 import { describeMachine, versionOf } from './lib/machine.js';
 import { PeakRss, rssOf } from './lib/memory.js';
 import { measureMixedModels } from './lib/mixed-models.js';
@@ -27,7 +28,7 @@ import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from '
 import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
 import { describeOllaConfig } from './lib/configs.js';
 import { measureStartup } from './lib/startup.js';
-import { LITELLM_VENV, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
+import { LITELLM_VENV, OLLA_ENTRY, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT = join(ROOT, 'docs/benchmarks.md');
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
   const env: TargetEnv = { workDir, project: command, ollaConfig: ollaConfigKind };
   const facts: RunFacts = { cells: [], skipped, compiled: built };
+  let failover: FailoverRow[] = [];
   try {
     for (const group of GROUPS) {
       log(`mock: ${group.name}`);
@@ -217,6 +219,7 @@ async function main(): Promise<void> {
         await mock.process.stop();
       }
     }
+    if (targets.some((t) => t.name === 'olla')) failover = await runFailoverScenario(command(OLLA_ENTRY), workDir, log);
   } finally {
     await stopAll();
     rmSync(workDir, { recursive: true, force: true });
@@ -224,7 +227,11 @@ async function main(): Promise<void> {
   // Group the rows by scenario, targets in their usual order, so each comparison reads down a block.
   const order = (cell: Cell) => GROUPS.flatMap((g) => g.scenarios).findIndex((s) => s.id === cell.scenario);
   facts.cells.sort((a, b) => order(a) - order(b));
-  const markdown = [document(facts, targets), ...(await measureMixedModels(log))].join('\n');
+  const markdown = [
+    document(facts, targets),
+    ...(await measureMixedModels(log)),
+    ...(failover.length > 0 ? [renderFailover(failover)] : []),
+  ].join('\n');
   writeFileSync(OUTPUT, markdown);
   console.log(markdown);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${OUTPUT}`);

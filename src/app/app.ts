@@ -8,6 +8,8 @@ import { StaticEndpointRepository } from '../adapter/discovery/endpoints/static-
 import { ModelDiscoveryService } from '../adapter/discovery/models/service.js';
 import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
+import { MemoryEjectionStore } from '../adapter/outlier/memory-ejection-store.js';
+import { OutlierDetector } from '../adapter/outlier/outlier-detector.js';
 import { createInspector } from '../adapter/inspector/session-inspector.js';
 import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
@@ -70,6 +72,9 @@ export interface OllaOptions {
   configSource?: ConfigSource;
 }
 
+/** How long a dead node's sticky pins outlive it, so a retry under way can still re-pin. */
+const STICKY_PURGE_GRACE_MS = 50;
+
 export interface Olla {
   readonly server: FastifyInstance;
   /** The config in force: the start-up one until a reload applies another. */
@@ -104,7 +109,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
 
   const endpointConfigs = config.discovery.static.endpoints;
   const endpoints = new StaticEndpointRepository(buildEndpoints(endpointConfigs, profiles));
-  const breakers = new CircuitBreakerRegistry();
+  // The probe schedule is the health breaker's open period: a failing node is probed only on its
+  // bounded backoff (at most four intervals), each probe being the trial. A 30 s open period here
+  // would keep a node that was back after a second out for half a minute.
+  const breakers = new CircuitBreakerRegistry({ openDurationMs: 0 });
   const health = new HttpHealthChecker(endpoints.all(), {
     initialDelayMs: config.discovery.healthCheck.initialDelay,
     breakers,
@@ -155,10 +163,11 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   };
   health.onTransition((t) => {
     // Deferred, as the original's purge runs off the health goroutine: a request whose attempt
-    // just found the node dead retries in this tick and must still see its pin, so the client
-    // is told the conversation moved (`repin`) rather than that it is new (`miss`).
+    // just found the node dead retries after a few milliseconds of jitter and must still see its
+    // pin, so the client is told the conversation moved (`repin`) rather than that it is new
+    // (`miss`). The grace comfortably outlasts that jitter.
     if (placement.sticky && isRoutable(t.from) && !isRoutable(t.to))
-      setImmediate(() => placement.sticky?.purgeEndpoint(t.endpoint.name));
+      setTimeout(() => placement.sticky?.purgeEndpoint(t.endpoint.name), STICKY_PURGE_GRACE_MS).unref();
   });
   const stats = new StatsCollector();
   const security = new SecurityViolations();
@@ -166,6 +175,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   health.onTransition((t) => stats.recordHealthTransition(t));
   const monitoring = {
     endpoints,
+    health: {
+      ejection: (name: string) => outliers?.liveEjection(name),
+      breaker: (name: string) => proxyBreakers.state(name),
+    },
     connections: (e: Endpoint) => selector.connections(e),
     stats,
     security,
@@ -243,15 +256,36 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       })
     : undefined;
   if (keys) registerClientKeyMetrics(metrics.registry, keys);
+
+  const outlierConfig = config.proxy.outlierDetection;
+  const proxyLogger = childLogger('proxy');
+  const outliers: OutlierDetector | undefined = outlierConfig.enabled
+    ? new OutlierDetector({
+        consecutiveFailures: outlierConfig.consecutiveFailures,
+        baseEjectionMs: outlierConfig.baseEjectionTime,
+        maxEjectionMs: outlierConfig.maxEjectionTime,
+        store: new MemoryEjectionStore(),
+        othersRoutable: (name): boolean =>
+          endpoints.routable().some((e) => e.name !== name && !outliers!.isEjected(e.name)),
+        onEject: (e) => {
+          metrics.countEjection(e.endpoint);
+          proxyLogger.warn(
+            { endpoint: e.endpoint, reason: e.reason, ejections: e.count, until: new Date(e.until).toISOString() },
+            'Ejecting endpoint after failed requests',
+          );
+        },
+      })
+    : undefined;
   const counters = new EndpointCounters();
   const engine = createProxyEngine(config.proxy.engine, {
     config: config.proxy,
     selector,
     health,
     breakers: proxyBreakers,
+    outliers,
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
-    logger: childLogger('proxy'),
+    logger: proxyLogger,
     version: VERSION.version,
   });
 
@@ -340,6 +374,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     endpoints,
     models,
     ...fleet,
+    ejections: outliers,
     engine,
     providers,
     isPathAllowed,
@@ -358,7 +393,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     isPathAllowed,
     selector,
     // Sherpa, like the original, has no breakers: none is ever open for it.
-    breakers: config.proxy.engine === 'olla' ? proxyBreakers : { isOpen: () => false },
+    breakers: config.proxy.engine === 'olla' ? proxyBreakers : { wouldAdmit: () => true },
     clientIp,
   });
 
@@ -371,6 +406,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       endpoints,
       models,
       ...fleet,
+      ejections: outliers,
       translator,
       stats: translatorStats,
       engine,

@@ -63,7 +63,8 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       keySources: ['session_header', 'prefix_hash', 'auth_header'],
       prefixHashBytes: 512,
     },
-    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
+    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
     preferLoadedModels: true,
     queue: { enabled: false, maxSize: 100, maxWait: 30 * SECOND },
   },
@@ -198,6 +199,21 @@ describe('defaults', () => {
 });
 
 describe('one-line issues', () => {
+  it('names the key path of bad retry and outlier-detection settings', () => {
+    expect(issuesOf({ proxy: { retry: { budget_percent: 150 } } })).toEqual([
+      'proxy.retry.budget_percent: 150 is not a percentage from 0 to 100 (0-100)',
+    ]);
+    expect(issuesOf({ proxy: { outlier_detection: { base_ejection_time: '0s' } } })).toEqual([
+      'proxy.outlier_detection.base_ejection_time must be longer than 0s',
+    ]);
+    expect(issuesOf({ proxy: { outlier_detection: { base_ejection_time: '1m', max_ejection_time: '30s' } } })).toEqual([
+      'proxy.outlier_detection.max_ejection_time must be at least base_ejection_time (1m)',
+    ]);
+    expect(issuesOf({ proxy: { outlier_detection: { consecutive_failures: 0 } } })).toEqual([
+      'proxy.outlier_detection.consecutive_failures: 0 is not a whole number of at least 1',
+    ]);
+  });
+
   it('name a port out of range', () => {
     expect(issuesOf({ server: { port: 70000 } })).toEqual(['server.port: 70000 is not a port (1-65535)']);
   });

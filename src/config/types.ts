@@ -81,8 +81,21 @@ export interface StickySessionsConfig {
 export interface RetryConfig {
   enabled: boolean;
   onConnectionFailure: boolean;
-  /** 0 = try every candidate once. */
+  /** Attempts per request, the first included; 0 = the default of 3 (two retries). */
   maxAttempts: number;
+  /** Retries may add at most this share of the requests seen over `budgetWindow` (0–100). */
+  budgetPercent: number;
+  budgetWindow: DurationMs;
+}
+
+/** Passive outlier detection: eject a node that keeps failing real requests (Envoy's model). */
+export interface OutlierDetectionConfig {
+  enabled: boolean;
+  /** Consecutive 5xx answers or timeouts that eject a node. */
+  consecutiveFailures: number;
+  /** The nth ejection lasts n times this, never more than `maxEjectionTime`. */
+  baseEjectionTime: DurationMs;
+  maxEjectionTime: DurationMs;
 }
 
 export interface FilterConfig {
@@ -108,6 +121,7 @@ export interface ProxyConfig {
   tlsHandshakeTimeout: DurationMs;
   stickySessions: StickySessionsConfig;
   retry: RetryConfig;
+  outlierDetection: OutlierDetectionConfig;
   profileFilter?: FilterConfig;
   /** Prefer nodes that have the requested model loaded (on by default). */
   preferLoadedModels: boolean;

@@ -157,6 +157,17 @@ describe('sticky sessions across three nodes', () => {
     const pinned = mocks.find((m) => m.name === first.endpoint)!;
     await pinned.stop();
     await waitFor(() => running.olla.endpoints.get(pinned.name)?.status !== 'healthy', 5000, 'the dead node marked');
+    // The purge follows the status change after a short grace (a retry under way may still re-pin).
+    await waitFor(
+      async () => {
+        const stats = (await (await fetch(`${running.url}/internal/stats/sticky`)).json()) as {
+          active_sessions: number;
+        };
+        return stats.active_sessions === 0;
+      },
+      5000,
+      'the dead node purged',
+    );
 
     // The purge dropped the pin, as the original's does, so the lookup is a plain miss.
     const second = await sendTurn(running, 0, 2, 'purged');

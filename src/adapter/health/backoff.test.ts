@@ -10,7 +10,7 @@ describe('nextBackoff', () => {
     expect(nextBackoff(5000, 1, false)).toEqual({ intervalMs: 5000, multiplier: 2 });
   });
 
-  it('grows 5s, 10s, 20s, 40s, then caps at a minute and a multiplier of 12', () => {
+  it('grows 5s, 10s, 20s, then stays at 4 intervals with a multiplier of 4', () => {
     const intervals: number[] = [];
     const multipliers: number[] = [];
     let multiplier = 1;
@@ -20,13 +20,29 @@ describe('nextBackoff', () => {
       multipliers.push(step.multiplier);
       multiplier = step.multiplier;
     }
-    expect(intervals).toEqual([5000, 10_000, 20_000, 40_000, MAX_BACKOFF_MS, MAX_BACKOFF_MS, MAX_BACKOFF_MS]);
-    expect(multipliers).toEqual([2, 4, 8, 12, 12, 12, 12]);
-    expect(MAX_BACKOFF_MULTIPLIER).toBe(12);
+    expect(intervals).toEqual([5000, 10_000, 20_000, 20_000, 20_000, 20_000, 20_000]);
+    expect(multipliers).toEqual([2, 4, 4, 4, 4, 4, 4]);
+    expect(MAX_BACKOFF_MULTIPLIER).toBe(4);
   });
 
-  it('caps a long interval at a minute even on the second failure', () => {
-    expect(nextBackoff(45_000, 2, false).intervalMs).toBe(MAX_BACKOFF_MS);
+  it('re-checks within 4 intervals and never later than 30 s, however many probes failed', () => {
+    for (const interval of [1000, 2000, 5000, 10_000, 29_000]) {
+      let multiplier = 1;
+      for (let failure = 0; failure < 20; failure++) {
+        const step = nextBackoff(interval, multiplier, false);
+        expect(step.intervalMs).toBeLessThanOrEqual(Math.min(4 * interval, MAX_BACKOFF_MS));
+        multiplier = step.multiplier;
+      }
+    }
+    expect(nextBackoff(10_000, 4, false).intervalMs).toBe(MAX_BACKOFF_MS);
+  });
+
+  it('keeps an interval configured above the cap rather than checking a failing node more often', () => {
+    expect(nextBackoff(45_000, 4, false).intervalMs).toBe(45_000);
+  });
+
+  it('treats a multiplier stored by an older, larger cap as the new cap', () => {
+    expect(nextBackoff(1000, 12, false)).toEqual({ intervalMs: 4000, multiplier: 4 });
   });
 });
 

@@ -1,9 +1,13 @@
 /** Pure schedule arithmetic for health checks: per-endpoint backoff and per-probe retry delays. */
 
-/** The multiplier doubles per consecutive failure (2, 4, 8 …) but never passes this. */
-export const MAX_BACKOFF_MULTIPLIER = 12;
-/** However large the multiplier, a failing endpoint is re-checked at least once a minute. */
-export const MAX_BACKOFF_MS = 60_000;
+/**
+ * The multiplier doubles per consecutive failed probe (2, 4) but never passes this: an unhealthy
+ * node is probed again within four check intervals, so a restarted node is back in about one
+ * interval plus the check timeout rather than sitting out a long backoff it no longer deserves.
+ */
+export const MAX_BACKOFF_MULTIPLIER = 4;
+/** However large the interval, a failing endpoint is re-checked at least every 30 s. */
+export const MAX_BACKOFF_MS = 30_000;
 
 export interface BackoffStep {
   /** Wait before the next check. */
@@ -15,13 +19,17 @@ export interface BackoffStep {
 /**
  * The wait before the next check and the multiplier to carry forward. The first failure keeps
  * the normal interval because most transient errors clear on the very next check; later ones
- * wait `checkInterval × current multiplier`, capped at a minute.
+ * wait `checkInterval × current multiplier` (at most 4×), capped at 30 s unless the configured
+ * interval is itself longer (a failing node is never checked less often than a healthy one).
  */
 export function nextBackoff(checkIntervalMs: number, currentMultiplier: number, success: boolean): BackoffStep {
   if (success) return { intervalMs: checkIntervalMs, multiplier: 1 };
   if (currentMultiplier <= 1) return { intervalMs: checkIntervalMs, multiplier: 2 };
   return {
-    intervalMs: Math.min(checkIntervalMs * currentMultiplier, MAX_BACKOFF_MS),
+    intervalMs: Math.min(
+      checkIntervalMs * Math.min(currentMultiplier, MAX_BACKOFF_MULTIPLIER),
+      Math.max(checkIntervalMs, MAX_BACKOFF_MS),
+    ),
     multiplier: Math.min(currentMultiplier * 2, MAX_BACKOFF_MULTIPLIER),
   };
 }

@@ -182,7 +182,7 @@ describe('HttpHealthChecker classifies a probe', () => {
 });
 
 describe('HttpHealthChecker schedules', () => {
-  it('backs off on consecutive failures up to a minute, and stops probing once the breaker trips', async () => {
+  it('backs off on consecutive failures up to four intervals, and stops probing once the breaker trips', async () => {
     const server = await serve(answer(500));
     const endpoint = endpointAt(server.url);
     const now = 1_700_000_000_000;
@@ -192,8 +192,8 @@ describe('HttpHealthChecker schedules', () => {
       await checker.checkAll();
       waits.push(endpoint.nextCheckTime - now);
     }
-    expect(waits).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000]);
-    expect(endpoint.backoffMultiplier).toBe(12);
+    expect(waits).toEqual([5000, 10_000, 20_000, 20_000, 20_000, 20_000]);
+    expect(endpoint.backoffMultiplier).toBe(4);
     expect(endpoint.consecutiveFailures).toBe(6);
     expect(server.hits).toBe(BREAKER_FAILURE_THRESHOLD);
     expect(breakers.state(endpoint.name)).toBe('open');
@@ -210,10 +210,53 @@ describe('HttpHealthChecker schedules', () => {
     checker.markFailed(endpoint, 'connection refused');
     expect(endpoint.status).toBe('offline');
     expect(endpoint.consecutiveFailures).toBe(1);
-    expect(endpoint.backoffMultiplier).toBe(2);
+    // A passive failure does not escalate the backoff: only failed probes do.
+    expect(endpoint.backoffMultiplier).toBe(1);
     expect(transitions.at(-1)).toMatchObject({ from: 'healthy', to: 'offline', error: 'connection refused' });
     await recovered;
     expect(endpoint).toMatchObject({ status: 'healthy', consecutiveFailures: 0, backoffMultiplier: 1 });
+  });
+
+  it('counts one failure event per outage, however many requests in flight report it', async () => {
+    const endpoint = endpointAt((await serve(answer(200))).url, { checkInterval: 1000 });
+    let now = 1_700_000_000_000;
+    const { checker, transitions } = checkerFor([endpoint], { now: () => now });
+    await checker.checkAll();
+    const sentAt = now + 5;
+    now += 10;
+    for (let i = 0; i < 16; i++) checker.markFailed(endpoint, 'read ECONNRESET', sentAt);
+    expect(transitions.filter((t) => t.to === 'offline')).toHaveLength(1);
+    expect(endpoint).toMatchObject({ consecutiveFailures: 1, backoffMultiplier: 1, nextCheckTime: now + 1000 });
+  });
+
+  it('ignores a failure from a request sent before the node last changed status', async () => {
+    const endpoint = endpointAt((await serve(answer(200))).url);
+    let now = 1_700_000_000_000;
+    const { checker, transitions } = checkerFor([endpoint], { now: () => now });
+    const sentBeforeRecovery = now - 1;
+    await checker.checkAll();
+    expect(endpoint.status).toBe('healthy');
+    now += 5;
+    checker.markFailed(endpoint, 'connection refused', sentBeforeRecovery);
+    expect(endpoint.status).toBe('healthy');
+    checker.markFailed(endpoint, 'connection refused', now);
+    expect(endpoint.status).toBe('offline');
+    expect(transitions.map((t) => t.to)).toEqual(['healthy', 'offline']);
+  });
+
+  it('probes an unroutable node at once on recheck, and leaves a routable one alone', async () => {
+    const server = await serve(answer(200));
+    const endpoint = endpointAt(server.url, { checkInterval: 60_000 });
+    const { checker } = checkerFor([endpoint]);
+    await checker.checkAll();
+    checker.start();
+    checker.recheck(endpoint);
+    expect(server.hits).toBe(1);
+    checker.markFailed(endpoint, 'connection refused');
+    const recovered = nextTransitionTo(checker, 'healthy');
+    checker.recheck(endpoint);
+    await recovered;
+    expect(server.hits).toBe(2);
   });
 
   it('takes a routable node out at once when proxied failures trip its breaker', async () => {

@@ -42,6 +42,8 @@ interface Schedule {
   inFlight: Promise<void> | undefined;
   /** Epoch ms before which a 429ing endpoint is left alone; 0 = not throttled. */
   rateLimitedUntil: number;
+  /** Epoch ms of the endpoint's last status change; requests sent before it report stale news. */
+  statusChangedAt: number;
 }
 
 /** Mirrors the original's probe budget (retries run inside twice the check timeout) plus slack. */
@@ -88,6 +90,7 @@ export class HttpHealthChecker implements HealthChecker {
       timer: undefined,
       inFlight: undefined,
       rateLimitedUntil: 0,
+      statusChangedAt: 0,
     };
     return schedule;
   }
@@ -106,7 +109,10 @@ export class HttpHealthChecker implements HealthChecker {
         continue;
       }
       const schedule = this.#scheduleFor(endpoint);
-      if (current?.endpoint.url === endpoint.url) schedule.rateLimitedUntil = current.rateLimitedUntil;
+      if (current?.endpoint.url === endpoint.url) {
+        schedule.rateLimitedUntil = current.rateLimitedUntil;
+        schedule.statusChangedAt = current.statusChangedAt;
+      }
       next.set(endpoint.name, schedule);
     }
     for (const [name, schedule] of this.#schedules) {
@@ -157,32 +163,48 @@ export class HttpHealthChecker implements HealthChecker {
     await Promise.all(Array.from(this.#schedules.values(), (schedule) => this.#check(schedule)));
   }
 
-  markFailed(endpoint: Endpoint, reason: string): void {
+  /**
+   * One failure event per outage: a node already out of rotation, or a failure from a request
+   * sent before the node's last status change (sixteen requests in flight when it died all report
+   * the same death), changes nothing. Nor does a passive failure escalate the backoff: only failed
+   * probes do, so a node that is back a second later is probed and routed again a second later.
+   */
+  markFailed(endpoint: Endpoint, reason: string, requestStartedAt?: number): void {
     const schedule = this.#schedules.get(endpoint.name);
     if (schedule === undefined) return;
     const target = schedule.endpoint;
     const from = target.status;
+    if (!isRoutable(from)) return;
+    if (requestStartedAt !== undefined && requestStartedAt < schedule.statusChangedAt) return;
     const now = this.#now();
-    const step = nextBackoff(target.checkInterval, target.backoffMultiplier, false);
     // Offline, as a refused connection would classify: the node is not answering at all.
     target.status = 'offline';
     target.lastChecked = now;
     target.consecutiveFailures++;
-    target.backoffMultiplier = step.multiplier;
-    target.nextCheckTime = now + step.intervalMs;
+    target.nextCheckTime = now + target.checkInterval;
+    schedule.statusChangedAt = now;
     this.#logger.warn(
       {
         endpoint: target.name,
         reason,
         consecutiveFailures: target.consecutiveFailures,
-        backoffMultiplier: target.backoffMultiplier,
-        nextCheckInMs: step.intervalMs,
+        nextCheckInMs: target.checkInterval,
       },
       'Marking endpoint as unhealthy after a failed request',
     );
-    // A probe in flight reschedules when it lands; otherwise the re-check moves to the backoff.
+    // A probe in flight reschedules when it lands; otherwise the re-check moves to the interval.
     if (this.#running && schedule.inFlight === undefined) this.#scheduleNext(schedule);
-    if (from !== target.status) this.#announce({ endpoint: target, from, to: target.status, error: reason });
+    this.#announce({ endpoint: target, from, to: target.status, error: reason });
+  }
+
+  /**
+   * A request just succeeded on a node the checker holds unroutable (panic routing found it
+   * back): probe it now rather than at its backoff, so traffic returns to it at once.
+   */
+  recheck(endpoint: Endpoint): void {
+    const schedule = this.#schedules.get(endpoint.name);
+    if (schedule === undefined || !this.#running || isRoutable(schedule.endpoint.status)) return;
+    void this.#check(schedule);
   }
 
   onTransition(listener: (transition: HealthTransition) => void): () => void {
@@ -245,6 +267,7 @@ export class HttpHealthChecker implements HealthChecker {
     schedule.rateLimitedUntil = result.rateLimitedUntil;
     this.#log(endpoint, from, result, step.intervalMs);
     if (from !== result.status) {
+      schedule.statusChangedAt = now;
       this.#announce({ endpoint, from, to: result.status, error: describeProblem(result) });
     }
   }

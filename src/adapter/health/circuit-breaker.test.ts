@@ -146,3 +146,30 @@ describe('CircuitBreakerRegistry', () => {
     expect(breakers.state('a')).toBe('closed');
   });
 });
+
+describe('peeking at a half-open breaker (the double-isOpen bug)', () => {
+  it('wouldAdmit claims nothing, so the trial goes to the caller that then admits', () => {
+    let now = 0;
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 1, openDurationMs: 1000, now: () => now });
+    breakers.recordFailure('a');
+    now += 1000;
+    // A router filters every candidate, then sends to the one it picked.
+    expect(breakers.wouldAdmit('a')).toBe(true);
+    expect(breakers.wouldAdmit('a')).toBe(true);
+    const token = breakers.admit('a');
+    expect(token).toBeGreaterThan(0);
+    // The one trial is now out: nobody else gets through until it lands.
+    expect(breakers.wouldAdmit('a')).toBe(false);
+    breakers.recordSuccess('a', token);
+    expect(breakers.state('a')).toBe('closed');
+  });
+
+  it('asking isOpen twice refuses the trial it just granted, which is why routing peeks instead', () => {
+    let now = 0;
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 1, openDurationMs: 1000, now: () => now });
+    breakers.recordFailure('a');
+    now += 1000;
+    expect(breakers.isOpen('a')).toBe(false);
+    expect(breakers.isOpen('a')).toBe(true);
+  });
+});

@@ -52,6 +52,18 @@ export class CircuitBreaker {
   }
 
   /**
+   * Would `admit` let a caller through now? Claims nothing, so a router may ask it of every
+   * candidate and then `admit` only the one it sends to: asking `admit` of each would hand the
+   * half-open trial to a candidate the balancer then passes over, and refuse the one it picks.
+   */
+  wouldAdmit(trialStalenessMs: number): boolean {
+    if (this.#state === 'closed') return true;
+    const now = this.#now();
+    if (this.#state === 'open' && now - this.#lastFailureAt < this.#openDurationMs) return false;
+    return this.#trialToken === 0 || now - this.#trialStartedAt >= trialStalenessMs;
+  }
+
+  /**
    * May the caller contact the endpoint? Answers `BREAKER_REJECTED`, `BREAKER_CLOSED`, or a
    * positive trial token to hand back to `recordSuccess`/`recordFailure`.
    */
@@ -125,6 +137,11 @@ export class CircuitBreakerRegistry {
    */
   isOpen(name: string, trialStalenessMs = PROXY_HALF_OPEN_STALENESS_MS): boolean {
     return this.admit(name, trialStalenessMs) === BREAKER_REJECTED;
+  }
+
+  /** Whether `admit` would let a caller through, claiming no trial (see `CircuitBreaker.wouldAdmit`). */
+  wouldAdmit(name: string, trialStalenessMs = PROXY_HALF_OPEN_STALENESS_MS): boolean {
+    return this.#breakers.get(name)?.wouldAdmit(trialStalenessMs) ?? true;
   }
 
   /** As `isOpen`, but hands back the trial token (see `CircuitBreaker.admit`). */

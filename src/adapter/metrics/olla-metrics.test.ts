@@ -15,6 +15,8 @@ describe('Prometheus metrics', () => {
     feed(f, record());
     feed(f, record({ status: 502, failed: true, endpoint: 'gpu-box' }));
     feed(f, record({ model: 'llama3', retries: 2, failedOver: ['gpu-box'] }));
+    f.metrics.countEjection('gpu-box');
+    f.metrics.countEjection('gpu-box');
     const parsed = await scrape(f.metrics);
 
     expect(parsed.types.get('olla_proxy_requests_total')).toBe('counter');
@@ -26,6 +28,7 @@ describe('Prometheus metrics', () => {
     expect(sampleValue(parsed, 'olla_failures_total')).toBe(1);
     expect(sampleValue(parsed, 'olla_proxy_retries_total')).toBe(2);
     expect(sampleValue(parsed, 'olla_proxy_failovers_total')).toBe(1);
+    expect(sampleValue(parsed, 'olla_endpoint_ejections_total', { endpoint: 'gpu-box' })).toBe(2);
     expect(sampleValue(parsed, 'olla_proxy_response_bytes_total', { endpoint: 'local-ollama' })).toBe(3 * 2048);
     expect(sampleValue(parsed, 'olla_endpoint_requests_total', { endpoint: 'local-ollama' })).toBe(3);
     expect(sampleValue(parsed, 'olla_model_requests_total', { model: 'llama3.2:3b' })).toBe(3);

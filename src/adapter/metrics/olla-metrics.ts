@@ -78,6 +78,7 @@ export class OllaMetrics implements RequestRecorder {
     ['success', 0],
     ['failure', 0],
   ]);
+  readonly #ejections = new Map<string, number>();
   #retries = 0;
   #failovers = 0;
 
@@ -117,6 +118,11 @@ export class OllaMetrics implements RequestRecorder {
   /** Called once per config reload attempt. */
   countReload(result: 'success' | 'failure'): void {
     this.#reloads.set(result, (this.#reloads.get(result) ?? 0) + 1);
+  }
+
+  /** Called by outlier detection each time it ejects `endpoint`. */
+  countEjection(endpoint: string): void {
+    this.#ejections.set(endpoint, (this.#ejections.get(endpoint) ?? 0) + 1);
   }
 
   /** The `model` label for a requested name (see the class comment). */
@@ -189,6 +195,14 @@ export class OllaMetrics implements RequestRecorder {
         },
       );
     }
+    this.#add(
+      'olla_endpoint_ejections_total',
+      'Passive ejections of endpoints failing real requests',
+      'counter',
+      (out) => {
+        for (const [endpoint, count] of this.#ejections) out.push({ labels: { endpoint }, value: count });
+      },
+    );
     const sticky = this.#src.sticky;
     if (sticky) {
       this.#add('olla_sticky_sessions_total', 'Sticky-session lookups by result', 'counter', (out) => {

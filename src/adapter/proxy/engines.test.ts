@@ -14,6 +14,7 @@ import type { ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
 import type { RequestRecord } from '../../core/ports/stats.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
+import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import { createProxyEngine } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
@@ -116,7 +117,8 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     responseHeaderTimeout: 5000,
     tlsHandshakeTimeout: 2000,
     stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
-    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0 },
+    retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
+    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
     preferLoadedModels: false,
     queue: { enabled: false, maxSize: 0, maxWait: 0 },
     ...overrides,
@@ -149,7 +151,7 @@ async function rig(
   const deps: ProxyEngineDeps = {
     config: proxyConfig(options.config),
     selector,
-    health: { markFailed },
+    health: { markFailed, recheck: () => {} },
     breakers: options.breakers,
     recorder: { record: (r) => records.push(r) },
     version: 'v9.9.9',
@@ -546,7 +548,11 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(
       engineName,
       [endpoint('d1', await refusedUrl()), endpoint('d2', await refusedUrl()), endpoint('live', live.url)],
-      { config: { retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2 } } },
+      {
+        config: {
+          retry: { enabled: true, onConnectionFailure: true, maxAttempts: 2, budgetPercent: 20, budgetWindow: 10_000 },
+        },
+      },
     );
 
     const answer = await call(`${proxy.url}/x`);
@@ -729,7 +735,8 @@ describe('circuit breakers', () => {
     return {
       failures,
       successes,
-      isOpen: (name) => open.includes(name),
+      wouldAdmit: (name) => !open.includes(name),
+      admit: (name) => (open.includes(name) ? -1 : 0),
       recordFailure: (name) => failures.push(name),
       recordSuccess: (name) => successes.push(name),
     };
@@ -753,7 +760,7 @@ describe('circuit breakers', () => {
     expect((await call(`${proxy.url}/x`)).status).toBe(200);
   });
 
-  it('the olla engine counts 502/503/504 answers and refused connections as breaker failures', async () => {
+  it('the olla engine counts 502/503/504 answers as breaker failures, leaving refused connections to the health checker', async () => {
     const busy = await upstream((_req, res) => res.writeHead(503).end());
     const breakers = breakersWithOpen();
     const proxy = await rig('olla', [endpoint('dead', await refusedUrl()), endpoint('busy', busy.url)], { breakers });
@@ -761,7 +768,7 @@ describe('circuit breakers', () => {
     const answer = await call(`${proxy.url}/x`);
 
     expect(answer.status).toBe(503);
-    expect(breakers.failures).toEqual(['dead', 'busy']);
+    expect(breakers.failures).toEqual(['busy']);
   });
 
   it('the sherpa engine has no breaker, as in the original', async () => {
@@ -779,10 +786,46 @@ describe('createProxyEngine', () => {
     const deps = {
       config: proxyConfig(),
       selector: new FirstSelector(),
-      health: { markFailed: () => {} },
+      health: { markFailed: () => {}, recheck: () => {} },
       version: 'v1',
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);
     expect(() => createProxyEngine('turbo', deps)).toThrow('allowed: sherpa, olla');
+  });
+});
+
+describe('failover against the live set (issue 14)', () => {
+  it('sends the half-open trial to the node the balancer picked and closes its breaker', async () => {
+    const up = await upstream();
+    let now = 0;
+    const breakers = new CircuitBreakerRegistry({ failureThreshold: 1, openDurationMs: 1000, now: () => now });
+    breakers.recordFailure('a');
+    breakers.recordFailure('b');
+    now += 1000;
+    // Both are due a trial; the old filter claimed a's trial while looking, then refused a itself.
+    const proxy = await rig('olla', [endpoint('a', up.url), endpoint('b', up.url)], { breakers });
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-olla-endpoint']).toBe('a');
+    expect(breakers.state('a')).toBe('closed');
+    expect(breakers.wouldAdmit('b')).toBe(true);
+  });
+
+  it('retries on a node from the live set, not only the routing-time snapshot', async () => {
+    const up = await upstream();
+    const dead = endpoint('dead', await refusedUrl());
+    const live = endpoint('live', up.url);
+    const proxy = await rig('olla', [dead], { request: { reroute: async () => [dead, live] } });
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-olla-endpoint']).toBe('live');
+  });
+
+  it('makes at most three attempts however many candidates refuse', async () => {
+    const dead = await Promise.all(['d1', 'd2', 'd3', 'd4', 'd5'].map(async (n) => endpoint(n, await refusedUrl())));
+    const proxy = await rig('olla', dead);
+    const answer = await call(`${proxy.url}/x`);
+    expect(answer.status).toBe(502);
+    expect(proxy.markFailed).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,4 +1,5 @@
 import type { Endpoint, EndpointView } from '../../core/domain/endpoint.js';
+import type { Ejection } from '../../core/ports/ejections.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelRegistry } from '../../core/ports/models.js';
 import { endpointView } from '../discovery/endpoints/endpoint-view.js';
@@ -52,6 +53,11 @@ export interface StatusSources {
   lastReload?: () => unknown;
   /** The shared state store, when one is configured. */
   sharedState?: () => unknown;
+  /** Passive ejections and proxy breakers, so status tells what routing really does. */
+  health?: {
+    ejection(name: string): Ejection | undefined;
+    breaker(name: string): string;
+  };
   now?: () => number;
 }
 
@@ -139,6 +145,14 @@ export interface EndpointSummary {
   last_model_sync?: string;
   last_model_sync_at?: string;
   issues?: string;
+  /** Ours, additive: what the health probes say (`status` says what routing does). */
+  probe_status: string;
+  /** Ours, additive: the proxy circuit breaker (`closed`, `open`, `half-open`). */
+  breaker?: string;
+  /** Ours, additive: a live passive ejection, with until when and why. */
+  ejection?: { until: string; reason: string; ejections: number };
+  /** Ours, additive: success share of real outcomes (5xx count as failures); null without traffic. */
+  success_ratio: number | null;
 }
 
 export interface EndpointStatusResponse {
@@ -154,6 +168,8 @@ export const NO_TRAFFIC_RATE = 'N/A';
 
 interface EndpointFacts {
   view: EndpointView;
+  ejection: Ejection | undefined;
+  breaker: string | undefined;
   id: string;
   stats: EndpointStatsSnapshot | undefined;
   connections: number;
@@ -182,6 +198,8 @@ function gatherFacts(src: StatusSources, all: readonly Endpoint[]): EndpointFact
   const ids = buildEndpointIds(all);
   return all.map((endpoint) => ({
     view: endpointView(endpoint),
+    ejection: src.health?.ejection(endpoint.name),
+    breaker: src.health?.breaker(endpoint.name),
     id: ids.get(endpoint.name) ?? '',
     stats: src.stats.endpointStats(endpoint.name),
     connections: src.connections(endpoint),
@@ -318,7 +336,19 @@ function toEndpointSummary(f: EndpointFacts, now: number): EndpointSummary {
     name: view.name,
     url: sanitiseDisplayUrl(view.url),
     type: view.type,
-    status: view.status,
+    status: f.ejection !== undefined ? 'ejected' : view.status,
+    probe_status: view.status,
+    ...(f.breaker !== undefined ? { breaker: f.breaker } : {}),
+    ...(f.ejection !== undefined
+      ? {
+          ejection: {
+            until: new Date(f.ejection.until).toISOString(),
+            reason: f.ejection.reason,
+            ejections: f.ejection.count,
+          },
+        }
+      : {}),
+    success_ratio: traffic ? stats.successfulRequests / stats.totalRequests : null,
     priority: view.priority,
     model_count: f.modelCount,
     request_count: stats?.totalRequests ?? 0,

@@ -5,7 +5,7 @@
  * endpoint why it was kept or left out.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { closedOrAll, type CircuitBreakers } from '../../adapter/proxy/core/exchange.js';
+import { admittedOrAll, type CircuitBreakers } from '../../adapter/proxy/core/exchange.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import { CandidateVerdict } from '../../core/domain/explain.js';
@@ -24,7 +24,7 @@ export interface ExplainDeps extends RoutingDeps {
   providers: readonly ProviderScope[];
   isPathAllowed(profile: PlatformProfile, path: string): boolean;
   selector: Pick<EndpointSelector, 'name' | 'peek'>;
-  breakers: Pick<CircuitBreakers, 'isOpen'>;
+  breakers: Pick<CircuitBreakers, 'wouldAdmit'>;
   clientIp(request: FastifyRequest): string;
 }
 
@@ -54,7 +54,7 @@ function verdictFor(
       ? { verdict: CandidateVerdict.lacksCapability, detail: 'has the model but not a capability the request needs' }
       : { verdict: CandidateVerdict.lacksModel, detail: 'discovery has not seen the model on this endpoint' };
   }
-  if (breakers.isOpen(endpoint.name))
+  if (!breakers.wouldAdmit(endpoint.name))
     return { verdict: CandidateVerdict.breakerOpen, detail: 'circuit breaker open: used only if every candidate is' };
   return { verdict: CandidateVerdict.kept, detail: 'may serve the request' };
 }
@@ -108,7 +108,7 @@ async function explain(deps: ExplainDeps, request: FastifyRequest) {
 
   // The balancer sees what the exchange's first pick sees: closed breakers preferred.
   const ctx: SelectionContext = { model, headers: request.headers, clientIp: deps.clientIp(request), body };
-  const balancerPool = closedOrAll(routed.endpoints, deps.breakers);
+  const balancerPool = admittedOrAll(routed.endpoints, deps.breakers);
   const pick = allowed && balancerPool.length > 0 ? deps.selector.peek?.(balancerPool, ctx) : undefined;
   const aliasTargets = model ? deps.catalogue.aliasTargets()[model] : undefined;
   return {

@@ -4,8 +4,13 @@ import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RequestPriority, RoutingDecision } from '../../core/domain/routing.js';
 import { CapacityExceededError, ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
-import type { ModelRouteResult } from '../../core/ports/models.js';
-import { type CandidateScope, type HeaderSink, type RoutingDeps, routeRequest } from './route-request.js';
+import {
+  type CandidateScope,
+  type HeaderSink,
+  type RoutedRequest,
+  type RoutingDeps,
+  routeRequest,
+} from './route-request.js';
 
 /** The fleet-aware parts of routing; each is absent when its feature is off. */
 export interface FleetRoutingDeps extends RoutingDeps {
@@ -30,7 +35,7 @@ export interface FleetRequest {
 
 /** Where one link of the chain routed: what the proxy request is built from. */
 export interface FleetRoute {
-  readonly route: ModelRouteResult & { endpoints: readonly Endpoint[] };
+  readonly route: RoutedRequest;
   /** The model being served: the one asked for, or the fallback taking its place. */
   readonly model: string | undefined;
   readonly decision: RoutingDecision | undefined;
@@ -68,28 +73,44 @@ export async function routeThroughFleet<T>(
         : [requested];
   const primary = chain[0];
   let reason: string | undefined;
+  // A link whose nodes are all down routes in panic (configured nodes tried anyway); a later
+  // link with a live node is the better answer, so panic waits until the chain is exhausted.
+  let panicked: { route: RoutedRequest; index: number } | undefined;
+  const serve = async (route: RoutedRequest, index: number): Promise<Awaited<T>> => {
+    const model = chain[index];
+    const fellBack = index > 0;
+    const decision: RoutingDecision | undefined = fellBack
+      ? {
+          strategy: route.decision?.strategy ?? 'fallback',
+          action: 'fallback',
+          reason: `fallback from ${primary} (${reason ?? 'model_unavailable'})`,
+        }
+      : route.decision;
+    const start = () => {
+      if (fellBack && primary !== undefined && model !== undefined) deps.onFallback?.(primary, model);
+      return run({ route, model, decision, fellBack });
+    };
+    if (deps.admission === undefined) return await start();
+    return await deps.admission.admit(route.endpoints, model ?? '', request.priority, request.client, start);
+  };
   for (let i = 0; ; i++) {
-    const model = chain[i];
     const last = i === chain.length - 1;
     try {
-      const route = await routeRequest(deps, scope, model, request.required, request.sink);
-      const fellBack = i > 0;
-      const decision: RoutingDecision | undefined = fellBack
-        ? {
-            strategy: route.decision?.strategy ?? 'fallback',
-            action: 'fallback',
-            reason: `fallback from ${primary} (${reason ?? 'model_unavailable'})`,
-          }
-        : route.decision;
-      const start = () => {
-        if (fellBack && primary !== undefined && model !== undefined) deps.onFallback?.(primary, model);
-        return run({ route, model, decision, fellBack });
-      };
-      if (deps.admission === undefined) return await start();
-      return await deps.admission.admit(route.endpoints, model ?? '', request.priority, request.client, start);
+      const route = await routeRequest(deps, scope, chain[i], request.required, request.sink);
+      if (route.panic !== undefined && (panicked !== undefined || !last)) {
+        panicked ??= { route, index: i };
+        reason ??= 'model_unavailable';
+        if (!last) continue;
+        return await serve(panicked.route, panicked.index);
+      }
+      return await serve(route, i);
     } catch (err) {
       const why = whyNot(err);
-      if (last || why === undefined) throw err;
+      if (why === undefined) throw err;
+      if (last) {
+        if (panicked !== undefined) return await serve(panicked.route, panicked.index);
+        throw err;
+      }
       reason ??= why;
     }
   }

@@ -17,6 +17,7 @@ import { hijackKeepingHeaders } from './hijack.js';
 import { underTrace } from './traced-routing.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
+import { routeRequest } from './route-request.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
 export interface ProviderScope {
@@ -39,6 +40,9 @@ export interface ProxyRouteDeps extends FleetRoutingDeps {
   /** Client API keys, when `server.auth.enabled`. */
   keys?: ClientKeyGate;
 }
+
+/** A retry's re-routing sets no headers: the first routing's are already on the reply. */
+const NO_HEADERS = { header: () => undefined };
 
 /** A route family: `/olla/proxy/` serves every backend type, `/olla/<prefix>/` one profile's. */
 export interface RouteScope {
@@ -117,6 +121,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     priority: requestPriority(request.headers, admission?.key),
   };
   const scoped = candidateScopeOf(scope);
+  const required = json ? requiredCapabilitiesOfBody(body, targetPath) : undefined;
   // One trace per client request; each fallback model tried is an attempt under it.
   const trace = deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers });
   let proxyRequest: ProxyRequest | undefined;
@@ -131,7 +136,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
           model,
           // OpenRouter's convention, so only on OpenAI-shaped paths.
           listed: pathOnly.startsWith('/v1/') ? listed : undefined,
-          required: json ? requiredCapabilitiesOfBody(body, targetPath) : undefined,
+          required,
           sink: reply,
           client: reply.raw,
           priority: selection.priority,
@@ -148,6 +153,9 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
             targetPath,
             body: forwarded,
             candidates: served.route.endpoints,
+            panic: served.route.panic,
+            // A retry re-routes against the live set, for the model being served.
+            reroute: async () => (await routeRequest(deps, scoped, served.model, required, NO_HEADERS)).endpoints,
             model: served.model,
             routing: served.decision,
             nativeModelName: served.route.nativeName?.bind(served.route),

@@ -1,7 +1,10 @@
+import { panicCandidates } from '../../adapter/balancer/panic.js';
+import { isOfTypes } from '../../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { Header } from '../../core/constants.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
+import type { PanicFallback } from '../../core/ports/proxy.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
@@ -17,6 +20,8 @@ export interface CandidateScope {
 export interface RoutingDeps {
   endpoints: EndpointRepository;
   models: ModelLookup;
+  /** Passive ejections: ejected nodes are left out unless panic routing needs them. */
+  ejections?: { withoutEjected<T extends { name: string }>(candidates: readonly T[]): readonly T[] };
 }
 
 export interface HeaderSink {
@@ -36,6 +41,38 @@ export function candidatePool(endpoints: EndpointRepository, scope: CandidateSco
   return candidates.length === 0 && !scope.failClosed ? endpoints.routable() : candidates;
 }
 
+/** A route, and when it is a panic route, the answer to give if every panic attempt fails. */
+export type RoutedRequest = ModelRouteResult & { endpoints: readonly Endpoint[]; panic?: PanicFallback };
+
+/**
+ * No candidate is routable: try the configured ones that could serve the request anyway (see
+ * `panicCandidates`), so a node that is already back answers instead of a microsecond 503.
+ * Undefined when not even a configured endpoint could serve it.
+ */
+async function panicRoute(
+  deps: RoutingDeps,
+  scope: CandidateScope,
+  model: string | undefined,
+  required: readonly ModelCapability[] | undefined,
+): Promise<(ModelRouteResult & { endpoints: readonly Endpoint[] }) | undefined> {
+  const all = deps.endpoints.all();
+  let configured: readonly Endpoint[] = all.filter((endpoint) => isOfTypes(endpoint, scope.types));
+  if (configured.length === 0 && !scope.failClosed) configured = all;
+  if (configured.length === 0) return undefined;
+  const route = await deps.models.route(model, configured, required);
+  if (route.endpoints.length === 0) return undefined;
+  const endpoints = panicCandidates(route.endpoints);
+  return {
+    endpoints,
+    nativeName: route.nativeName?.bind(route),
+    decision: {
+      strategy: route.decision?.strategy ?? 'panic',
+      action: 'panic',
+      reason: `no routable endpoint; trying ${endpoints.length} configured (least recently failed first)`,
+    },
+  };
+}
+
 /**
  * The endpoints that may serve a request: routable ones of the scope's types, narrowed by the
  * model catalogue. Throws the error the original answers when none is left: 404 when nobody
@@ -48,23 +85,30 @@ export async function routeRequest(
   model: string | undefined,
   required: readonly ModelCapability[] | undefined,
   sink: HeaderSink,
-): Promise<ModelRouteResult & { endpoints: readonly Endpoint[] }> {
-  const candidates = candidatePool(deps.endpoints, scope);
+): Promise<RoutedRequest> {
+  let candidates = candidatePool(deps.endpoints, scope);
+  if (deps.ejections !== undefined) candidates = deps.ejections.withoutEjected(candidates);
   const route =
     candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
   if (route.endpoints.length > 0) return route;
-
-  setRoutingHeaders(sink, route.decision);
   if (model && route.decision?.reason === 'model_not_found') {
+    setRoutingHeaders(sink, route.decision);
     throw new ModelNotFoundError(`model '${model}' is not available on any endpoint`, {
       model,
       hint: 'see /olla/models for the models Olla can route to',
     });
   }
-  throw new NoHealthyEndpointError(
-    model && route.decision
-      ? `model '${model}' is known but no endpoint serving it is healthy (${route.decision.reason})`
-      : `no healthy ${scope.label ?? ''}endpoints available`,
-    { hint: 'see /internal/status/endpoints for each endpoint health', ...(model ? { model } : {}) },
-  );
+  const rejection = {
+    decision: route.decision,
+    error: new NoHealthyEndpointError(
+      model && route.decision
+        ? `model '${model}' is known but no endpoint serving it is healthy (${route.decision.reason})`
+        : `no healthy ${scope.label ?? ''}endpoints available`,
+      { hint: 'see /internal/status/endpoints for each endpoint health', ...(model ? { model } : {}) },
+    ),
+  };
+  const panic = await panicRoute(deps, scope, model, required);
+  if (panic !== undefined) return { ...panic, panic: rejection };
+  setRoutingHeaders(sink, route.decision);
+  throw rejection.error;
 }

@@ -184,8 +184,16 @@ describe('GET /internal/status/endpoints', () => {
       next_check_at: '2026-04-15T10:30:03.000Z',
       last_model_sync: '5m ago',
       last_model_sync_at: '2026-04-15T10:25:00.000Z',
+      probe_status: 'healthy',
+      success_ratio: 0.75,
     });
-    expect(gpu).toMatchObject({ name: 'gpu-box', success_rate: 'N/A', request_count: 0, issues: 'unavailable' });
+    expect(gpu).toMatchObject({
+      name: 'gpu-box',
+      success_rate: 'N/A',
+      success_ratio: null,
+      request_count: 0,
+      issues: 'unavailable',
+    });
     expect(gpu).not.toHaveProperty('response_time');
     // The same endpoint carries the same ID on every status route.
     const status = (await app.inject('/internal/status')).json();

@@ -1,6 +1,7 @@
 /** How Olla decided where a request goes, surfaced in X-Olla-Routing-* headers. */
 
-export type RoutingAction = 'routed' | 'fallback' | 'rejected';
+/** `panic`: no candidate was routable, so the configured ones are tried anyway. */
+export type RoutingAction = 'routed' | 'fallback' | 'rejected' | 'panic';
 
 export interface RoutingDecision {
   strategy: string;

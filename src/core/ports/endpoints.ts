@@ -22,9 +22,12 @@ export interface HealthChecker {
   /** Run one round of checks now (used at start-up and by tests). */
   checkAll(): Promise<void>;
   /**
-   * A proxied request failed to connect: mark the endpoint unhealthy at once and let the
-   * backoff schedule re-check it, rather than waiting for the next interval.
+   * A proxied request failed to connect: mark the endpoint unhealthy at once and re-check it at
+   * its next interval. Ignored when the endpoint is already unroutable or the request was sent
+   * (`requestStartedAt`, epoch ms) before the endpoint's last status change: one event per outage.
    */
-  markFailed(endpoint: Endpoint, reason: string): void;
+  markFailed(endpoint: Endpoint, reason: string, requestStartedAt?: number): void;
+  /** Probe an unroutable endpoint now (a request just succeeded there); no-op when routable. */
+  recheck(endpoint: Endpoint): void;
   onTransition(listener: (t: HealthTransition) => void): () => void;
 }

@@ -4,8 +4,15 @@ import type { TokenUsage } from '../domain/client-key.js';
 import type { Endpoint } from '../domain/endpoint.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { ErrorDialect } from '../error-body.js';
+import type { OllaError } from '../errors.js';
 import type { SelectionContext } from './balancer.js';
 import type { RequestSpan } from './tracer.js';
+
+/** What a request would have been answered without panic routing (a 503 and its decision). */
+export interface PanicFallback {
+  decision: RoutingDecision | undefined;
+  error: OllaError;
+}
 
 /** Everything the handler worked out before the proxy engine takes over. */
 export interface ProxyRequest {
@@ -17,8 +24,15 @@ export interface ProxyRequest {
   targetPath: string;
   /** The original request body bytes (forwarded untouched), or undefined for none. */
   body: Buffer | undefined;
+  /** Set for a panic route: the decision and error to answer with when every panic attempt fails. */
+  panic?: PanicFallback;
   /** Routable endpoints that may serve this request; the balancer picks among them. */
   candidates: readonly Endpoint[];
+  /**
+   * The live candidates now (routable, or the panic set when none is), for a retry: the
+   * routing step run again. Absent: retries choose from `candidates`.
+   */
+  reroute?: () => Promise<readonly Endpoint[]>;
   model?: string;
   routing?: RoutingDecision;
   /** Name the chosen endpoint knows the model by, when it differs (aliases). */

@@ -10,6 +10,11 @@ export interface EndpointChanges {
   changed: string[];
 }
 
+/** Whether `endpoint` serves one of `types` (empty = any); `auto` endpoints serve every type. */
+export function isOfTypes(endpoint: Endpoint, types: readonly string[]): boolean {
+  return types.length === 0 || endpoint.type === AUTO_TYPE || types.includes(endpoint.type);
+}
+
 /**
  * The configured endpoints. Their live status is written by the health checker, which must call
  * `statusChanged()` after changing any status: the routable lists are computed once per change
@@ -51,9 +56,7 @@ export class StaticEndpointRepository implements EndpointRepository {
     if (types.length === 0) return this.routable();
     let matches = this.#routableByTypes.get(types);
     if (matches === undefined) {
-      matches = Object.freeze(
-        this.routable().filter((endpoint) => endpoint.type === AUTO_TYPE || types.includes(endpoint.type)),
-      );
+      matches = Object.freeze(this.routable().filter((endpoint) => isOfTypes(endpoint, types)));
       this.#routableByTypes.set(types, matches);
     }
     return matches;

@@ -5,8 +5,17 @@ import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
 import type { RequestRecorder } from '../../../core/ports/stats.js';
 import { EndpointCounters } from './counters.js';
-import { type CircuitBreakers, Exchange, type ExchangeContext, type ProxyLogger } from './exchange.js';
+import {
+  type CircuitBreakers,
+  DEFAULT_MAX_ATTEMPTS,
+  Exchange,
+  type ExchangeContext,
+  type OutcomeSink,
+  type ProxyLogger,
+} from './exchange.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
+import { RetryBudget } from './retry-budget.js';
 import type { UpstreamTransport } from './transport.js';
 import { UpstreamTargets } from './upstream-target.js';
 
@@ -14,11 +23,13 @@ import { UpstreamTargets } from './upstream-target.js';
 export interface ProxyEngineDeps {
   config: ProxyConfig;
   selector: EndpointSelector;
-  health: Pick<HealthChecker, 'markFailed'>;
+  health: Pick<HealthChecker, 'markFailed' | 'recheck'>;
   /** Consulted by the Olla engine only (Sherpa has no breaker, as in the original). */
   breakers?: CircuitBreakers;
   recorder?: RequestRecorder;
   logger?: ProxyLogger;
+  /** Passive outlier detection, fed the outcome of every attempt. */
+  outliers?: OutcomeSink;
   /** Shared with whoever reports per-endpoint proxy stats; the engine makes its own if absent. */
   counters?: EndpointCounters;
   /** Olla's version, for `Via`, `X-Proxied-By` and `X-Served-By`. */
@@ -45,6 +56,13 @@ export class StreamingProxyEngine implements ProxyEngine {
       recorder: deps.recorder,
       logger: deps.logger,
       counters: this.counters,
+      gatewayLog: deps.logger && new RateLimitedLog(deps.logger),
+      budget: new RetryBudget(
+        deps.config.retry.budgetPercent,
+        deps.config.retry.budgetWindow,
+        (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
+      ),
+      outliers: deps.outliers,
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
       transport,

@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../../../config/types.js';
 import { Header } from '../../../core/constants.js';
-import type { Endpoint } from '../../../core/domain/endpoint.js';
+import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
 import { errorResponse, toOllaError } from '../../../core/error-body.js';
 import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
 import { replaceTopLevelString } from '../../../core/json-field.js';
@@ -18,6 +18,7 @@ import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './re
 import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
 import { buildTargetPath } from './target-url.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
+import type { RetryBudget } from './retry-budget.js';
 import type { UpstreamTargets } from './upstream-target.js';
 
 /**
@@ -25,9 +26,12 @@ import type { UpstreamTargets } from './upstream-target.js';
  * registry). Sherpa, like the original, has none.
  */
 export interface CircuitBreakers {
-  isOpen(endpointName: string): boolean;
-  recordSuccess(endpointName: string): void;
-  recordFailure(endpointName: string): void;
+  /** Whether `admit` would let a request through; claims nothing (safe to ask of every candidate). */
+  wouldAdmit(endpointName: string): boolean;
+  /** Claims passage for the request about to be sent: -1 refused, 0 closed, >0 a half-open trial token. */
+  admit(endpointName: string): number;
+  recordSuccess(endpointName: string, token?: number): void;
+  recordFailure(endpointName: string, token?: number): void;
 }
 
 /** The slice of a pino logger the proxy uses; only failures are logged. */
@@ -39,15 +43,30 @@ export interface ProxyLogger {
 export interface ExchangeContext {
   readonly config: ProxyConfig;
   readonly selector: EndpointSelector;
-  readonly health: Pick<HealthChecker, 'markFailed'>;
+  readonly health: Pick<HealthChecker, 'markFailed' | 'recheck'>;
   readonly breakers: CircuitBreakers | undefined;
   readonly recorder: RequestRecorder | undefined;
   readonly logger: ProxyLogger | undefined;
+  /** Every 502/503/504 Olla answers, with its reason (rate-limited by the engine). */
+  readonly gatewayLog: ProxyLogger | undefined;
   readonly counters: EndpointCounters;
   readonly targets: UpstreamTargets;
   readonly identity: ProxyIdentity;
   readonly transport: UpstreamTransport;
+  readonly budget: RetryBudget;
+  readonly outliers: OutcomeSink | undefined;
 }
+
+/** Passive outlier detection's view of real outcomes (see adapter/outlier). */
+export interface OutcomeSink {
+  recordSuccess(endpointName: string): void;
+  recordFailure(endpointName: string, reason: string): void;
+}
+
+/** Attempts per request when `proxy.retry.max_attempts` is 0: the first and two retries. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Upper bound of the random pause before a retry, so retries of one death do not land in lockstep. */
+const RETRY_JITTER_MS = 20;
 
 /** Status recorded when the client left before any response head was sent (nginx's convention). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -71,6 +90,9 @@ function onResponseTimeout(exchange: Exchange): void {
 }
 function notIn(this: readonly Endpoint[], endpoint: Endpoint): boolean {
   return !this.includes(endpoint);
+}
+function onRetryDue(exchange: Exchange): void {
+  exchange.retryDue();
 }
 
 type AttemptOutcome = 'succeeded' | 'failed' | 'abandoned';
@@ -108,6 +130,11 @@ export class Exchange implements AttemptListener {
   #clientGone = false;
   #finished = false;
   #timer: NodeJS.Timeout | null = null;
+  /** Epoch ms the current attempt was sent, so the health checker can tell stale news. */
+  #attemptSentAt = 0;
+  #breakerToken = 0;
+  /** Where retries choose from: the live candidates at the time of the retry. */
+  #pool: readonly Endpoint[] | undefined = undefined;
 
   constructor(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, request: ProxyRequest) {
     this.#ctx = ctx;
@@ -176,6 +203,8 @@ export class Exchange implements AttemptListener {
       withTraceparent(spec.headers, this.#attemptSpan.traceparent);
     }
     ctx.selector.acquire(endpoint);
+    if (this.#tried.length === 1) ctx.budget.noteRequest(ctx.selector.connections(endpoint));
+    this.#attemptSentAt = Date.now();
     this.#inAttempt = true;
     this.#tally = ctx.counters.begin(endpoint.name, spec.body === undefined ? 0 : spec.body.length);
     this.#attemptStart = performance.now();
@@ -210,16 +239,24 @@ export class Exchange implements AttemptListener {
     };
   }
 
-  /** An untried candidate, preferring those whose breaker is closed (all open: try anyway). */
+  /**
+   * An untried candidate, preferring those whose breaker would admit it (all refusing: try
+   * anyway). Only the chosen one is admitted, so a half-open trial goes to the node picked.
+   */
   #pick(): Endpoint | undefined {
     const tried = this.#tried;
-    let pool: readonly Endpoint[] = this.#request.candidates;
+    let pool: readonly Endpoint[] = this.#pool ?? this.#request.candidates;
     if (tried.length > 0) pool = pool.filter(notIn, tried);
     if (pool.length === 0) return undefined;
     const breakers = this.#ctx.breakers;
-    if (breakers !== undefined) pool = closedOrAll(pool, breakers);
-    const chosen = this.#ctx.selector.select(pool, this.#request.selection);
-    return chosen === undefined || tried.includes(chosen) ? undefined : chosen;
+    if (breakers !== undefined) pool = admittedOrAll(pool, breakers);
+    // Balancers skip unroutable nodes; a panic pool is nothing but, already in the order to try.
+    const chosen =
+      this.#ctx.selector.select(pool, this.#request.selection) ??
+      (this.#request.panic !== undefined ? pool[0] : undefined);
+    if (chosen === undefined || tried.includes(chosen)) return undefined;
+    this.#breakerToken = breakers === undefined ? 0 : Math.max(0, breakers.admit(chosen.name));
+    return chosen;
   }
 
   #bodyFor(endpoint: Endpoint): Buffer | undefined {
@@ -241,9 +278,45 @@ export class Exchange implements AttemptListener {
 
   #maxAttempts(): number {
     const retry = this.#ctx.config.retry;
-    const candidates = this.#request.candidates.length;
     if (!retry.enabled || !retry.onConnectionFailure) return 1;
-    return retry.maxAttempts > 0 ? Math.min(retry.maxAttempts, candidates) : candidates;
+    return retry.maxAttempts > 0 ? retry.maxAttempts : DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /**
+   * A retry goes to a node from the live set as it is now, not the snapshot taken at routing:
+   * a node that came back since is eligible, one that has gone down since is not.
+   */
+  #retry(): void {
+    setTimeout(onRetryDue, Math.random() * RETRY_JITTER_MS, this);
+  }
+
+  retryDue(): void {
+    if (this.#finished) return;
+    if (this.#clientGone) {
+      this.#finish();
+      return;
+    }
+    const reroute = this.#request.reroute;
+    if (reroute === undefined) {
+      this.#next();
+      return;
+    }
+    reroute().then(
+      (pool) => {
+        if (this.#finished) return;
+        if (this.#clientGone) {
+          this.#finish();
+          return;
+        }
+        this.#pool = pool;
+        this.#next();
+      },
+      () => {
+        // No live candidate at all (the routing step says why in its error): answer with the
+        // failure this request already met.
+        if (!this.#finished) this.#respondAllFailed();
+      },
+    );
   }
 
   /** Ends the current attempt exactly once: releases the endpoint and counts the outcome. */
@@ -283,9 +356,13 @@ export class Exchange implements AttemptListener {
     }
 
     const connectionFailure = isConnectionFailure(error);
-    if (connectionFailure) ctx.health.markFailed(endpoint, error.message);
-    ctx.breakers?.recordFailure(endpoint.name);
+    if (connectionFailure) ctx.health.markFailed(endpoint, error.message, this.#attemptSentAt);
+    // A node that refuses or drops connections is the health checker's business (it was just
+    // marked failed and will be probed again within an interval); the breaker counts answers
+    // that say the node is up but failing, and the outcome of its own half-open trial.
+    if (!connectionFailure || this.#breakerToken > 0) ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
     if (!isTimeout(error)) this.#onlyTimeouts = false;
+    else ctx.outliers?.recordFailure(endpoint.name, error.message);
     ctx.logger?.warn(
       {
         endpoint: endpoint.name,
@@ -296,10 +373,16 @@ export class Exchange implements AttemptListener {
       'proxy attempt failed',
     );
 
-    if (connectionFailure && this.#retryable && !this.#clientGone && this.#tried.length < this.#maxAttempts()) {
+    if (
+      connectionFailure &&
+      this.#retryable &&
+      !this.#clientGone &&
+      this.#tried.length < this.#maxAttempts() &&
+      ctx.budget.tryRetry()
+    ) {
       // The retry decides the outcome: a failover that succeeds is a success, not a failure.
       this.#error = undefined;
-      this.#next();
+      this.#retry();
     } else {
       this.#respondAllFailed();
     }
@@ -311,8 +394,13 @@ export class Exchange implements AttemptListener {
     if (attempt !== this.#attempt) return;
     const ctx = this.#ctx;
     const endpoint = this.#endpoint!;
-    if (status === 502 || status === 503 || status === 504) ctx.breakers?.recordFailure(endpoint.name);
-    else ctx.breakers?.recordSuccess(endpoint.name);
+    if (status === 502 || status === 503 || status === 504)
+      ctx.breakers?.recordFailure(endpoint.name, this.#breakerToken);
+    else ctx.breakers?.recordSuccess(endpoint.name, this.#breakerToken);
+    if (status >= 500) ctx.outliers?.recordFailure(endpoint.name, `HTTP ${status}`);
+    else ctx.outliers?.recordSuccess(endpoint.name);
+    // Panic routing reached a node the checker holds down, and it answered: probe it now.
+    if (status < 500 && !isRoutable(endpoint.status)) ctx.health.recheck(endpoint);
 
     const res = this.#res;
     const request = this.#request;
@@ -446,8 +534,14 @@ export class Exchange implements AttemptListener {
     const tried = this.#tried.map(endpointName);
     const cause = this.#error;
     let error: OllaError;
+    const panic = this.#request.panic;
     if (tried.length === 0) {
       error = new NoHealthyEndpointError('no healthy endpoints available');
+    } else if (panic !== undefined && !this.#onlyTimeouts) {
+      // Panic routing tried nodes known to be down and none answered: the answer is the 503
+      // routing would have given, only now after trying.
+      if (panic.decision !== undefined) this.#request.routing = panic.decision;
+      error = panic.error;
     } else {
       const message = `proxy error: ${tried.join(', ')} failed${cause ? `: ${cause.message}` : ''}`;
       error = this.#onlyTimeouts
@@ -464,6 +558,12 @@ export class Exchange implements AttemptListener {
     if (this.#clientGone || res.headersSent || res.destroyed) return;
     const requestId = this.#request.requestId;
     const answer = errorResponse(error, this.#request.dialect ?? 'olla', requestId);
+    if (answer.status === 502 || answer.status === 503 || answer.status === 504) {
+      this.#ctx.gatewayLog?.warn(
+        { requestId, status: answer.status, reason: error.message, attempts: this.#tried.length },
+        'proxy answered with a gateway error',
+      );
+    }
     const headers: OutgoingHttpHeaders = answer.headers;
     headers[Header.requestId] = requestId;
     addRoutingHeaders(headers, this.#request);
@@ -505,7 +605,8 @@ export class Exchange implements AttemptListener {
           bytesOut: this.#bytesOut,
           bytesIn: request.body === undefined ? 0 : request.body.length,
           retries,
-          failed: error !== undefined && !clientGone,
+          // A 5xx answer relayed as it came is still a failed request: success rates tell the truth.
+          failed: (error !== undefined && !clientGone) || status >= 500,
           sticky: request.selection.sticky?.result,
           clientIp: request.selection.clientIp,
           failedOver: retries > 0 ? this.#tried.slice(0, -1).map(endpointName) : undefined,
@@ -533,16 +634,19 @@ function endpointName(endpoint: Endpoint): string {
   return endpoint.name;
 }
 
-/** The candidates whose breaker is closed, or all of them when every one is open. */
-export function closedOrAll(pool: readonly Endpoint[], breakers: Pick<CircuitBreakers, 'isOpen'>): readonly Endpoint[] {
-  let anyOpen = false;
+/** The candidates whose breaker would admit a request; all of them when none would. */
+export function admittedOrAll(
+  pool: readonly Endpoint[],
+  breakers: Pick<CircuitBreakers, 'wouldAdmit'>,
+): readonly Endpoint[] {
+  let refused = false;
   for (const endpoint of pool) {
-    if (breakers.isOpen(endpoint.name)) {
-      anyOpen = true;
+    if (!breakers.wouldAdmit(endpoint.name)) {
+      refused = true;
       break;
     }
   }
-  if (!anyOpen) return pool;
-  const closed = pool.filter((endpoint) => !breakers.isOpen(endpoint.name));
-  return closed.length > 0 ? closed : pool;
+  if (!refused) return pool;
+  const admitted = pool.filter((endpoint) => breakers.wouldAdmit(endpoint.name));
+  return admitted.length > 0 ? admitted : pool;
 }
