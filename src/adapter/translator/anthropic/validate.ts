@@ -1,4 +1,5 @@
 import { BadRequestError } from '../../../core/errors.js';
+import { fail, given, isObject, type Json, optionalNumber, requireString } from '../json-checks.js';
 import {
   type AnthropicContentBlock,
   type AnthropicRequest,
@@ -17,8 +18,6 @@ import {
  * than surfacing later as a confusing backend error.
  */
 
-type Json = Record<string, unknown>;
-
 const KNOWN_BLOCK_TYPES: ReadonlySet<string> = new Set([
   'text',
   'image',
@@ -27,40 +26,6 @@ const KNOWN_BLOCK_TYPES: ReadonlySet<string> = new Set([
   'thinking',
   ...UNTRANSLATED_BLOCK_TYPES,
 ]);
-
-function fail(path: string, problem: string): never {
-  throw new BadRequestError(`${path}: ${problem}`, { field: path });
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Present and not JSON null. */
-function given(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function requireString(obj: Json, key: string, path: string): string {
-  const value = obj[key];
-  if (!given(value)) fail(path, 'required');
-  if (typeof value !== 'string') fail(path, 'must be a string');
-  return value;
-}
-
-function optionalNumber(obj: Json, key: string, min: number, max: number, integer = false): void {
-  const value = obj[key];
-  if (!given(value)) {
-    delete obj[key];
-    return;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    fail(key, integer ? 'must be an integer' : 'must be a number');
-  }
-  if (value < min || value > max) {
-    fail(key, max === Number.POSITIVE_INFINITY ? `must be at least ${min}` : `must be between ${min} and ${max}`);
-  }
-}
 
 function validateImageSource(source: unknown, path: string): void {
   if (!isObject(source)) fail(path, 'required');
