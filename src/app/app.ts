@@ -23,6 +23,8 @@ import { SecurityViolations } from '../adapter/stats/security-stats.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
 import { StickySelector, stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
+import { MemoryResponseStore } from '../adapter/translator/responses/memory-store.js';
+import { ResponsesTranslator } from '../adapter/translator/responses/translator.js';
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
@@ -33,6 +35,7 @@ import { registerDashboardRoutes } from './handlers/dashboard.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
+import { registerResponsesRoutes } from './handlers/responses.js';
 import { registerStatsRoutes } from './handlers/stats.js';
 import { registerStatusRoutes } from './handlers/status.js';
 import { registerSystemRoutes } from './handlers/system.js';
@@ -236,6 +239,21 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
       engine,
       catalogue,
       anthropicSupport: (type) => profiles.get(type)?.api.anthropicSupport,
+      clientIp,
+      logger: requestLogger,
+    });
+  }
+
+  const responses = config.translators.responses;
+  if (responses.enabled) {
+    registerResponsesRoutes(server, {
+      endpoints,
+      models,
+      translator: new ResponsesTranslator(responses, new MemoryResponseStore(responses.store)),
+      stats: translatorStats,
+      engine,
+      providers,
+      responsesSupport: (type) => profiles.get(type)?.api.responsesSupport,
       clientIp,
       logger: requestLogger,
     });

@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../../core/errors.js';
+import { tokenCount } from '../tokens.js';
 import { newMessageId, newToolUseId } from './ids.js';
 import type {
   AnthropicMessage,
@@ -67,9 +68,7 @@ export function toolUseId(id: string | undefined): string {
   return id !== undefined && id !== '' ? id : newToolUseId();
 }
 
-export function tokenCount(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
+export { tokenCount };
 
 export function convertUsage(usage: OpenAIUsage | null | undefined): { input_tokens: number; output_tokens: number } {
   return { input_tokens: tokenCount(usage?.prompt_tokens), output_tokens: tokenCount(usage?.completion_tokens) };

@@ -1,0 +1,146 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
+import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
+import type { ResponsesTranslator } from '../../adapter/translator/responses/translator.js';
+import type { ResponsesRequest } from '../../adapter/translator/responses/types.js';
+import { Header } from '../../core/constants.js';
+import { PayloadTooLargeError } from '../../core/errors.js';
+import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
+import type { Logger } from '../../logger/logger.js';
+import { requestIdFrom } from '../request-id.js';
+import { hijackKeepingHeaders } from './hijack.js';
+import type { ProviderScope } from './proxy.js';
+import { type CandidateScope, type RoutingDeps, routeRequest } from './route-request.js';
+
+export interface ResponsesRouteDeps extends RoutingDeps {
+  translator: ResponsesTranslator;
+  stats: TranslatorStats;
+  engine: ProxyEngine;
+  /** OpenAI-style provider routes: each gets `/olla/<prefix>/v1/responses`. */
+  providers: readonly ProviderScope[];
+  responsesSupport(endpointType: string): { enabled: boolean; path: string } | undefined;
+  clientIp(request: FastifyRequest): string;
+  logger: Logger;
+}
+
+/** Tells clients which tools or items had no chat-completions equivalent and were left out. */
+export const WARNING_HEADER = 'x-olla-warning';
+
+async function handleResponses(
+  deps: ResponsesRouteDeps,
+  scope: CandidateScope,
+  path: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const startTime = performance.now();
+  const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
+  reply.header(Header.requestId, requestId);
+  const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const record = (model: string, streaming: boolean, mode: TranslatorMode, reason: FallbackReason, success: boolean) =>
+    deps.stats.record({
+      translatorName: deps.translator.name,
+      model,
+      mode,
+      fallbackReason: reason,
+      success,
+      streaming,
+      latencyMs: performance.now() - startTime,
+    });
+  let parsed: ResponsesRequest;
+  let route: Awaited<ReturnType<typeof routeRequest>>;
+  try {
+    parsed = deps.translator.parse(body);
+    deps.translator.history(parsed);
+  } catch (err) {
+    record('', false, 'translation', '', false);
+    throw err;
+  }
+  const streaming = parsed.stream === true;
+  try {
+    route = await routeRequest(deps, scope, parsed.model, undefined, reply);
+  } catch (err) {
+    record(parsed.model, streaming, 'translation', 'no_compatible_endpoints', false);
+    throw err;
+  }
+
+  const decision = deps.translator.decidePassthrough(parsed, route.endpoints, deps.responsesSupport);
+  const base = {
+    requestId,
+    startTime,
+    method: 'POST',
+    model: parsed.model,
+    routing: route.decision,
+    nativeModelName: route.nativeName?.bind(route),
+    selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
+    dialect: 'openai' as const,
+  };
+  let proxyRequest: ProxyRequest;
+  let mode: TranslatorMode = 'passthrough';
+  let fallbackReason: FallbackReason = '';
+  if (decision.mode === 'passthrough') {
+    reply.raw.setHeader('X-Olla-Mode', 'passthrough');
+    proxyRequest = { ...base, targetPath: decision.targetPath, body, candidates: decision.endpoints };
+  } else {
+    mode = 'translation';
+    fallbackReason = decision.fallbackReason;
+    const translated = deps.translator.translate(parsed);
+    if (translated.dropped.length > 0) {
+      reply.raw.setHeader(WARNING_HEADER, `dropped without a chat equivalent: ${translated.dropped.join(', ')}`);
+    }
+    proxyRequest = {
+      ...base,
+      targetPath: translated.targetPath,
+      body: translated.chat,
+      candidates: route.endpoints,
+      interceptor: translated.interceptor,
+    };
+  }
+
+  const result = await deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+  const success = !result.error && result.status < 400;
+  record(parsed.model, streaming, mode, fallbackReason, success);
+  deps.logger.info(
+    {
+      request_id: requestId,
+      path,
+      model: parsed.model,
+      translator_mode: mode,
+      ...(fallbackReason ? { fallback_reason: fallbackReason } : {}),
+      endpoint: result.endpoint?.name,
+      status: result.status,
+      streaming,
+      duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
+      ...(result.error ? { error: result.error.message } : {}),
+    },
+    success ? 'request completed' : 'request failed',
+  );
+}
+
+/** `POST /olla/proxy/v1/responses` and `/olla/<prefix>/v1/responses` for every OpenAI-style provider. */
+export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
+  app.register(async (scoped) => {
+    scoped.removeAllContentTypeParsers();
+    scoped.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: deps.translator.maxBodySize },
+      (_req, payload, done) => done(null, payload),
+    );
+    scoped.setErrorHandler((error: FastifyError) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        throw new PayloadTooLargeError(`request body exceeds maximum size (${deps.translator.maxBodySize} bytes)`);
+      }
+      throw error;
+    });
+    const mount = (prefix: string, scope: CandidateScope) => {
+      const path = `/olla/${prefix}/v1/responses`;
+      scoped.post(path, (request, reply) => handleResponses(deps, scope, path, request, reply));
+    };
+    mount('proxy', { types: [], failClosed: false, label: '' });
+    for (const p of deps.providers) {
+      if (p.prefix === 'proxy' || p.prefix === 'anthropic' || !p.profile.api.openaiCompatible) continue;
+      mount(p.prefix, { types: p.types, failClosed: p.failClosed, label: `${p.profile.displayName} ` });
+    }
+  });
+}
