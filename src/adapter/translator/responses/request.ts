@@ -74,7 +74,7 @@ export function itemsToMessages(items: readonly ResponsesInputItem[], dropped: S
         function: { name: c.name, arguments: c.arguments },
       };
       const last = messages.at(-1);
-      if (last?.role === 'assistant') (last.tool_calls ??= []).push(call);
+      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
       else messages.push({ role: 'assistant', content: null, tool_calls: [call] });
     } else if (type === 'function_call_output') {
       const o = item as { call_id: string; output: string | ResponsesContentPart[] };

@@ -45,7 +45,7 @@ export function validateResponsesRequest(value: unknown): ResponsesRequest {
   if (!given(input)) {
     if (!given(value.previous_response_id)) fail('input', 'required');
   } else if (Array.isArray(input)) {
-    input.forEach((item, i) => validateItem(item, `input.${i}`));
+    for (const [i, item] of input.entries()) validateItem(item, `input.${i}`);
   } else if (typeof input !== 'string') {
     fail('input', 'must be a string or an array of items');
   }
