@@ -133,7 +133,13 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
     version: VERSION.version,
     commit: 'none',
   };
-  const metrics = new OllaMetrics({ ...monitoring, models: catalogue, sticky });
+  const translatorStats = new TranslatorStats();
+  const metrics = new OllaMetrics({
+    ...monitoring,
+    models: catalogue,
+    sticky,
+    translatorCounters: () => translatorStats.snapshot(),
+  });
   // The proxy keeps breakers of its own, as the original does: a node whose health path answers
   // while its inference path fails must still trip, and a passing probe must not reset that count.
   // A trip takes the node out of rotation at once; the health checker's backoff brings it back.
@@ -179,7 +185,6 @@ export async function createOlla(config: OllaConfig, logger: Logger): Promise<Ol
   registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
-  const translatorStats = new TranslatorStats();
   registerStatusRoutes(server, { ...monitoring, models: catalogue, translators: translatorStats });
   registerStatsRoutes(server, {
     stats,

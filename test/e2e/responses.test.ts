@@ -28,6 +28,13 @@ async function start(type: 'llamacpp' | 'vllm'): Promise<OpenAI> {
   return new OpenAI({ baseURL: `${olla.url}/olla/proxy/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
 }
 
+/** The last request that was not a health check or model discovery (those keep arriving in the background). */
+function lastInference() {
+  const found = mock!.requests.findLast((r) => r.method === 'POST');
+  if (!found) throw new Error('no inference request reached the backend');
+  return found;
+}
+
 const weather = {
   type: 'function' as const,
   name: 'get_weather',
@@ -44,8 +51,7 @@ describe('Responses API translated to chat completions', () => {
     expect(response.status).toBe('completed');
     expect(response.output_text).toBe(mockReplyText('be', MODEL, 10));
     expect(response.usage?.output_tokens).toBe(10);
-    const sent = JSON.parse(mock!.requests.at(-1)!.body!);
-    expect(mock!.requests.at(-1)!.path).toBe('/v1/chat/completions');
+    const sent = JSON.parse(lastInference().body!);
     expect(sent.messages).toEqual([
       { role: 'system', content: 'be brief' },
       { role: 'user', content: 'hello' },
@@ -115,7 +121,7 @@ describe('Responses API translated to chat completions', () => {
       expect(second.output_text ?? (second.output[0] as { content: { text: string }[] }).content[0]!.text).toBe(
         'Sunny in Hobart',
       );
-      const sent = JSON.parse(mock!.requests.at(-1)!.body!);
+      const sent = JSON.parse(lastInference().body!);
       expect(sent.messages.at(-2)).toMatchObject({
         role: 'assistant',
         tool_calls: [{ id: 'call_w1', function: { name: 'get_weather' } }],
@@ -128,7 +134,7 @@ describe('Responses API translated to chat completions', () => {
     const client = await start('llamacpp');
     const first = await client.responses.create({ model: MODEL, input: 'first turn' });
     await client.responses.create({ model: MODEL, input: 'second turn', previous_response_id: first.id });
-    const sent = JSON.parse(mock!.requests.at(-1)!.body!);
+    const sent = JSON.parse(lastInference().body!);
     expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(sent.messages[1].content).toBe(first.output_text);
     const refused = await client.responses
@@ -172,7 +178,7 @@ describe('Responses API passthrough', () => {
     const client = await start('vllm');
     const response = await client.responses.create({ model: MODEL, input: 'hello' });
     expect(response.output_text).toBe(mockReplyText('be', MODEL, 10));
-    expect(mock!.requests.at(-1)!.path).toBe('/v1/responses');
+    expect(lastInference().path).toBe('/v1/responses');
     const body = JSON.stringify({ model: MODEL, input: 'hello', stream: true });
     const res = await fetch(`${olla!.url}/olla/vllm/v1/responses`, {
       method: 'POST',
@@ -181,7 +187,7 @@ describe('Responses API passthrough', () => {
     });
     expect(res.headers.get('x-olla-mode')).toBe('passthrough');
     const text = await res.text();
-    expect(mock!.requests.at(-1)!.body).toBe(body);
+    expect(lastInference().body).toBe(body);
     expect(text).toContain('event: response.completed');
     const stream = await client.responses.create({ model: MODEL, input: 'hello', stream: true });
     let streamed = '';
