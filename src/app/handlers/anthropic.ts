@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import { backendsAcceptTopK } from '../../adapter/translator/anthropic/request.js';
-import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
+import type { AnthropicTranslator } from '../../adapter/translator/anthropic/translator.js';
 import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
 import { Header } from '../../core/constants.js';
@@ -12,6 +12,7 @@ import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { useRawBodies } from './raw-body-scope.js';
 import { type RoutingDeps, routeRequest } from './route-request.js';
 
 export interface AnthropicRouteDeps extends RoutingDeps {
@@ -134,18 +135,7 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
 /** The Anthropic Messages API under `/olla/anthropic/v1/`, when `translators.anthropic.enabled`. */
 export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRouteDeps): void {
   app.register(async (scoped) => {
-    scoped.removeAllContentTypeParsers();
-    scoped.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: deps.translator.maxBodySize },
-      (_req, payload, done) => done(null, payload),
-    );
-    // The body reader enforces max_message_size before the handler runs; name that limit rather
-    // than the server-wide one the shared error handler would.
-    scoped.setErrorHandler((error: FastifyError) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw messageTooLargeError(deps.translator.maxBodySize);
-      throw error;
-    });
+    useRawBodies(scoped, deps.translator.maxBodySize);
 
     scoped.post('/olla/anthropic/v1/messages', (request, reply) => handleMessages(deps, request, reply));
 

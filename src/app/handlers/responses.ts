@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
 import type { ResponsesTranslator } from '../../adapter/translator/responses/translator.js';
 import type { ResponsesRequest } from '../../adapter/translator/responses/types.js';
 import { Header } from '../../core/constants.js';
-import { PayloadTooLargeError } from '../../core/errors.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
 import { hijackKeepingHeaders } from './hijack.js';
+import { useRawBodies } from './raw-body-scope.js';
 import type { ProviderScope } from './proxy.js';
 import { type CandidateScope, type RoutingDeps, routeRequest } from './route-request.js';
 
@@ -121,18 +121,7 @@ async function handleResponses(
 /** `POST /olla/proxy/v1/responses` and `/olla/<prefix>/v1/responses` for every OpenAI-style provider. */
 export function registerResponsesRoutes(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   app.register(async (scoped) => {
-    scoped.removeAllContentTypeParsers();
-    scoped.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: deps.translator.maxBodySize },
-      (_req, payload, done) => done(null, payload),
-    );
-    scoped.setErrorHandler((error: FastifyError) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        throw new PayloadTooLargeError(`request body exceeds maximum size (${deps.translator.maxBodySize} bytes)`);
-      }
-      throw error;
-    });
+    useRawBodies(scoped, deps.translator.maxBodySize);
     const mount = (prefix: string, scope: CandidateScope) => {
       const path = `/olla/${prefix}/v1/responses`;
       scoped.post(path, (request, reply) => handleResponses(deps, scope, path, request, reply));

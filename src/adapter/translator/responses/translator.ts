@@ -1,9 +1,10 @@
 import type { ResponsesTranslatorConfig } from '../../../config/types.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
-import { BadRequestError, PayloadTooLargeError } from '../../../core/errors.js';
+import { BadRequestError } from '../../../core/errors.js';
 import type { ResponseInterceptor } from '../../../core/ports/proxy.js';
 import type { ResponseStore } from '../../../core/ports/response-store.js';
 import { resolveTargetPath } from '../anthropic/passthrough.js';
+import { messageTooLargeError } from '../anthropic/translator.js';
 import type { FallbackReason } from '../mode.js';
 import { createResponsesInterceptor, type ResponsesOutcome } from './interceptor.js';
 import { CHAT_COMPLETIONS_PATH, responsesToChat } from './request.js';
@@ -41,7 +42,7 @@ export class ResponsesTranslator {
 
   parse(body: Buffer): ResponsesRequest {
     if (body.length > this.maxBodySize) {
-      throw new PayloadTooLargeError(`request body exceeds maximum size (${this.maxBodySize} bytes)`);
+      throw messageTooLargeError(this.maxBodySize);
     }
     return parseResponsesRequest(body);
   }
