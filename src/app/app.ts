@@ -31,6 +31,8 @@ import { TranslatorStats } from '../adapter/stats/translator-stats.js';
 import { stickyStats } from '../adapter/sticky/sticky-selector.js';
 import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
 import type { ParsedConfig } from '../config/parse.js';
+import { MemoryResponseStore } from '../adapter/translator/responses/memory-store.js';
+import { ResponsesTranslator } from '../adapter/translator/responses/translator.js';
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import { ConfigError } from '../core/errors.js';
@@ -45,6 +47,7 @@ import { registerExplainRoutes } from './handlers/explain.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
 import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
+import { registerResponsesRoutes } from './handlers/responses.js';
 import { registerStatsRoutes } from './handlers/stats.js';
 import { registerStatusRoutes } from './handlers/status.js';
 import { registerSystemRoutes } from './handlers/system.js';
@@ -193,11 +196,13 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     version: VERSION.version,
     commit: 'none',
   };
+  const translatorStats = new TranslatorStats();
   const metrics = new OllaMetrics({
     ...monitoring,
     ...(shared ? { sharedStoreUp: () => shared.connection.up } : {}),
     models: catalogue,
     sticky: placement.sticky,
+    translatorCounters: () => translatorStats.snapshot(),
     ...(admission
       ? {
           queue: {
@@ -320,7 +325,6 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
-  const translatorStats = new TranslatorStats();
   registerStatusRoutes(server, {
     ...monitoring,
     models: catalogue,
@@ -416,6 +420,24 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       logger: requestLogger,
       tracer,
       keys,
+    });
+  }
+
+  const responses = config.translators.responses;
+  if (responses.enabled) {
+    registerResponsesRoutes(server, {
+      endpoints,
+      models,
+      translator: new ResponsesTranslator(responses, new MemoryResponseStore(responses.store)),
+      stats: translatorStats,
+      engine,
+      providers,
+      responsesSupport: (type) => profiles.get(type)?.api.responsesSupport,
+      clientIp,
+      ejections: outliers,
+      keys,
+      tracer,
+      logger: requestLogger,
     });
   }
 

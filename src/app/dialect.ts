@@ -7,6 +7,8 @@ import type { ErrorDialect } from '../core/error-body.js';
 export function dialectForPath(url: string): ErrorDialect {
   if (!url.startsWith('/olla/')) return 'olla';
   if (url.startsWith('/olla/anthropic/')) return 'anthropic';
+  // The Responses API is OpenAI's under every prefix, /olla/proxy/ included: its SDKs read `error.message`.
+  if (url.split('?', 1)[0]!.endsWith('/v1/responses')) return 'openai';
   if (url.startsWith('/olla/ollama/') || url.startsWith('/olla/proxy/') || url.startsWith('/olla/models')) {
     return 'olla';
   }

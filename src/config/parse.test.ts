@@ -113,6 +113,12 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       maxMessageSize: 10_485_760,
       inspector: { enabled: false, outputDir: 'logs/inspector/anthropic', sessionHeader: 'X-Session-ID' },
     },
+    responses: {
+      enabled: true,
+      passthroughEnabled: true,
+      maxMessageSize: 10_485_760,
+      store: { maxEntries: 1000, ttlMs: 60 * MINUTE },
+    },
   },
   logging: { level: 'info', format: 'json', output: 'stdout' },
   engineering: { showNerdstats: false },

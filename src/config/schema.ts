@@ -37,6 +37,7 @@ import type {
   FallbackBehavior,
   LoggingConfig,
   ModelRegistryConfig,
+  ResponsesTranslatorConfig,
   RoutingStrategyName,
   TelemetryConfig,
 } from './types.js';
@@ -74,7 +75,7 @@ export function createConfigSchema(context: SchemaContext) {
       proxy: proxySchema(context),
       discovery: discoverySchema(context),
       model_registry: modelRegistrySchema(context),
-      translators: section({ anthropic: anthropicSchema(context) }),
+      translators: section({ anthropic: anthropicSchema(context), responses: responsesSchema() }),
       logging: loggingSchema(context),
       engineering: section({ show_nerdstats: optional(bool, false) }),
       dashboard: dashboardSchema(context),
@@ -252,6 +253,23 @@ function anthropicSchema(context: SchemaContext) {
       inspector,
     };
   });
+}
+
+/** `translators.responses`: the OpenAI Responses API front and its stored conversations. */
+function responsesSchema() {
+  return section({
+    enabled: optional(bool, true),
+    passthrough_enabled: optional(bool, true),
+    max_message_size: optional(size, 10 * MIB),
+    store: section({ max_entries: optional(count, 1000), ttl: optional(duration, HOUR) }),
+  }).transform(
+    (raw): ResponsesTranslatorConfig => ({
+      enabled: raw.enabled,
+      passthroughEnabled: raw.passthrough_enabled,
+      maxMessageSize: raw.max_message_size,
+      store: { maxEntries: raw.store.max_entries, ttlMs: raw.store.ttl },
+    }),
+  );
 }
 
 // ---- logging, aliases --------------------------------------------------------------

@@ -216,6 +216,14 @@ export interface AnthropicTranslatorConfig {
   inspector: InspectorConfig;
 }
 
+export interface ResponsesTranslatorConfig {
+  enabled: boolean;
+  passthroughEnabled: boolean;
+  maxMessageSize: Bytes;
+  /** Stored conversations for `previous_response_id`: at most `maxEntries`, each kept `ttlMs`. */
+  store: { maxEntries: number; ttlMs: number };
+}
+
 export interface LoggingConfig {
   level: 'debug' | 'info' | 'warn' | 'error';
   format: 'json' | 'text';
@@ -241,7 +249,7 @@ export interface OllaConfig {
   proxy: ProxyConfig;
   discovery: DiscoveryConfig;
   modelRegistry: ModelRegistryConfig;
-  translators: { anthropic: AnthropicTranslatorConfig };
+  translators: { anthropic: AnthropicTranslatorConfig; responses: ResponsesTranslatorConfig };
   logging: LoggingConfig;
   engineering: { showNerdstats: boolean };
   dashboard: DashboardConfig;

@@ -17,6 +17,7 @@ import {
   type Route,
   requestedModel,
   speaksAnthropicByDefault,
+  speaksResponsesByDefault,
   wantsStream,
 } from './routes.js';
 import { playScript } from './script.js';
@@ -95,7 +96,11 @@ class MockBackendServer implements MockBackend {
       loadedModel: options.residency?.loaded,
     };
     this.#coldLoadMs = options.residency === undefined ? undefined : (options.residency.coldLoadMs ?? 300);
-    this.#routes = buildRoutes(this.flavour, options.anthropic ?? speaksAnthropicByDefault(this.flavour));
+    this.#routes = buildRoutes(
+      this.flavour,
+      options.anthropic ?? speaksAnthropicByDefault(this.flavour),
+      options.responses ?? speaksResponsesByDefault(this.flavour),
+    );
     this.#authToken = options.authToken;
     this.#recordBodies = options.recordBodies ?? false;
     this.#recordLimit = options.recordLimit ?? 10_000;

@@ -7,7 +7,7 @@ import * as anthropic from './dialects/anthropic.js';
 import * as ollama from './dialects/ollama.js';
 import * as openai from './dialects/openai.js';
 import type { Dialect, Exchange } from './exchange.js';
-import { NDJSON_CONTENT_TYPE, SSE_CONTENT_TYPE } from './framing.js';
+import { NDJSON_CONTENT_TYPE, SSE_CONTENT_TYPE, sseEvent } from './framing.js';
 import { findModel, lmStudioModels, normaliseModels, ollamaShow, ollamaTags, openAiModels } from './models.js';
 import { estimatePromptTokens, mockEmbedding, planReply, type ReplyPlan } from './reply.js';
 import type { MockFlavour, MockModel } from './types.js';
@@ -56,6 +56,13 @@ const HEALTH_PATHS: Record<MockFlavour, string> = {
 /** The flavours whose real servers speak the Anthropic Messages API natively. */
 const ANTHROPIC_NATIVE: ReadonlySet<MockFlavour> = new Set(['ollama', 'vllm', 'llamacpp', 'lmstudio', 'anthropic']);
 
+/** The flavours whose real servers serve the OpenAI Responses API themselves. */
+const RESPONSES_NATIVE: ReadonlySet<MockFlavour> = new Set(['ollama', 'vllm']);
+
+export function speaksResponsesByDefault(flavour: MockFlavour): boolean {
+  return RESPONSES_NATIVE.has(flavour);
+}
+
 export function healthPathOf(flavour: MockFlavour): string {
   return HEALTH_PATHS[flavour];
 }
@@ -83,7 +90,7 @@ function ollamaRunning(settings: BackendSettings) {
   };
 }
 
-export function buildRoutes(flavour: MockFlavour, withAnthropic: boolean): Map<string, Route> {
+export function buildRoutes(flavour: MockFlavour, withAnthropic: boolean, withResponses = false): Map<string, Route> {
   const routes = new Map<string, Route>();
   const add = (path: string, method: Route['method'], dialect: Dialect, handle: Handler, scriptable = false) =>
     routes.set(path, { method, dialect, public: false, scriptable, handle });
@@ -98,6 +105,8 @@ export function buildRoutes(flavour: MockFlavour, withAnthropic: boolean): Map<s
     add('/v1/messages', 'POST', 'anthropic', anthropicMessages, true);
     add('/v1/messages/count_tokens', 'POST', 'anthropic', anthropicCountTokens);
   }
+
+  if (withResponses) add('/v1/responses', 'POST', 'openai', nativeResponses, true);
 
   switch (flavour) {
     case 'ollama':
@@ -286,6 +295,46 @@ function anthropicMessages(ex: Exchange, settings: BackendSettings): Promise<voi
 function anthropicCountTokens(ex: Exchange, settings: BackendSettings): void {
   const plan = prepare(ex, settings);
   if (plan) ex.sendJson(200, anthropic.countTokens(plan.promptTokens));
+}
+
+/** A native Responses answer: the whole response, or its event stream (created, text deltas, completed). */
+function nativeResponses(ex: Exchange, settings: BackendSettings): Promise<void> | void {
+  const plan = prepare(ex, settings);
+  if (!plan) return;
+  const message = {
+    type: 'message',
+    id: `msg_${plan.id}`,
+    role: 'assistant',
+    status: 'completed',
+    content: [{ type: 'output_text', text: plan.text, annotations: [] }],
+  };
+  const usage = {
+    input_tokens: plan.promptTokens,
+    output_tokens: plan.completionTokens,
+    total_tokens: plan.promptTokens + plan.completionTokens,
+  };
+  const response = {
+    id: `resp_${plan.id}`,
+    object: 'response',
+    created_at: 0,
+    model: plan.model,
+    status: 'completed',
+    output: [message],
+    usage,
+  };
+  if (!wantsStream(ex.json, false)) return ex.sendJson(200, response);
+  let seq = 0;
+  const event = (type: string, data: object) => sseEvent(type, { type, sequence_number: seq++, ...data });
+  const frames = [
+    event('response.created', { response: { ...response, status: 'in_progress', output: [], usage: null } }),
+    event('response.output_item.added', { output_index: 0, item: { ...message, status: 'in_progress', content: [] } }),
+    ...plan.tokens.map((delta) =>
+      event('response.output_text.delta', { item_id: message.id, output_index: 0, content_index: 0, delta }),
+    ),
+    event('response.output_item.done', { output_index: 0, item: message }),
+    event('response.completed', { response }),
+  ];
+  return ex.stream(SSE_CONTENT_TYPE, frames, plan.model);
 }
 
 /** Says back exactly what arrived, so proxy tests can prove bytes and headers went through untouched. */

@@ -129,6 +129,8 @@ export interface MockBackendOptions {
   authToken?: string;
   /** Answer /v1/messages and count_tokens. Default: on for ollama, vllm, llamacpp, lmstudio, anthropic. */
   anthropic?: boolean;
+  /** Answer POST /v1/responses natively (passthrough tests). Default: on for ollama and vllm, as their real servers do. */
+  responses?: boolean;
   /** Unknown models get 404 in the route's dialect. Default false (answer any model). */
   strictModels?: boolean;
   /** OpenAI streams carry a usage chunk only when `stream_options.include_usage` asks ('requested', as real

@@ -7,6 +7,7 @@ import type { ModelStatsSnapshot, StatsCollector } from '../stats/collector.js';
 import { NO_SECURITY, securityStatus, systemStatus, systemStatusValue } from '../stats/health-summary.js';
 import { QUEUE_WAIT_BUCKETS, type QueueStats } from '../stats/queue-stats.js';
 import type { SecurityStatsSource } from '../stats/security-stats.js';
+import type { TranslatorCounters } from '../stats/translator-stats.js';
 import { type MetricType, registerCollected, type Sample } from './collected-metric.js';
 import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js';
 
@@ -57,6 +58,8 @@ export interface MetricsSources {
   sharedStoreUp?: () => boolean;
   /** The admission queue, when some endpoint has a concurrency limit. */
   queue?: QueueMetricsSource;
+  /** Per-translator counters (`TranslatorStats.snapshot`), read at scrape time. */
+  translatorCounters?: () => Record<string, TranslatorCounters>;
   /** Node's process metrics (`collectDefaultMetrics`); on unless switched off. */
   processMetrics?: boolean;
   now?: () => number;
@@ -90,6 +93,7 @@ export class OllaMetrics implements RequestRecorder {
     this.#registerEndpointMetrics();
     this.#registerModelMetrics();
     if (sources.queue) this.#registerQueueMetrics(sources.queue);
+    this.#registerTranslatorMetrics();
     if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -129,6 +133,30 @@ export class OllaMetrics implements RequestRecorder {
   modelLabel(name: string | undefined): string {
     if (name === undefined || name === '') return NO_MODEL_LABEL;
     return this.#src.models.find(name)?.id ?? UNKNOWN_MODEL_LABEL;
+  }
+
+  #registerTranslatorMetrics(): void {
+    const source = this.#src.translatorCounters;
+    if (!source) return;
+    this.#add('olla_translator_requests_total', 'Translator requests by translator and mode', 'counter', (out) => {
+      for (const t of Object.values(source())) {
+        out.push({ labels: { translator: t.translator_name, mode: 'passthrough' }, value: t.passthrough_requests });
+        out.push({ labels: { translator: t.translator_name, mode: 'translation' }, value: t.translation_requests });
+      }
+    });
+    this.#add('olla_translator_errors_total', 'Translator requests that failed', 'counter', (out) => {
+      for (const t of Object.values(source()))
+        out.push({ labels: { translator: t.translator_name }, value: t.failed_requests });
+    });
+    this.#add(
+      'olla_translator_latency_seconds_total',
+      'Summed latency of successful translator requests',
+      'counter',
+      (out) => {
+        for (const t of Object.values(source()))
+          out.push({ labels: { translator: t.translator_name }, value: t.total_latency_ms / 1000 });
+      },
+    );
   }
 
   #add(name: string, help: string, type: MetricType, collect: Collect): void {

@@ -54,6 +54,10 @@ function toPlatformProfile(file: ProfileFile, extra: Record<string, unknown>): P
         minVersion: anthropic.min_version,
         limitations: anthropic.limitations,
       },
+      responsesSupport: api.responses_support && {
+        enabled: api.responses_support.enabled,
+        path: api.responses_support.responses_path || '/v1/responses',
+      },
     },
     characteristics: {
       timeoutMs: traits.timeout || DEFAULT_TIMEOUT_MS,

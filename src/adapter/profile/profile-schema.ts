@@ -72,6 +72,7 @@ export const profileFileSchema = z.object({
       min_version: maybe(text),
       limitations: optional(textList, []),
     }),
+    responses_support: presence({ enabled: optional(bool, false), responses_path: optional(text, '') }),
   }),
   characteristics: section({
     timeout: optional(duration, 0),

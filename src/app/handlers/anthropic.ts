@@ -21,6 +21,7 @@ import { visibleModels } from './models.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { underTrace } from './traced-routing.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
+import { useRawBodies } from './raw-body-scope.js';
 
 export interface AnthropicRouteDeps extends FleetRoutingDeps {
   translator: AnthropicTranslator;
@@ -233,18 +234,7 @@ async function forwardMessages(
 /** The Anthropic Messages API under `/olla/anthropic/v1/`, when `translators.anthropic.enabled`. */
 export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRouteDeps): void {
   app.register(async (scoped) => {
-    scoped.removeAllContentTypeParsers();
-    scoped.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: deps.translator.maxBodySize },
-      (_req, payload, done) => done(null, payload),
-    );
-    // The body reader enforces max_message_size before the handler runs; name that limit rather
-    // than the server-wide one the shared error handler would.
-    scoped.setErrorHandler((error: FastifyError) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw messageTooLargeError(deps.translator.maxBodySize);
-      throw error;
-    });
+    useRawBodies(scoped, deps.translator.maxBodySize);
 
     scoped.post('/olla/anthropic/v1/messages', (request, reply) => handleMessages(deps, request, reply));
 

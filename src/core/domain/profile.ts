@@ -30,6 +30,8 @@ export interface PlatformProfile {
     modelDiscoveryPath: string;
     healthCheckPath: string;
     anthropicSupport?: AnthropicSupport;
+    /** The backend serves the OpenAI Responses API itself (stateless), at `path`. */
+    responsesSupport?: { enabled: boolean; path: string };
   };
   characteristics: {
     timeoutMs: number;

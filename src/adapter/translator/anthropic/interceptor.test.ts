@@ -2,7 +2,8 @@ import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../core/errors.js';
-import { createAnthropicInterceptor, type ResponseOutcome, upstreamErrorMessage } from './interceptor.js';
+import { upstreamErrorMessage } from '../upstream.js';
+import { createAnthropicInterceptor, type ResponseOutcome } from './interceptor.js';
 
 async function collect(body: Transform, input: string): Promise<string> {
   const out: Buffer[] = [];

@@ -1,41 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Transform } from 'node:stream';
-import { errorResponse } from '../../../core/error-body.js';
-import { OllaError, UpstreamError } from '../../../core/errors.js';
+import type { Transform } from 'node:stream';
+import { UpstreamError } from '../../../core/errors.js';
 import type { ResponseInterceptor } from '../../../core/ports/proxy.js';
+import { SSE_HEADERS } from '../chunk-stream.js';
+import { collectingTransform, createUpstreamErrorTransform, JSON_HEADERS } from '../upstream.js';
 import { openAIToAnthropic } from './response.js';
 import { createAnthropicStreamTransform } from './streaming.js';
 import type { AnthropicMessage, OpenAIChatCompletion } from './types.js';
-
-/** How much of an upstream error body is read for its message (the original's cap). */
-export const MAX_UPSTREAM_ERROR_BYTES = 1024 * 1024;
-
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
-const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } as const;
-
-/** A backend's own error status, carried through to the client in Anthropic's error shape. */
-export class UpstreamStatusError extends OllaError {
-  readonly code = 'OLLA_ERR_UPSTREAM_FAILED';
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** The message inside an OpenAI (`{"error":{"message"}}`) or Ollama (`{"error":"…"}`) error body. */
-export function upstreamErrorMessage(body: Buffer): string {
-  try {
-    const parsed = JSON.parse(body.toString('utf8')) as { error?: unknown };
-    const error = parsed?.error;
-    if (typeof error === 'string' && error !== '') return error;
-    const message = (error as { message?: unknown } | undefined)?.message;
-    if (typeof message === 'string' && message !== '') return message;
-  } catch {
-    // Plain text or HTML from a proxy in front of the backend: the status still tells the story.
-  }
-  return 'Backend error';
-}
 
 export interface ResponseOutcome {
   /** Status sent to the client. */
@@ -58,36 +29,6 @@ export interface AnthropicInterceptorOptions {
   /** Keep streamed content so `onComplete` gets the whole reply; costs memory, so only for the inspector. */
   collect?: boolean;
   onComplete?: (outcome: ResponseOutcome) => void;
-}
-
-/** Buffers a whole body (keeping at most `limit` bytes), then emits what `finish` makes of it. */
-function collectingTransform(limit: number, finish: (body: Buffer) => string): Transform {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (size < limit) {
-        const kept = size + chunk.length > limit ? chunk.subarray(0, limit - size) : chunk;
-        chunks.push(kept);
-        size += kept.length;
-      }
-      callback();
-    },
-    flush(callback) {
-      try {
-        callback(null, finish(Buffer.concat(chunks, size)));
-      } catch (err) {
-        callback(err as Error);
-      }
-    },
-  });
-}
-
-/** Reads an upstream error body and answers with Anthropic's error shape and the upstream status. */
-export function createUpstreamErrorTransform(status: number, requestId?: string): Transform {
-  return collectingTransform(MAX_UPSTREAM_ERROR_BYTES, (body) => {
-    return errorResponse(new UpstreamStatusError(status, upstreamErrorMessage(body)), 'anthropic', requestId).body;
-  });
 }
 
 /**
@@ -126,7 +67,7 @@ export function createAnthropicInterceptor(opts: AnthropicInterceptorOptions): R
       if (status >= 400) {
         const headers: Record<string, string> = { ...JSON_HEADERS };
         if (opts.requestId) headers['request-id'] = opts.requestId;
-        const body = createUpstreamErrorTransform(status, opts.requestId);
+        const body = createUpstreamErrorTransform(status, 'anthropic', opts.requestId);
         if (onComplete) body.once('end', () => onComplete({ status, message: undefined, failed: true }));
         return { status, headers, body };
       }

@@ -1,4 +1,5 @@
 import { UpstreamError } from '../../../core/errors.js';
+import { tokenCount } from '../tokens.js';
 import { newMessageId, newToolUseId } from './ids.js';
 import type {
   AnthropicMessage,
@@ -71,9 +72,7 @@ export function toolUseId(id: string | undefined): string {
   return id !== undefined && id !== '' ? id : newToolUseId();
 }
 
-export function tokenCount(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
-}
+export { tokenCount };
 
 /**
  * OpenAI counts cached prompt tokens inside `prompt_tokens`; Anthropic counts them apart, in

@@ -1,3 +1,4 @@
+import { errorText } from '../upstream.js';
 import { newMessageId } from './ids.js';
 import { convertUsage, mapFinishReason, matchedStopSequence, parseToolInput, toolUseId } from './response.js';
 import type {
@@ -51,15 +52,6 @@ function isCompleteJson(args: string): boolean {
   } catch {
     return false;
   }
-}
-
-function errorText(error: unknown): string {
-  if (typeof error === 'string' && error !== '') return error;
-  if (typeof error === 'object' && error !== null) {
-    const message = (error as { message?: unknown }).message;
-    if (typeof message === 'string' && message !== '') return message;
-  }
-  return 'Backend error';
 }
 
 /**

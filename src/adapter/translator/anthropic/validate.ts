@@ -1,4 +1,5 @@
 import { BadRequestError } from '../../../core/errors.js';
+import { fail, given, isObject, type Json, optionalNumber, requireString } from '../json-checks.js';
 import type { AnthropicContentBlock, AnthropicRequest, AnthropicToolChoice } from './types.js';
 
 /**
@@ -12,43 +13,7 @@ import type { AnthropicContentBlock, AnthropicRequest, AnthropicToolChoice } fro
  * counts as absent, and the translator decides what a chat backend can use.
  */
 
-type Json = Record<string, unknown>;
-
 const ROLES: ReadonlySet<string> = new Set(['user', 'assistant', 'system']);
-
-function fail(path: string, problem: string): never {
-  throw new BadRequestError(`${path}: ${problem}`, { field: path });
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Present and not JSON null. */
-function given(value: unknown): boolean {
-  return value !== undefined && value !== null;
-}
-
-function requireString(obj: Json, key: string, path: string): string {
-  const value = obj[key];
-  if (!given(value)) fail(path, 'required');
-  if (typeof value !== 'string') fail(path, 'must be a string');
-  return value;
-}
-
-function optionalNumber(obj: Json, key: string, min: number, max: number, integer = false): void {
-  const value = obj[key];
-  if (!given(value)) {
-    delete obj[key];
-    return;
-  }
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    fail(key, integer ? 'must be an integer' : 'must be a number');
-  }
-  if (value < min || value > max) {
-    fail(key, max === Number.POSITIVE_INFINITY ? `must be at least ${min}` : `must be between ${min} and ${max}`);
-  }
-}
 
 /** The fields each source type needs; source types newer than these pass untouched. */
 const SOURCE_FIELDS: Readonly<Record<string, readonly string[]>> = {
