@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
-import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
+import type { AnthropicTranslator } from '../../adapter/translator/anthropic/translator.js';
 import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
 import type { AnthropicEnvelope } from '../../adapter/translator/anthropic/validate.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';

@@ -1,6 +1,5 @@
 import type { AdmissionQueue, ClientCloseSignal } from '../../adapter/admission/admission-queue.js';
 import { type FallbackChains, requestChain } from '../../adapter/registry/fallback-chains.js';
-import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RequestPriority, RoutingDecision } from '../../core/domain/routing.js';
 import { CapacityExceededError, ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';

@@ -57,7 +57,6 @@ async function handleResponses(
       latencyMs: performance.now() - startTime,
     });
   let parsed: ResponsesRequest;
-  let route: Awaited<ReturnType<typeof routeRequest>>;
   try {
     parsed = deps.translator.parse(body);
     deps.translator.history(parsed);
