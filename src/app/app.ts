@@ -252,13 +252,17 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   });
   // Client API keys: built only when switched on, so with them off no request pays for them.
   const keys = config.server.auth.enabled
-    ? new ClientKeyGate(new ConfiguredKeyDirectory(config.server.auth.keys), new MemoryStateStore(), {
-        namesOf: (model) => {
-          const found = catalogue.find(model);
-          return found === undefined ? [] : [found.id, ...found.aliases];
+    ? new ClientKeyGate(
+        new ConfiguredKeyDirectory(config.server.auth.keys),
+        shared ? shared.keyStore(new MemoryStateStore()) : new MemoryStateStore(),
+        {
+          namesOf: (model) => {
+            const found = catalogue.find(model);
+            return found === undefined ? [] : [found.id, ...found.aliases];
+          },
+          warn: (fields, message) => logger.warn(fields, message),
         },
-        warn: (fields, message) => logger.warn(fields, message),
-      })
+      )
     : undefined;
   if (keys) registerClientKeyMetrics(metrics.registry, keys);
 

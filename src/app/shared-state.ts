@@ -1,13 +1,15 @@
 /**
  * The shared state store, built only when `state.redis.url` is set: one connection and the
- * adapters that put sticky pins and rate-limit buckets on it. Without it every instance keeps its
+ * adapters that put sticky pins, rate-limit buckets and client-key quotas on it. Without it every instance keeps its
  * own state, exactly as a single Olla does, and nothing here is loaded.
  */
 import { RedisRateBuckets } from '../adapter/state/redis/redis-rate-buckets.js';
+import { RedisStateStore } from '../adapter/state/redis/redis-state-store.js';
 import { RedisStickyPins } from '../adapter/state/redis/redis-sticky-pins.js';
 import { SharedConnection, type SharedStoreStatus } from '../adapter/state/redis/shared-connection.js';
 import type { StateConfig } from '../config/types.js';
 import type { SharedPins, SharedRateBuckets } from '../core/ports/shared-state.js';
+import type { StateStore } from '../core/ports/state-store.js';
 import type { Logger } from '../logger/logger.js';
 
 /** Start-up waits this long for the store at most; past it Olla serves on local state meanwhile. */
@@ -17,6 +19,8 @@ export interface SharedState {
   readonly connection: SharedConnection;
   readonly rateBuckets: SharedRateBuckets;
   pins(idleTtlMs: number): SharedPins;
+  /** Client-key windows, slots and usage on the store, answered by `local` while it is away. */
+  keyStore(local: StateStore): StateStore;
   /** `/internal/status` `state`. */
   status(): { backend: 'redis'; shared: SharedStoreStatus };
   start(): Promise<void>;
@@ -38,6 +42,7 @@ export function buildSharedState(config: StateConfig, logger: Logger): SharedSta
     connection,
     rateBuckets: new RedisRateBuckets(connection),
     pins: (idleTtlMs) => new RedisStickyPins(connection, idleTtlMs),
+    keyStore: (local) => new RedisStateStore(connection, local),
     status: () => ({ backend: 'redis', shared: connection.status() }),
     async start() {
       let timer: NodeJS.Timeout | undefined;

@@ -91,6 +91,39 @@ describe('two instances sharing state on a real redis-server', () => {
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
   });
 
+  it("spends a client key's token budget across both instances", async () => {
+    const [a, b] = await startPair(
+      {
+        server: {
+          auth: { enabled: true, keys: [{ name: 'team', key: 'team-secret-0123456789', tokens_per_minute: 5 }] },
+        },
+      },
+      'keys:',
+    );
+    const keyed = (olla: RunningOlla) =>
+      fetch(`${olla.url}/olla/proxy/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer team-secret-0123456789' },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    // The first request crosses the budget of 5 (it completes); the budget is then spent for both.
+    const first = await keyed(a!);
+    expect(first.status).toBe(200);
+    const used = ((await first.json()) as { usage: { total_tokens: number } }).usage.total_tokens;
+    expect(used).toBeGreaterThan(5);
+    const windowUsed = async (olla: RunningOlla) =>
+      (
+        (await (await fetch(`${olla.url}/internal/stats/keys`)).json()) as {
+          keys: { name: string; windows: { tokens_per_minute?: { used: number } } }[];
+        }
+      ).keys.find((k) => k.name === 'team')?.windows.tokens_per_minute?.used ?? 0;
+    await waitFor(async () => (await windowUsed(b!)) >= used, 5_000, 'the other instance sees the tokens');
+    const refused = await keyed(b!);
+    await refused.arrayBuffer();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit')).toBe('5');
+  });
+
   it('keeps serving when the store dies, says so, and shares again once it is back', async () => {
     const [a, b] = await startPair(
       { proxy: { load_balancer: 'round-robin', sticky_sessions: { enabled: true } } },
