@@ -273,7 +273,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
         consecutiveFailures: outlierConfig.consecutiveFailures,
         baseEjectionMs: outlierConfig.baseEjectionTime,
         maxEjectionMs: outlierConfig.maxEjectionTime,
-        store: new MemoryEjectionStore(),
+        store: shared ? shared.ejections(new MemoryEjectionStore()) : new MemoryEjectionStore(),
         othersRoutable: (name): boolean =>
           endpoints.routable().some((e) => e.name !== name && !outliers!.isEjected(e.name)),
         onEject: (e) => {
@@ -432,7 +432,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     registerResponsesRoutes(server, {
       endpoints,
       models,
-      translator: new ResponsesTranslator(responses, new MemoryResponseStore(responses.store)),
+      translator: new ResponsesTranslator(
+        responses,
+        shared ? shared.responses(new MemoryResponseStore(responses.store)) : new MemoryResponseStore(responses.store),
+      ),
       stats: translatorStats,
       engine,
       providers,

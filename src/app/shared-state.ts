@@ -6,8 +6,11 @@
 import { RedisRateBuckets } from '../adapter/state/redis/redis-rate-buckets.js';
 import { RedisStateStore } from '../adapter/state/redis/redis-state-store.js';
 import { RedisStickyPins } from '../adapter/state/redis/redis-sticky-pins.js';
+import { ReplicatedEjectionStore, ReplicatedResponseStore } from '../adapter/state/redis/replicated.js';
 import { SharedConnection, type SharedStoreStatus } from '../adapter/state/redis/shared-connection.js';
 import type { StateConfig } from '../config/types.js';
+import type { EjectionStore } from '../core/ports/ejections.js';
+import type { ResponseStore } from '../core/ports/response-store.js';
 import type { SharedPins, SharedRateBuckets } from '../core/ports/shared-state.js';
 import type { StateStore } from '../core/ports/state-store.js';
 import type { Logger } from '../logger/logger.js';
@@ -21,6 +24,10 @@ export interface SharedState {
   pins(idleTtlMs: number): SharedPins;
   /** Client-key windows, slots and usage on the store, answered by `local` while it is away. */
   keyStore(local: StateStore): StateStore;
+  /** Passive ejections every instance applies. */
+  ejections(local: EjectionStore): EjectionStore;
+  /** Stored Responses conversations every instance can continue. */
+  responses(local: ResponseStore): ResponseStore;
   /** `/internal/status` `state`. */
   status(): { backend: 'redis'; shared: SharedStoreStatus };
   start(): Promise<void>;
@@ -43,6 +50,8 @@ export function buildSharedState(config: StateConfig, logger: Logger): SharedSta
     rateBuckets: new RedisRateBuckets(connection),
     pins: (idleTtlMs) => new RedisStickyPins(connection, idleTtlMs),
     keyStore: (local) => new RedisStateStore(connection, local),
+    ejections: (local) => new ReplicatedEjectionStore(local, connection),
+    responses: (local) => new ReplicatedResponseStore(local, connection),
     status: () => ({ backend: 'redis', shared: connection.status() }),
     async start() {
       let timer: NodeJS.Timeout | undefined;

@@ -2,8 +2,11 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningRedis, startRedis } from '../../../../test/helpers/redis.js';
 import { createLogger } from '../../../logger/logger.js';
+import { MemoryEjectionStore } from '../../outlier/memory-ejection-store.js';
+import { MemoryResponseStore } from '../../translator/responses/memory-store.js';
 import { RedisRateBuckets } from './redis-rate-buckets.js';
 import { RedisStickyPins } from './redis-sticky-pins.js';
+import { ReplicatedEjectionStore, ReplicatedResponseStore } from './replicated.js';
 import { SharedConnection } from './shared-connection.js';
 
 const quiet = createLogger(
@@ -77,5 +80,30 @@ describe('shared state on a real redis-server', () => {
       idleMs: 1_000,
     });
     expect(verdict).toMatchObject({ refusedBy: 'client', waitMs: Number.POSITIVE_INFINITY });
+  });
+
+  it('replicates ejections and stored conversations to the other instance, not back to itself', async () => {
+    const ejectionsA = new ReplicatedEjectionStore(new MemoryEjectionStore(), a);
+    const ejectionsB = new ReplicatedEjectionStore(new MemoryEjectionStore(), b);
+    const responsesA = new ReplicatedResponseStore(new MemoryResponseStore({ maxEntries: 10, ttlMs: 60_000 }), a);
+    const responsesB = new ReplicatedResponseStore(new MemoryResponseStore({ maxEntries: 10, ttlMs: 60_000 }), b);
+    // Subscriptions take a moment to reach the server.
+    await new Promise((r) => setTimeout(r, 150));
+    const ejection = {
+      endpoint: 'gpu-1',
+      since: 1,
+      until: Date.now() + 30_000,
+      reason: '5 consecutive 5xx',
+      count: 1,
+      awaitingTrial: true,
+    };
+    ejectionsA.set(ejection);
+    responsesB.put('resp_1', [{ role: 'user', content: 'hi' }]);
+    const end = Date.now() + 3_000;
+    while ((ejectionsB.get('gpu-1') === undefined || responsesA.get('resp_1') === undefined) && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(ejectionsB.get('gpu-1')).toEqual(ejection);
+    expect(responsesA.get('resp_1')).toEqual([{ role: 'user', content: 'hi' }]);
+    expect(ejectionsA.get('gpu-1')).toEqual(ejection);
   });
 });

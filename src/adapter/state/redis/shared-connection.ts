@@ -5,6 +5,7 @@
  * caller uses its local answer. Olla must keep serving when the store is lost; sharing resumes by
  * itself when the client reconnects.
  */
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'iovalkey';
 import type { Logger } from '../../../logger/logger.js';
 
@@ -58,11 +59,17 @@ export class SharedConnection {
   #lastError: string | undefined;
   #closing = false;
   readonly #listeners = new Set<(up: boolean) => void>();
+  readonly #prefix: string;
+  /** Tells this instance's own messages apart from the others'. */
+  readonly #instance = randomUUID();
+  readonly #handlers = new Map<string, (message: string) => void>();
+  #subscriber: Redis | undefined;
 
   constructor(options: SharedConnectionOptions) {
     this.#logger = options.logger;
     this.#timeoutMs = options.commandTimeoutMs;
     this.#address = publicAddress(options.url);
+    this.#prefix = options.keyPrefix;
     const redisOptions: RedisOptions = {
       lazyConnect: true,
       keyPrefix: options.keyPrefix,
@@ -128,9 +135,37 @@ export class SharedConnection {
     return this.#timeoutMs;
   }
 
+  /**
+   * Listens on a channel of the store (pub/sub needs a connection of its own). Messages this
+   * instance published are not handed back. Subscriptions survive reconnects.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): void {
+    this.#subscriber ??= this.#openSubscriber();
+    this.#handlers.set(this.#prefix + channel, onMessage);
+    void this.#subscriber.subscribe(this.#prefix + channel).catch(() => undefined);
+  }
+
+  /** Tells every other instance; fire-and-forget (a lost message costs only a stale local view). */
+  publish(channel: string, message: string): void {
+    void this.call((client) => client.publish(this.#prefix + channel, `${this.#instance} ${message}`));
+  }
+
+  #openSubscriber(): Redis {
+    // Channels are not key-prefixed by the client, so the prefix is added by hand.
+    const subscriber = this.client.duplicate({ keyPrefix: '', lazyConnect: false, enableOfflineQueue: true });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, raw: string) => {
+      const space = raw.indexOf(' ');
+      if (space < 0 || raw.slice(0, space) === this.#instance) return;
+      this.#handlers.get(channel)?.(raw.slice(space + 1));
+    });
+    return subscriber;
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
     this.client.disconnect(false);
+    this.#subscriber?.disconnect(false);
   }
 
   #setUp(up: boolean, error: string | undefined): void {
