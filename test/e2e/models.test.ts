@@ -201,6 +201,26 @@ describe('model filters', () => {
     expect(tags.body.models.map((m) => m.name)).toEqual(['llama3.2:3b']);
     expect(await chat(olla, 'nomic-embed-text:latest')).toEqual({ status: 404, endpoint: null });
   });
+  it('applies the top-level model_filter to every endpoint before its own filter', async () => {
+    const ollama = await mock('ollama-a', 'ollama', ['llama3.2:3b', 'qwen2.5:7b', 'nomic-embed-text:latest']);
+    const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA, 'BAAI/bge-embed-small']);
+    const olla = await startOllaOver(
+      [
+        { name: 'ollama-a', url: ollama.url, type: 'ollama', model_filter: { exclude: ['qwen*'] } },
+        { name: 'vllm-b', url: vllm.url, type: 'vllm' },
+      ],
+      { model_filter: { exclude: ['*EMBED*'] } },
+    );
+    await waitForHealthy(olla, ['ollama-a', 'vllm-b'], { models: ['llama3.2:3b', HF_LLAMA] });
+
+    expect((await catalogue(olla)).map((e) => e.id).sort()).toEqual([HF_LLAMA, 'llama3.2:3b'].sort());
+    const listed = await getJson<ListBody>(`${olla.url}/olla/proxy/v1/models`);
+    expect(listed.body.data.map((m) => m.id).sort()).toEqual([HF_LLAMA, 'llama3.2:3b'].sort());
+    for (const model of ['nomic-embed-text:latest', 'BAAI/bge-embed-small', 'qwen2.5:7b']) {
+      expect(await chat(olla, model), model).toEqual({ status: 404, endpoint: null });
+    }
+    expect(await chat(olla, 'llama3.2:3b')).toEqual({ status: 200, endpoint: 'ollama-a' });
+  });
 });
 
 describe('provider listings through the official clients', () => {
