@@ -707,15 +707,33 @@ describe('errors in Anthropic shape', () => {
     expect(events.some((e) => e.event === 'message_stop')).toBe(false);
   });
 
-  it('fails a non-streaming reply cut mid-body promptly rather than hanging the client', async () => {
-    const { client, backend } = await startTranslating();
+  it('answers a non-streaming reply cut mid-body with a clean 502 in Anthropic shape, promptly', async () => {
+    const { client, running, backend } = await startTranslating();
     backend.setFault('die-mid-stream', { paths: ['/v1/chat/completions'] });
 
     const started = performance.now();
-    await expect(
+    const error = await errorOf(
       client.messages.create({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
-    ).rejects.toThrow();
+    );
     expect(performance.now() - started).toBeLessThan(5000);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+
+    // Nothing of the half reply leaks: the whole answer is the error body, with a length.
+    const res = await fetch(`${running.url}/olla/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    expect(body.error.message).toContain('interrupted');
+
+    const stats = await (await fetch(`${running.url}/internal/stats/translators`)).json();
+    expect(JSON.stringify(stats)).toMatch(/"failed_requests":2\b/);
   });
 
   it('passes a backend error status through in Anthropic shape', async () => {
