@@ -586,6 +586,14 @@ function messageOf(error: InstanceType<typeof Anthropic.APIError>): string {
 }
 
 /** The SDK error a call failed with, checked to carry an Anthropic error body. */
+/** The Anthropic translator's entry in `/internal/stats/translators`. */
+async function translatorStats(base: string): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(`${base}/internal/stats/translators`);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { translators: Record<string, unknown>[] };
+  return body.translators.find((t) => t.translator_name === 'anthropic');
+}
+
 async function errorOf(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
   const error = await promise.then(
     () => undefined,
@@ -646,6 +654,14 @@ describe('errors in Anthropic shape', () => {
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+
+    // The refused message counts in the translator's stats, as a refused parse does; count_tokens is not a translation.
+    expect(await translatorStats(running.url)).toMatchObject({
+      total_requests: 1,
+      failed_requests: 1,
+      translation_requests: 1,
+      non_streaming_requests: 1,
+    });
   });
 
   it('answers 404 not_found_error for a model no backend has', async () => {
@@ -732,8 +748,7 @@ describe('errors in Anthropic shape', () => {
     expect(body).toMatchObject({ type: 'error', error: { type: 'api_error' } });
     expect(body.error.message).toContain('interrupted');
 
-    const stats = await (await fetch(`${running.url}/internal/stats/translators`)).json();
-    expect(JSON.stringify(stats)).toMatch(/"failed_requests":2\b/);
+    expect(await translatorStats(running.url)).toMatchObject({ total_requests: 2, failed_requests: 2 });
   });
 
   it('passes a backend error status through in Anthropic shape', async () => {

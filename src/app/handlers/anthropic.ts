@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
-import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
+import type { TranslatorRequestEvent, TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import { type AnthropicTranslator, messageTooLargeError } from '../../adapter/translator/anthropic/translator.js';
 import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
 import type { AnthropicEnvelope } from '../../adapter/translator/anthropic/validate.js';
@@ -31,11 +31,28 @@ export interface AnthropicRouteDeps extends FleetRoutingDeps {
   tracer?: RequestTracer;
 }
 
+const MESSAGES_ROUTE = '/olla/anthropic/v1/messages';
+
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
 
 function bodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
+
+type TranslationOutcome = Pick<TranslatorRequestEvent, 'model' | 'streaming' | 'mode' | 'fallbackReason' | 'success'>;
+
+function recordTranslation(deps: AnthropicRouteDeps, startTime: number, outcome: TranslationOutcome): void {
+  deps.stats.record({ translatorName: deps.translator.name, ...outcome, latencyMs: performance.now() - startTime });
+}
+
+/** A request refused before it could be read or parsed: translation mode, no fallback reason, as in the original. */
+const REFUSED: TranslationOutcome = {
+  model: '',
+  streaming: false,
+  mode: 'translation',
+  fallbackReason: '',
+  success: false,
+};
 
 /**
  * `POST /olla/anthropic/v1/messages`: the request goes straight through to a backend that speaks
@@ -53,22 +70,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     mode: TranslatorMode,
     fallbackReason: FallbackReason,
     success: boolean,
-  ) =>
-    deps.stats.record({
-      translatorName: deps.translator.name,
-      model,
-      mode,
-      fallbackReason,
-      success,
-      streaming,
-      latencyMs: performance.now() - startTime,
-    });
+  ) => recordTranslation(deps, startTime, { model, streaming, mode, fallbackReason, success });
   let parsed: AnthropicEnvelope;
   try {
     parsed = deps.translator.parse(body);
   } catch (err) {
-    // Refused requests count too, as in the original: translation mode, no fallback reason.
-    record('', false, 'translation', '', false);
+    recordTranslation(deps, startTime, REFUSED);
     throw err;
   }
   const streaming = parsed.stream === true;
@@ -190,12 +197,14 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
     );
     // The body reader enforces max_message_size before the handler runs; name that limit rather
     // than the server-wide one the shared error handler would.
-    scoped.setErrorHandler((error: FastifyError) => {
-      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw messageTooLargeError(deps.translator.maxBodySize);
-      throw error;
+    scoped.setErrorHandler((error: FastifyError, request) => {
+      if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
+      // Refused before the handler ran, so it is counted here, like any other refused message.
+      if (request.routeOptions.url === MESSAGES_ROUTE) recordTranslation(deps, performance.now(), REFUSED);
+      throw messageTooLargeError(deps.translator.maxBodySize);
     });
 
-    scoped.post('/olla/anthropic/v1/messages', (request, reply) => handleMessages(deps, request, reply));
+    scoped.post(MESSAGES_ROUTE, (request, reply) => handleMessages(deps, request, reply));
 
     scoped.post('/olla/anthropic/v1/messages/count_tokens', (request, reply) => {
       reply
