@@ -294,6 +294,36 @@ describe('provider listings through the official clients', () => {
   });
 });
 
+describe('listings with the unifier off', () => {
+  it('lists every native name of every endpoint, merged neither by digest nor by case, in each provider listing', async () => {
+    const digest = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
+    const first = await mock('ollama-1', 'ollama', [{ name: 'llama3.2:3b', digest }, 'qwen2.5:7b']);
+    const second = await mock('ollama-2', 'ollama', [{ name: 'llama3.2:latest', digest }, 'QWEN2.5:7B', 'qwen2.5:7b']);
+    const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA]);
+    const olla = await startOllaOver(
+      [
+        { name: 'ollama-1', url: first.url, type: 'ollama' },
+        { name: 'ollama-2', url: second.url, type: 'ollama' },
+        { name: 'vllm-b', url: vllm.url, type: 'vllm' },
+      ],
+      { model_registry: { enable_unifier: false } },
+    );
+    const ollamaNames = ['llama3.2:3b', 'qwen2.5:7b', 'llama3.2:latest', 'QWEN2.5:7B'];
+    await waitForHealthy(olla, ['ollama-1', 'ollama-2', 'vllm-b']);
+    const openAiIds = async () =>
+      (await getJson<ListBody>(`${olla.url}/olla/proxy/v1/models`)).body.data.map((m) => m.id).sort();
+    await waitFor(async () => (await openAiIds()).length === 5, 5000, 'five listed models');
+
+    expect(await openAiIds()).toEqual([...ollamaNames, HF_LLAMA].sort());
+    const tags = await getJson<{ models: { name: string }[] }>(`${olla.url}/olla/ollama/api/tags`);
+    expect(tags.body.models.map((m) => m.name).sort()).toEqual([...ollamaNames].sort());
+    const vllmList = await getJson<ListBody>(`${olla.url}/olla/vllm/v1/models`);
+    expect(vllmList.body.data.map((m) => m.id)).toEqual([HF_LLAMA]);
+    // Still routable by exact native name, on the node that lists it.
+    expect(await chat(olla, 'llama3.2:latest')).toEqual({ status: 200, endpoint: 'ollama-2' });
+  });
+});
+
 describe('a catalogue that follows the nodes', () => {
   it('serves a model a node gains at run time from the first discovery after the change, and drops one it loses', async () => {
     const { olla, ollama } = await startFleet();

@@ -2,7 +2,7 @@ import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelInfo, UnifiedModel } from '../../core/domain/model.js';
 import type { ModelRegistry } from '../../core/ports/models.js';
 import type { EndpointModels } from '../unifier/unifier.js';
-import { unifyModels } from '../unifier/unifier.js';
+import { listModels, unifyModels } from '../unifier/unifier.js';
 import { capabilitySatisfies } from './capabilities.js';
 import { type ModelLogger, silentLogger } from './logger.js';
 import { buildRouteIndex, lookupRoute, type RouteEntry, type RouteIndex } from './route-index.js';
@@ -30,6 +30,8 @@ interface EndpointEntry {
 
 interface Snapshot {
   readonly unified: readonly UnifiedModel[];
+  /** What the listings show: the unified view, or one entry per native name with the unifier off. */
+  readonly listed: readonly UnifiedModel[];
   readonly byName: ReadonlyMap<string, UnifiedModel>;
   readonly routes: RouteIndex;
   /** Filled lazily per capability; thrown away with the snapshot. */
@@ -144,6 +146,11 @@ export class ModelCatalogue implements ModelRegistry {
     return this.#snapshot.unified;
   }
 
+  /** The models the listings show; the same as `unified()` unless the unifier is off. */
+  listed(): readonly UnifiedModel[] {
+    return this.#snapshot.listed;
+  }
+
   /** By unified ID, then any native name (case-insensitive). */
   find(idOrAlias: string): UnifiedModel | undefined {
     const byName = this.#snapshot.byName;
@@ -208,8 +215,10 @@ export class ModelCatalogue implements ModelRegistry {
         if (!byName.has(key)) byName.set(key, model);
       }
     }
+    const listed = this.unifierEnabled ? unified : listModels(sources);
     const perEndpoint = new Map(sources.map((s) => [s.endpointName, s.models]));
-    return { unified, byName, routes: buildRouteIndex(perEndpoint, unified, this.#aliases), capable: new Map() };
+    const routes = buildRouteIndex(perEndpoint, unified, this.#aliases);
+    return { unified, listed, byName, routes, capable: new Map() };
   }
 }
 

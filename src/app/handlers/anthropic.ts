@@ -214,7 +214,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
 
     scoped.get('/olla/anthropic/v1/models', (_request, reply) => {
       // The original lists each model under its first native name, which clients then send back.
-      const ids = deps.catalogue.unified().map((m) => m.aliases[0] ?? m.id);
+      const ids = deps.catalogue.listed().map((m) => m.aliases[0] ?? m.id);
       reply.header('content-type', 'application/json').send(deps.translator.modelsList(ids));
     });
   });

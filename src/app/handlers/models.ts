@@ -47,7 +47,7 @@ function json(reply: FastifyReply, body: unknown) {
  */
 export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
   const source = (): ListingSource => ({
-    models: deps.catalogue.unified(),
+    models: deps.catalogue.listed(),
     endpoints: deps.endpoints.all(),
     aliases: deps.aliases,
     openAiCompatibleTypes: deps.openAiCompatibleTypes,
