@@ -10,6 +10,9 @@
  * own, and the `llama-3.2-3b` alias joins the two into one routable name. Digest merging needs
  * two nodes that report digests, so it has a test of its own with two Ollamas.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -321,6 +324,34 @@ describe('listings with the unifier off', () => {
     expect(vllmList.body.data.map((m) => m.id)).toEqual([HF_LLAMA]);
     // Still routable by exact native name, on the node that lists it.
     expect(await chat(olla, 'llama3.2:latest')).toEqual({ status: 200, endpoint: 'ollama-2' });
+  });
+});
+
+describe("the operator's models.yaml", () => {
+  it('unifies with the rules of a models.yaml found in $OLLA_CONFIG_DIR, built-ins for the keys it leaves out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'olla-models-yaml-'));
+    writeFileSync(
+      join(dir, 'models.yaml'),
+      ['capabilities:', '  name_patterns:', '    - pattern: "(ACME|coyote)"', '      capabilities: [anvils]'].join(
+        '\n',
+      ),
+    );
+    const ollama = await mock('ollama-a', 'ollama', ['acme-coder-7b', 'llama3.2:3b']);
+    const previous = process.env.OLLA_CONFIG_DIR;
+    process.env.OLLA_CONFIG_DIR = dir;
+    const olla = await startOllaOver([{ name: 'ollama-a', url: ollama.url, type: 'ollama' }]).finally(() => {
+      if (previous === undefined) delete process.env.OLLA_CONFIG_DIR;
+      else process.env.OLLA_CONFIG_DIR = previous;
+    });
+    await waitForHealthy(olla, ['ollama-a'], { models: ['acme-coder-7b', 'llama3.2:3b'] });
+
+    const capabilitiesOf = async (id: string) => (await catalogue(olla)).find((e) => e.id === id)?.olla?.capabilities;
+    // The file's name patterns (matched without regard to case) replace the built-in ones, so
+    // "coder" no longer means code generation; the type capabilities are still the built-ins.
+    expect(await capabilitiesOf('acme-coder-7b')).toContain('anvils');
+    expect(await capabilitiesOf('acme-coder-7b')).not.toContain('code-generation');
+    expect(await capabilitiesOf('llama3.2:3b')).not.toContain('anvils');
+    expect(olla.logs()).toContain('Loaded model unification rules');
   });
 });
 

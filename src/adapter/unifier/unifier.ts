@@ -84,10 +84,7 @@ export function unifyModels(
  * an entry of its own, shared only by endpoints that list that very name, so nothing is merged by
  * digest or by a case-insensitive match.
  */
-export function listModels(
-  sources: readonly EndpointModels[],
-  rules: ExtractionRules = DEFAULT_RULES,
-): UnifiedModel[] {
+export function listModels(sources: readonly EndpointModels[], rules: ExtractionRules = DEFAULT_RULES): UnifiedModel[] {
   const drafts = new Map<string, Draft>();
   for (const source of sources) {
     for (const info of source.models) {
