@@ -14,6 +14,7 @@ import { createInspector } from '../adapter/inspector/session-inspector.js';
 import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
+import { loadExtractionRules } from '../adapter/unifier/rules-file.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
 import { EndpointCounters } from '../adapter/proxy/core/counters.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
@@ -125,7 +126,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   });
 
   const modelLogger = childLogger('models');
+  const unifierRules = await loadExtractionRules({ cwd: process.cwd(), env: process.env });
+  if (unifierRules.file) modelLogger.info({ file: unifierRules.file }, 'Loaded model unification rules');
   const catalogue = new ModelCatalogue({
+    rules: unifierRules.rules,
     enableUnifier: config.modelRegistry.enableUnifier,
     staleThresholdMs: config.modelRegistry.unification.staleThreshold,
     cleanupIntervalMs: config.modelRegistry.unification.cleanupInterval,

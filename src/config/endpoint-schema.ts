@@ -51,6 +51,30 @@ export const filterSchema = z.preprocess(
     .transform((filter): FilterConfig | undefined => filter && { include: filter.include, exclude: filter.exclude }),
 );
 
+/**
+ * Why a glob cannot mean what it seems to, or undefined when it is fine. The matcher treats a `*`
+ * anywhere but the ends as a literal, so such a pattern would silently match nothing; the
+ * original refuses the same shapes.
+ */
+export function globPatternProblem(pattern: string): string | undefined {
+  if (pattern.trim() === '') return 'is empty';
+  if (pattern.includes('**')) return 'has "**", which is not supported';
+  const inner = pattern.slice(1, -1);
+  if (pattern.length > 1 && inner.includes('*')) return 'has a "*" other than at the start or end';
+  return undefined;
+}
+
+/** The top-level `model_filter`, applied to every endpoint before its own; its patterns are checked. */
+export const globalModelFilterSchema = filterSchema.superRefine((filter, ctx) => {
+  for (const key of ['include', 'exclude'] as const) {
+    filter?.[key].forEach((pattern, index) => {
+      const problem = globPatternProblem(pattern);
+      if (problem)
+        ctx.addIssue({ code: 'custom', path: [key, index], message: `${JSON.stringify(pattern)} ${problem}` });
+    });
+  }
+});
+
 const authSecret = optional(text, '');
 const authSchema = z.preprocess(
   (input) => input ?? undefined,

@@ -358,6 +358,23 @@ describe('endpoint checks', () => {
   });
 });
 
+describe('the global model_filter', () => {
+  it('is kept as written and absent when left out', () => {
+    const { config } = parseConfig({ model_filter: { include: ['llama*'], exclude: ['*embed*'] } }, { env: {} });
+    expect(config.modelFilter).toEqual({ include: ['llama*'], exclude: ['*embed*'] });
+    expect(defaultConfig().modelFilter).toBeUndefined();
+  });
+
+  it('refuses patterns the matcher would take literally, naming the key path and the reason', () => {
+    const issues = issuesOf({ model_filter: { include: ['llama*7b', ' '], exclude: ['**', '*ok*'] } });
+    expect(issues).toEqual([
+      'model_filter.include[0]: "llama*7b" has a "*" other than at the start or end',
+      'model_filter.include[1]: " " is empty',
+      'model_filter.exclude[0]: "**" has "**", which is not supported',
+    ]);
+  });
+});
+
 describe('endpoint auth', () => {
   const withAuth = (auth: unknown) => endpoints({ url: 'http://a:1', name: 'a', type: 'vllm', auth });
 

@@ -8,7 +8,7 @@
  * warnings here, so every config that starts the original starts this too.
  */
 import { z } from 'zod';
-import { endpointListSchema } from './endpoint-schema.js';
+import { endpointListSchema, globalModelFilterSchema } from './endpoint-schema.js';
 import {
   bool,
   count,
@@ -82,6 +82,7 @@ export function createConfigSchema(context: SchemaContext) {
       model_aliases: modelAliasesSchema(context),
       model_fallbacks: modelFallbacksSchema(),
       profiles_dir: optional(text, ''),
+      model_filter: globalModelFilterSchema,
       state: stateSchema(context),
       telemetry: telemetrySchema(context),
     })
@@ -97,6 +98,7 @@ export function createConfigSchema(context: SchemaContext) {
       modelAliases: raw.model_aliases,
       modelFallbacks: raw.model_fallbacks,
       profilesDir: raw.profiles_dir,
+      ...(raw.model_filter && { modelFilter: raw.model_filter }),
       state: raw.state,
       telemetry: raw.telemetry,
     }));

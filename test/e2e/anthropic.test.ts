@@ -586,6 +586,14 @@ function messageOf(error: InstanceType<typeof Anthropic.APIError>): string {
 }
 
 /** The SDK error a call failed with, checked to carry an Anthropic error body. */
+/** The Anthropic translator's entry in `/internal/stats/translators`. */
+async function translatorStats(base: string): Promise<Record<string, unknown> | undefined> {
+  const res = await fetch(`${base}/internal/stats/translators`);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { translators: Record<string, unknown>[] };
+  return body.translators.find((t) => t.translator_name === 'anthropic');
+}
+
 async function errorOf(promise: Promise<unknown>): Promise<InstanceType<typeof Anthropic.APIError>> {
   const error = await promise.then(
     () => undefined,
@@ -646,6 +654,14 @@ describe('errors in Anthropic shape', () => {
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+
+    // The refused message counts in the translator's stats, as a refused parse does; count_tokens is not a translation.
+    expect(await translatorStats(running.url)).toMatchObject({
+      total_requests: 1,
+      failed_requests: 1,
+      translation_requests: 1,
+      non_streaming_requests: 1,
+    });
   });
 
   it('answers 404 not_found_error for a model no backend has', async () => {
@@ -707,15 +723,32 @@ describe('errors in Anthropic shape', () => {
     expect(events.some((e) => e.event === 'message_stop')).toBe(false);
   });
 
-  it('fails a non-streaming reply cut mid-body promptly rather than hanging the client', async () => {
-    const { client, backend } = await startTranslating();
+  it('answers a non-streaming reply cut mid-body with a clean 502 in Anthropic shape, promptly', async () => {
+    const { client, running, backend } = await startTranslating();
     backend.setFault('die-mid-stream', { paths: ['/v1/chat/completions'] });
 
     const started = performance.now();
-    await expect(
+    const error = await errorOf(
       client.messages.create({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
-    ).rejects.toThrow();
+    );
     expect(performance.now() - started).toBeLessThan(5000);
+    expect(error).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(error.status).toBe(502);
+    expect(error.error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+
+    // Nothing of the half reply leaks: the whole answer is the error body, with a length.
+    const res = await fetch(`${running.url}/olla/anthropic/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'api_error' } });
+    expect(body.error.message).toContain('interrupted');
+
+    expect(await translatorStats(running.url)).toMatchObject({ total_requests: 2, failed_requests: 2 });
   });
 
   it('passes a backend error status through in Anthropic shape', async () => {

@@ -59,6 +59,22 @@ describe('olla on the command line', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('refuses a bad models.yaml at start-up with exit 1, naming the file, the key path and the reason', async () => {
+    const rulesDir = mkdtempSync(join(tmpdir(), 'olla-cli-rules-'));
+    const rules = join(rulesDir, 'models.yaml');
+    writeFileSync(
+      rules,
+      ['capabilities:', '  name_patterns:', '    - pattern: "(unclosed"', '      capabilities: [x]'].join('\n'),
+    );
+    const file = configFile('for-rules.yaml', 'server:\n  host: 127.0.0.1\n');
+    const port = String(await freePort());
+    const { exited, output } = run(['--config', file], { OLLA_CONFIG_DIR: rulesDir, OLLA_SERVER_PORT: port });
+    expect(await exited).toBe(1);
+    const { stderr } = output();
+    expect(stderr).toContain(`${rules}: capabilities.name_patterns[0].pattern: not a valid regular expression`);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses credentials in an endpoint URL without echoing them', async () => {
     const file = configFile(
       'userinfo.yaml',

@@ -10,6 +10,9 @@
  * own, and the `llama-3.2-3b` alias joins the two into one routable name. Digest merging needs
  * two nodes that report digests, so it has a test of its own with two Ollamas.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
@@ -201,6 +204,26 @@ describe('model filters', () => {
     expect(tags.body.models.map((m) => m.name)).toEqual(['llama3.2:3b']);
     expect(await chat(olla, 'nomic-embed-text:latest')).toEqual({ status: 404, endpoint: null });
   });
+  it('applies the top-level model_filter to every endpoint before its own filter', async () => {
+    const ollama = await mock('ollama-a', 'ollama', ['llama3.2:3b', 'qwen2.5:7b', 'nomic-embed-text:latest']);
+    const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA, 'BAAI/bge-embed-small']);
+    const olla = await startOllaOver(
+      [
+        { name: 'ollama-a', url: ollama.url, type: 'ollama', model_filter: { exclude: ['qwen*'] } },
+        { name: 'vllm-b', url: vllm.url, type: 'vllm' },
+      ],
+      { model_filter: { exclude: ['*EMBED*'] } },
+    );
+    await waitForHealthy(olla, ['ollama-a', 'vllm-b'], { models: ['llama3.2:3b', HF_LLAMA] });
+
+    expect((await catalogue(olla)).map((e) => e.id).sort()).toEqual([HF_LLAMA, 'llama3.2:3b'].sort());
+    const listed = await getJson<ListBody>(`${olla.url}/olla/proxy/v1/models`);
+    expect(listed.body.data.map((m) => m.id).sort()).toEqual([HF_LLAMA, 'llama3.2:3b'].sort());
+    for (const model of ['nomic-embed-text:latest', 'BAAI/bge-embed-small', 'qwen2.5:7b']) {
+      expect(await chat(olla, model), model).toEqual({ status: 404, endpoint: null });
+    }
+    expect(await chat(olla, 'llama3.2:3b')).toEqual({ status: 200, endpoint: 'ollama-a' });
+  });
 });
 
 describe('provider listings through the official clients', () => {
@@ -271,6 +294,64 @@ describe('provider listings through the official clients', () => {
 
     const grouped = await getJson<StatusModels>(`${olla.url}/internal/status/models?detailed=true&group=family`);
     expect(Array.isArray(grouped.body.model_groups)).toBe(true);
+  });
+});
+
+describe('listings with the unifier off', () => {
+  it('lists every native name of every endpoint, merged neither by digest nor by case, in each provider listing', async () => {
+    const digest = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
+    const first = await mock('ollama-1', 'ollama', [{ name: 'llama3.2:3b', digest }, 'qwen2.5:7b']);
+    const second = await mock('ollama-2', 'ollama', [{ name: 'llama3.2:latest', digest }, 'QWEN2.5:7B', 'qwen2.5:7b']);
+    const vllm = await mock('vllm-b', 'vllm', [HF_LLAMA]);
+    const olla = await startOllaOver(
+      [
+        { name: 'ollama-1', url: first.url, type: 'ollama' },
+        { name: 'ollama-2', url: second.url, type: 'ollama' },
+        { name: 'vllm-b', url: vllm.url, type: 'vllm' },
+      ],
+      { model_registry: { enable_unifier: false } },
+    );
+    const ollamaNames = ['llama3.2:3b', 'qwen2.5:7b', 'llama3.2:latest', 'QWEN2.5:7B'];
+    await waitForHealthy(olla, ['ollama-1', 'ollama-2', 'vllm-b']);
+    const openAiIds = async () =>
+      (await getJson<ListBody>(`${olla.url}/olla/proxy/v1/models`)).body.data.map((m) => m.id).sort();
+    await waitFor(async () => (await openAiIds()).length === 5, 5000, 'five listed models');
+
+    expect(await openAiIds()).toEqual([...ollamaNames, HF_LLAMA].sort());
+    const tags = await getJson<{ models: { name: string }[] }>(`${olla.url}/olla/ollama/api/tags`);
+    expect(tags.body.models.map((m) => m.name).sort()).toEqual([...ollamaNames].sort());
+    const vllmList = await getJson<ListBody>(`${olla.url}/olla/vllm/v1/models`);
+    expect(vllmList.body.data.map((m) => m.id)).toEqual([HF_LLAMA]);
+    // Still routable by exact native name, on the node that lists it.
+    expect(await chat(olla, 'llama3.2:latest')).toEqual({ status: 200, endpoint: 'ollama-2' });
+  });
+});
+
+describe("the operator's models.yaml", () => {
+  it('unifies with the rules of a models.yaml found in $OLLA_CONFIG_DIR, built-ins for the keys it leaves out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'olla-models-yaml-'));
+    writeFileSync(
+      join(dir, 'models.yaml'),
+      ['capabilities:', '  name_patterns:', '    - pattern: "(ACME|coyote)"', '      capabilities: [anvils]'].join(
+        '\n',
+      ),
+    );
+    const ollama = await mock('ollama-a', 'ollama', ['acme-coder-7b', 'llama3.2:3b']);
+    const previous = process.env.OLLA_CONFIG_DIR;
+    process.env.OLLA_CONFIG_DIR = dir;
+    const olla = await startOllaOver([{ name: 'ollama-a', url: ollama.url, type: 'ollama' }]).finally(() => {
+      if (previous === undefined) delete process.env.OLLA_CONFIG_DIR;
+      else process.env.OLLA_CONFIG_DIR = previous;
+    });
+    await waitForHealthy(olla, ['ollama-a'], { models: ['acme-coder-7b', 'llama3.2:3b'] });
+
+    const capabilitiesOf = async (id: string) => (await catalogue(olla)).find((e) => e.id === id)?.olla?.capabilities;
+    // The file's name patterns (matched without regard to case) replace the built-in ones, so
+    // "coder" no longer means code generation; the type capabilities are still the built-ins.
+    expect(await capabilitiesOf('acme-coder-7b')).toContain('anvils');
+    expect(await capabilitiesOf('acme-coder-7b')).not.toContain('code-generation');
+    expect(await capabilitiesOf('llama3.2:3b')).not.toContain('anvils');
+    expect(olla.logs()).toContain('Loaded model unification rules');
   });
 });
 

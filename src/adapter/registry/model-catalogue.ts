@@ -1,8 +1,9 @@
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelInfo, UnifiedModel } from '../../core/domain/model.js';
 import type { ModelRegistry } from '../../core/ports/models.js';
+import type { ExtractionRules } from '../unifier/extraction-rules.js';
 import type { EndpointModels } from '../unifier/unifier.js';
-import { unifyModels } from '../unifier/unifier.js';
+import { listModels, unifyModels } from '../unifier/unifier.js';
 import { capabilitySatisfies } from './capabilities.js';
 import { type ModelLogger, silentLogger } from './logger.js';
 import { buildRouteIndex, lookupRoute, type RouteEntry, type RouteIndex } from './route-index.js';
@@ -15,6 +16,8 @@ export interface ModelCatalogueOptions {
   cleanupIntervalMs: number;
   /** `model_aliases`: alias → native names across backends. */
   aliases?: Readonly<Record<string, readonly string[]>>;
+  /** The unifier's rules (the operator's `models.yaml`); the built-ins when absent. */
+  rules?: ExtractionRules;
   logger?: ModelLogger;
   now?: () => number;
 }
@@ -30,6 +33,8 @@ interface EndpointEntry {
 
 interface Snapshot {
   readonly unified: readonly UnifiedModel[];
+  /** What the listings show: the unified view, or one entry per native name with the unifier off. */
+  readonly listed: readonly UnifiedModel[];
   readonly byName: ReadonlyMap<string, UnifiedModel>;
   readonly routes: RouteIndex;
   /** Filled lazily per capability; thrown away with the snapshot. */
@@ -49,6 +54,7 @@ export class ModelCatalogue implements ModelRegistry {
   readonly unifierEnabled: boolean;
   readonly #endpoints = new Map<string, EndpointEntry>();
   #aliases: Readonly<Record<string, readonly string[]>>;
+  readonly #rules: ExtractionRules | undefined;
   readonly #staleThresholdMs: number;
   readonly #cleanupIntervalMs: number;
   readonly #logger: ModelLogger;
@@ -60,6 +66,7 @@ export class ModelCatalogue implements ModelRegistry {
   constructor(options: ModelCatalogueOptions) {
     this.unifierEnabled = options.enableUnifier;
     this.#aliases = options.aliases ?? {};
+    this.#rules = options.rules;
     this.#staleThresholdMs = options.staleThresholdMs;
     this.#cleanupIntervalMs = options.cleanupIntervalMs;
     this.#logger = options.logger ?? silentLogger;
@@ -144,6 +151,11 @@ export class ModelCatalogue implements ModelRegistry {
     return this.#snapshot.unified;
   }
 
+  /** The models the listings show; the same as `unified()` unless the unifier is off. */
+  listed(): readonly UnifiedModel[] {
+    return this.#snapshot.listed;
+  }
+
   /** By unified ID, then any native name (case-insensitive). */
   find(idOrAlias: string): UnifiedModel | undefined {
     const byName = this.#snapshot.byName;
@@ -199,7 +211,7 @@ export class ModelCatalogue implements ModelRegistry {
 
   #build(): Snapshot {
     const sources = this.endpointModels();
-    const unified = this.unifierEnabled ? unifyModels(sources) : [];
+    const unified = this.unifierEnabled ? unifyModels(sources, this.#rules) : [];
     const byName = new Map<string, UnifiedModel>();
     for (const model of unified) byName.set(model.id, model);
     for (const model of unified) {
@@ -208,8 +220,10 @@ export class ModelCatalogue implements ModelRegistry {
         if (!byName.has(key)) byName.set(key, model);
       }
     }
+    const listed = this.unifierEnabled ? unified : listModels(sources, this.#rules);
     const perEndpoint = new Map(sources.map((s) => [s.endpointName, s.models]));
-    return { unified, byName, routes: buildRouteIndex(perEndpoint, unified, this.#aliases), capable: new Map() };
+    const routes = buildRouteIndex(perEndpoint, unified, this.#aliases);
+    return { unified, listed, byName, routes, capable: new Map() };
   }
 }
 

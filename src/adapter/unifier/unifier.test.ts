@@ -8,7 +8,7 @@ import {
   normaliseQuantisation,
   parseParameterSize,
 } from './metadata.js';
-import { type EndpointModels, unifyModels } from './unifier.js';
+import { type EndpointModels, listModels, unifyModels } from './unifier.js';
 
 const source = (name: string, type: string, models: ModelInfo[], online = true): EndpointModels => ({
   endpointName: name,
@@ -180,6 +180,39 @@ describe('unifyModels', () => {
         // every native name belongs to exactly one unified model
         const all = unifyModels(input).flatMap((x) => x.aliases);
         expect(new Set(all).size).toBe(all.length);
+      }),
+    );
+  });
+});
+
+describe('listModels (the unifier off)', () => {
+  it('keeps one entry per exact native name, joined only by endpoints listing that very name', () => {
+    const digest = { details: { digest: 'sha256:same' } };
+    const listed = listModels([
+      source('a', 'ollama', [m('llama3:8b', digest), m('Phi3:Mini')]),
+      source('b', 'ollama', [m('llama3:latest', digest), m('phi3:mini'), m('llama3:8b', digest)]),
+    ]);
+    expect(listed.map((x) => x.id)).toEqual(['llama3:8b', 'Phi3:Mini', 'llama3:latest', 'phi3:mini']);
+    expect(listed[0]?.sourceEndpoints.map((s) => s.endpointName)).toEqual(['a', 'b']);
+  });
+
+  it('lists exactly the distinct names it is given', () => {
+    const names = fc.array(fc.constantFrom('a', 'A', 'b', 'c:1', 'C:1'), { maxLength: 6 });
+    fc.assert(
+      fc.property(names, names, (first, second) => {
+        const listed = listModels([
+          source(
+            'x',
+            'ollama',
+            first.map((n) => m(n)),
+          ),
+          source(
+            'y',
+            'vllm',
+            second.map((n) => m(n)),
+          ),
+        ]);
+        expect(listed.map((x) => x.id).sort()).toEqual([...new Set([...first, ...second])].sort());
       }),
     );
   });

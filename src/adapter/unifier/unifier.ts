@@ -79,6 +79,23 @@ export function unifyModels(
   return drafts.map(finish);
 }
 
+/**
+ * The listing with the unifier off (`model_registry.enable_unifier: false`): every native name is
+ * an entry of its own, shared only by endpoints that list that very name, so nothing is merged by
+ * digest or by a case-insensitive match.
+ */
+export function listModels(sources: readonly EndpointModels[], rules: ExtractionRules = DEFAULT_RULES): UnifiedModel[] {
+  const drafts = new Map<string, Draft>();
+  for (const source of sources) {
+    for (const info of source.models) {
+      const draft = drafts.get(info.name);
+      if (draft) mergeInto(draft, info, source, rules);
+      else drafts.set(info.name, createDraft(info.name, info, source, rules));
+    }
+  }
+  return [...drafts.values()].map(finish);
+}
+
 function uniqueId(name: string, digest: string, taken: ReadonlyMap<string, Draft>): string {
   const clash = taken.get(name);
   if (!clash) return name;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
-import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
+import type { TranslatorRequestEvent, TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import type { AnthropicTranslator } from '../../adapter/translator/anthropic/translator.js';
 import type { AnthropicRequest } from '../../adapter/translator/anthropic/types.js';
 import type { AnthropicEnvelope } from '../../adapter/translator/anthropic/validate.js';
@@ -37,11 +37,28 @@ export interface AnthropicRouteDeps extends FleetRoutingDeps {
   keys?: ClientKeyGate;
 }
 
+const MESSAGES_ROUTE = '/olla/anthropic/v1/messages';
+
 const ANY_TYPE = { types: [] as readonly string[], failClosed: false };
 
 function bodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
+
+type TranslationOutcome = Pick<TranslatorRequestEvent, 'model' | 'streaming' | 'mode' | 'fallbackReason' | 'success'>;
+
+function recordTranslation(deps: AnthropicRouteDeps, startTime: number, outcome: TranslationOutcome): void {
+  deps.stats.record({ translatorName: deps.translator.name, ...outcome, latencyMs: performance.now() - startTime });
+}
+
+/** A request refused before it could be read or parsed: translation mode, no fallback reason, as in the original. */
+const REFUSED: TranslationOutcome = {
+  model: '',
+  streaming: false,
+  mode: 'translation',
+  fallbackReason: '',
+  success: false,
+};
 
 /**
  * `POST /olla/anthropic/v1/messages`: the request goes straight through to a backend that speaks
@@ -59,22 +76,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     mode: TranslatorMode,
     fallbackReason: FallbackReason,
     success: boolean,
-  ) =>
-    deps.stats.record({
-      translatorName: deps.translator.name,
-      model,
-      mode,
-      fallbackReason,
-      success,
-      streaming,
-      latencyMs: performance.now() - startTime,
-    });
+  ) => recordTranslation(deps, startTime, { model, streaming, mode, fallbackReason, success });
   let parsed: AnthropicEnvelope;
   try {
     parsed = deps.translator.parse(body);
   } catch (err) {
-    // Refused requests count too, as in the original: translation mode, no fallback reason.
-    record('', false, 'translation', '', false);
+    recordTranslation(deps, startTime, REFUSED);
     throw err;
   }
   const streaming = parsed.stream === true;
@@ -234,9 +241,12 @@ async function forwardMessages(
 /** The Anthropic Messages API under `/olla/anthropic/v1/`, when `translators.anthropic.enabled`. */
 export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRouteDeps): void {
   app.register(async (scoped) => {
-    useRawBodies(scoped, deps.translator.maxBodySize);
+    // Refused before the handler ran, so counted here, like any other refused message.
+    useRawBodies(scoped, deps.translator.maxBodySize, (request) => {
+      if (request.routeOptions.url === MESSAGES_ROUTE) recordTranslation(deps, performance.now(), REFUSED);
+    });
 
-    scoped.post('/olla/anthropic/v1/messages', (request, reply) => handleMessages(deps, request, reply));
+    scoped.post(MESSAGES_ROUTE, (request, reply) => handleMessages(deps, request, reply));
 
     scoped.post('/olla/anthropic/v1/messages/count_tokens', (request, reply) => {
       reply
@@ -246,7 +256,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, deps: AnthropicRou
 
     scoped.get('/olla/anthropic/v1/models', (request, reply) => {
       // The original lists each model under its first native name, which clients then send back.
-      const ids = visibleModels(deps.keys, request, deps.catalogue.unified()).map((m) => m.aliases[0] ?? m.id);
+      const ids = visibleModels(deps.keys, request, deps.catalogue.listed()).map((m) => m.aliases[0] ?? m.id);
       reply.header('content-type', 'application/json').send(deps.translator.modelsList(ids));
     });
   });

@@ -51,7 +51,7 @@ function json(reply: FastifyReply, body: unknown) {
  */
 export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps): void {
   const source = (request: FastifyRequest): ListingSource => ({
-    models: visibleModels(deps.keys, request, deps.catalogue.unified()),
+    models: visibleModels(deps.keys, request, deps.catalogue.listed()),
     endpoints: deps.endpoints.all(),
     aliases: visibleAliases(deps.keys, request, deps.aliases),
     openAiCompatibleTypes: deps.openAiCompatibleTypes,

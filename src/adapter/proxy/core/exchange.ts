@@ -348,8 +348,12 @@ export class Exchange implements AttemptListener {
       // Bytes already reached the client: the response cannot be retried or replaced, so end it
       // visibly broken rather than let the client wait on a stream that will never finish. A
       // translator can say so in its own protocol (an error event); otherwise the connection is cut.
+      // A translated whole body is held until complete, so its head has not gone out yet: the
+      // client can still get a clean error instead of a cut connection.
       const intercepted = this.#intercepted;
       if (intercepted?.endWithError !== undefined && !this.#clientGone) intercepted.endWithError(error);
+      else if (intercepted !== undefined && !this.#res.headersSent)
+        this.#replaceHeldReply(intercepted, error, endpoint);
       else this.#destroyClient();
       this.#finish();
       return;
@@ -528,6 +532,14 @@ export class Exchange implements AttemptListener {
     const sink = this.#sink;
     if (sink !== null && sink !== this.#res) sink.destroy();
     this.#res.destroy();
+  }
+
+  #replaceHeldReply(intercepted: InterceptedResponse, error: Error, endpoint: Endpoint): void {
+    intercepted.body.unpipe(this.#res);
+    // Destroyed with the error so the translator records the reply as failed.
+    intercepted.body.destroy(error);
+    const message = `proxy error: ${endpoint.name} reply interrupted: ${error.message}`;
+    this.#respondError(new UpstreamError(message, { endpoints: [endpoint.name] }, { cause: error }));
   }
 
   #respondAllFailed(): void {
