@@ -173,11 +173,17 @@ export class Exchange {
     this.#hangUp();
   }
 
-  /** Close the connection once what was written has left (a plain destroy would throw it away). */
+  /**
+   * Close the connection once what was written has left (a plain destroy would throw it away).
+   * Node 24 corks a response's writes until the next tick, so the socket is ended after that.
+   */
   #hangUp(): void {
     const { socket } = this.res;
-    if (socket) socket.destroySoon();
-    else this.res.destroy();
+    if (!socket) {
+      this.res.destroy();
+      return;
+    }
+    setImmediate(() => socket.destroySoon());
   }
 
   #parse(): unknown {
