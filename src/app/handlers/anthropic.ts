@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
+import type { ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { TranslatorRequestEvent, TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import type { AnthropicTranslator } from '../../adapter/translator/anthropic/translator.js';
@@ -16,12 +16,12 @@ import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
 import { requestPriority } from '../request-priority.js';
-import { admitClient } from './client-admission.js';
-import { visibleModels } from './models.js';
-import { hijackKeepingHeaders } from './hijack.js';
-import { underTrace } from './traced-routing.js';
+import { underClientKey } from './client-admission.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
+import { hijackKeepingHeaders } from './hijack.js';
+import { visibleModels } from './models.js';
 import { useRawBodies } from './raw-body-scope.js';
+import { underTrace } from './traced-routing.js';
 
 export interface AnthropicRouteDeps extends FleetRoutingDeps {
   translator: AnthropicTranslator;
@@ -86,24 +86,9 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   }
   const streaming = parsed.stream === true;
 
-  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, parsed.model);
-  // Both modes are metered on the backend's bytes: Anthropic usage when passed through, the
-  // OpenAI usage chunk the translation already asks for otherwise.
-  const tap = admission === undefined ? undefined : new MeteringTap(body.length, false);
-  let status = 500;
-  try {
-    status = await forwardMessages(deps, request, reply, {
-      parsed,
-      body,
-      requestId,
-      startTime,
-      streaming,
-      tap,
-      record,
-    });
-  } finally {
-    admission?.finish(status, tap);
-  }
+  await underClientKey(deps.keys, request, reply, parsed.model, body.length, (tap) =>
+    forwardMessages(deps, request, reply, { parsed, body, requestId, startTime, streaming, tap, record }),
+  );
 }
 
 interface MessagesExchange {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Admission, ClientKeyGate } from '../../adapter/client-keys/gate.js';
+import { type Admission, type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import { KeyLimitError } from '../../core/errors.js';
 
 /**
@@ -24,5 +24,33 @@ export async function admitClient(
       reply.header('x-ratelimit-reset', err.window.reset);
     }
     throw err;
+  }
+}
+
+/**
+ * Runs a translator route's exchange under the request's client key: admitted first (403/429 as
+ * the gate decides), metered on the backend's bytes whichever path the request takes (native
+ * usage when passed through, the usage chunk translation asks for otherwise), and finished with
+ * the status `run` resolves to. Keys off: `run` gets no tap and nothing else happens.
+ */
+export async function underClientKey(
+  gate: ClientKeyGate | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  model: string,
+  bodyLength: number,
+  run: (tap: MeteringTap | undefined) => Promise<number>,
+): Promise<void> {
+  const admission = gate === undefined ? undefined : await admitClient(gate, request, reply, model);
+  if (admission === undefined) {
+    await run(undefined);
+    return;
+  }
+  const tap = new MeteringTap(bodyLength, false);
+  let status = 500;
+  try {
+    status = await run(tap);
+  } finally {
+    admission.finish(status, tap);
   }
 }

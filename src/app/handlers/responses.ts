@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
+import type { ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { TranslatorStats } from '../../adapter/stats/translator-stats.js';
 import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mode.js';
 import type { ResponsesTranslator } from '../../adapter/translator/responses/translator.js';
@@ -10,10 +10,10 @@ import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { requestIdFrom } from '../request-id.js';
-import { admitClient } from './client-admission.js';
+import { underClientKey } from './client-admission.js';
 import { hijackKeepingHeaders } from './hijack.js';
-import { useRawBodies } from './raw-body-scope.js';
 import type { ProviderScope } from './proxy.js';
+import { useRawBodies } from './raw-body-scope.js';
 import { type CandidateScope, type RoutingDeps, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 
@@ -65,23 +65,9 @@ async function handleResponses(
     throw err;
   }
   const streaming = parsed.stream === true;
-  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, parsed.model);
-  // Metered on the backend's bytes, whichever of the two paths the request takes.
-  const tap = admission === undefined ? undefined : new MeteringTap(body.length, false);
-  let status = 500;
-  try {
-    status = await forwardResponses(deps, scope, path, request, reply, {
-      parsed,
-      body,
-      requestId,
-      startTime,
-      streaming,
-      tap,
-      record,
-    });
-  } finally {
-    admission?.finish(status, tap);
-  }
+  await underClientKey(deps.keys, request, reply, parsed.model, body.length, (tap) =>
+    forwardResponses(deps, scope, path, request, reply, { parsed, body, requestId, startTime, streaming, tap, record }),
+  );
 }
 
 interface ResponsesExchange {
