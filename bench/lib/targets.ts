@@ -11,6 +11,7 @@ import type { ProjectCommand } from './build.js';
 import { CLIENT_KEY_HEADERS, withClientKeys } from './client-keys.js';
 import { haproxyConfig, litellmConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
 import { BENCH_MODEL, type RunningMock } from './mock.js';
+import { startBenchRedis, withSharedState } from './shared-state.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
 
 /** The kinds of request the scenarios send. */
@@ -141,6 +142,29 @@ function ollaEngine(engine: string, keys = false): Target {
   };
 }
 
+/** Two instances sharing one redis-server, the load on the first (see shared-state.ts). */
+const ollaShared: Target = {
+  name: 'olla-shared',
+  description: 'Olla (TypeScript), olla engine, two instances sharing state on one redis-server; load on the first',
+  unavailable: () =>
+    findExecutable('redis-server') ? undefined : 'redis-server is not installed (apt-get install redis-server)',
+  async start(mock, env) {
+    const redis = await startBenchRedis(findExecutable('redis-server')!);
+    const edit = withSharedState(redis.url);
+    const first = await startOllaProcess('olla-shared-a', env.project(OLLA_ENTRY), 'olla', mock, env, edit);
+    const second = await startOllaProcess('olla-shared-b', env.project(OLLA_ENTRY), 'olla', mock, env, edit);
+    return {
+      url: first.url,
+      pid: first.proc.pid,
+      async stop() {
+        await Promise.all([first.proc.stop(), second.proc.stop()]);
+        await redis.stop();
+      },
+    };
+  },
+  route: (api) => ({ path: OLLA_PATHS[api], headers: {} }),
+};
+
 const goOriginal: Target = {
   name: 'olla-go',
   description: 'the Go original, from OLLA_REFERENCE_BIN, with the same YAML',
@@ -267,6 +291,7 @@ export const TARGETS: readonly Target[] = [
   floor,
   ollaEngine('olla'),
   ollaEngine('olla', true),
+  ollaShared,
   ollaEngine('sherpa'),
   goOriginal,
   nginx,
