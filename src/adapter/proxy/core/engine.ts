@@ -40,6 +40,9 @@ export interface ProxyEngineDeps {
  * A proxy engine: the shared exchange logic (selection, retry, headers, streaming, reporting)
  * over one engine's transport.
  */
+/** Retries always allowed per second of the budget window, whatever the traffic (Finagle's default). */
+const RETRY_RESERVE_PER_SECOND = 10;
+
 export class StreamingProxyEngine implements ProxyEngine {
   readonly name: string;
   readonly counters: EndpointCounters;
@@ -61,6 +64,8 @@ export class StreamingProxyEngine implements ProxyEngine {
         deps.config.retry.budgetPercent,
         deps.config.retry.budgetWindow,
         (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
+        undefined,
+        RETRY_RESERVE_PER_SECOND,
       ),
       outliers: deps.outliers,
       targets: new UpstreamTargets(),

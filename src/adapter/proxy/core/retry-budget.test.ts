@@ -46,4 +46,13 @@ describe('RetryBudget', () => {
     }
     expect(retries).toBeLessThanOrEqual(200);
   });
+
+  it('keeps a reserve per second of the window, so low traffic keeps failing over', () => {
+    const budget = new RetryBudget(20, 10_000, 2, () => 0, 10);
+    for (let i = 0; i < 4; i++) budget.noteRequest(1);
+    let granted = 0;
+    while (budget.tryRetry()) granted++;
+    // 10 a second over a 10 s window; 20 % of 4 requests would have allowed 2.
+    expect(granted).toBe(100);
+  });
 });

@@ -3,13 +3,17 @@
  * whatever is left: over a sliding window (ten buckets), retries may reach `percent` of the
  * requests seen, but never fewer than the most requests seen in flight on one node, so the
  * requests one dying node takes down with it can always all be retried, nor fewer than
- * `minRetries` (so a lone request can still use all of its retries).
+ * `minRetries` (so a lone request can still use all of its retries), nor fewer than a small
+ * reserve per second of the window (Finagle's `minRetriesPerSec`): at low traffic a partial
+ * outage, such as two nodes hanging until their header timeouts before ejection takes them out,
+ * keeps failing over, while under real load the reserve is a rounding error and the share rules.
  */
 const BUCKETS = 10;
 
 export class RetryBudget {
   readonly #percent: number;
   readonly #minRetries: number;
+  readonly #reserve: number;
   readonly #bucketMs: number;
   readonly #now: () => number;
   readonly #requests = new Array<number>(BUCKETS).fill(0);
@@ -23,9 +27,11 @@ export class RetryBudget {
     windowMs: number,
     minRetries: number,
     now: () => number = performance.now.bind(performance),
+    reservePerSecond = 0,
   ) {
     this.#percent = percent;
     this.#minRetries = minRetries;
+    this.#reserve = (reservePerSecond * windowMs) / 1000;
     this.#bucketMs = Math.max(1, windowMs / BUCKETS);
     this.#now = now;
     this.#bucketStart = now();
@@ -43,7 +49,7 @@ export class RetryBudget {
     const at = this.#advance();
     let requests = 0;
     let retries = 0;
-    let floor = this.#minRetries;
+    let floor = Math.max(this.#minRetries, this.#reserve);
     for (let i = 0; i < BUCKETS; i++) {
       requests += this.#requests[i]!;
       retries += this.#retries[i]!;
