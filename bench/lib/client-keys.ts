@@ -5,26 +5,32 @@
  * window and slot, metered (streams included, with the usage chunk asked for and removed) and
  * settled, just as a key near its limits would be.
  */
+import { parse, stringify } from 'yaml';
 import { BENCH_MODEL } from './mock.js';
 
 const BENCH_KEY = 'bench-client-key-0123456789abcdef';
 const HIGH = 1_000_000_000;
 
-/** The Olla config with `server.auth` switched on (inserted under `server:`). */
+/** The Olla config with `server.auth` switched on (the shipped file already has a `server.auth` block). */
 export function withClientKeys(yaml: string): string {
-  const auth = `server:
-  auth:
-    enabled: true
-    keys:
-      - name: bench
-        key: "${BENCH_KEY}"
-        models: ["${BENCH_MODEL}*"]
-        requests_per_minute: ${HIGH}
-        tokens_per_minute: ${HIGH}
-        tokens_per_day: ${HIGH}
-        max_concurrent: 100000
-`;
-  return yaml.replace(/^server:\n/m, auth);
+  const config = parse(yaml) as { server?: { auth?: Record<string, unknown> } };
+  config.server ??= {};
+  config.server.auth = {
+    ...config.server.auth,
+    enabled: true,
+    keys: [
+      {
+        name: 'bench',
+        key: BENCH_KEY,
+        models: [`${BENCH_MODEL}*`],
+        requests_per_minute: HIGH,
+        tokens_per_minute: HIGH,
+        tokens_per_day: HIGH,
+        max_concurrent: 100_000,
+      },
+    ],
+  };
+  return stringify(config);
 }
 
 /** What every request of the target carries. */
