@@ -22,6 +22,7 @@ import { hijackKeepingHeaders } from './hijack.js';
 import { visibleModels } from './models.js';
 import { useRawBodies } from './raw-body-scope.js';
 import { underTrace } from './traced-routing.js';
+import { logTranslatedRequest } from './translated-request-log.js';
 
 export interface AnthropicRouteDeps extends FleetRoutingDeps {
   translator: AnthropicTranslator;
@@ -201,25 +202,21 @@ async function forwardMessages(
     throw err;
   }
 
-  const success = !result.error && result.status < 400;
-  record(served.model, streaming, mode, fallbackReason, success);
-  deps.logger.info(
+  const success = logTranslatedRequest(
+    deps.logger,
     {
-      request_id: requestId,
-      path: '/olla/anthropic/v1/messages',
+      requestId,
+      path: MESSAGES_ROUTE,
       model: served.model,
-      translator_mode: mode,
-      ...(fallbackReason ? { fallback_reason: fallbackReason } : {}),
-      endpoint: result.endpoint?.name,
-      status: result.status,
+      mode,
+      fallbackReason,
       streaming,
-      duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
-      retries: result.retries,
-      ...(tap ? { key: request.clientKey?.name } : {}),
-      ...(result.error ? { error: result.error.message } : {}),
+      startTime,
+      key: tap ? request.clientKey?.name : undefined,
     },
-    success ? 'request completed' : 'request failed',
+    result,
   );
+  record(served.model, streaming, mode, fallbackReason, success);
   return result.status;
 }
 

@@ -8,15 +8,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { admittedOrAll, type CircuitBreakers } from '../../adapter/proxy/core/exchange.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
-import { CandidateVerdict } from '../../core/domain/explain.js';
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
+import { CandidateVerdict } from '../../core/domain/explain.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { BadRequestError, OllaError } from '../../core/errors.js';
 import { readTopLevelString } from '../../core/json-field.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
 import type { ModelRouteResult } from '../../core/ports/models.js';
-import { targetAfterBase } from './proxy-target.js';
 import { candidateScopeOf, isJsonObject, type ProviderScope, routeScopes } from './proxy.js';
+import { targetAfterBase } from './proxy-target.js';
 import { candidatePool, type RoutingDeps, routeRequest } from './route-request.js';
 
 export interface ExplainDeps extends RoutingDeps {

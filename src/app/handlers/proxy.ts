@@ -13,11 +13,11 @@ import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
 import { requestPriority } from '../request-priority.js';
 import { admitClient } from './client-admission.js';
-import { hijackKeepingHeaders } from './hijack.js';
-import { underTrace } from './traced-routing.js';
-import { originForm, targetAfterBase } from './proxy-target.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
+import { hijackKeepingHeaders } from './hijack.js';
+import { originForm, targetAfterBase } from './proxy-target.js';
 import { routeRequest } from './route-request.js';
+import { underTrace } from './traced-routing.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
 export interface ProviderScope {

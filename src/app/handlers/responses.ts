@@ -16,6 +16,7 @@ import type { ProviderScope } from './proxy.js';
 import { useRawBodies } from './raw-body-scope.js';
 import { type CandidateScope, type RoutingDeps, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
+import { logTranslatedRequest } from './translated-request-log.js';
 
 export interface ResponsesRouteDeps extends RoutingDeps {
   translator: ResponsesTranslator;
@@ -142,23 +143,21 @@ async function forwardResponses(
   const result = await underTrace(trace, () =>
     deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest),
   );
-  const success = !result.error && result.status < 400;
-  record(parsed.model, streaming, mode, fallbackReason, success);
-  deps.logger.info(
+  const success = logTranslatedRequest(
+    deps.logger,
     {
-      request_id: requestId,
+      requestId,
       path,
       model: parsed.model,
-      translator_mode: mode,
-      ...(fallbackReason ? { fallback_reason: fallbackReason } : {}),
-      endpoint: result.endpoint?.name,
-      status: result.status,
+      mode,
+      fallbackReason,
       streaming,
-      duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
-      ...(result.error ? { error: result.error.message } : {}),
+      startTime,
+      key: tap ? request.clientKey?.name : undefined,
     },
-    success ? 'request completed' : 'request failed',
+    result,
   );
+  record(parsed.model, streaming, mode, fallbackReason, success);
   return result.status;
 }
 

@@ -4,10 +4,10 @@ import { Header } from '../../core/constants.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
-import type { PanicFallback } from '../../core/ports/proxy.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
+import type { PanicFallback } from '../../core/ports/proxy.js';
 
 export interface CandidateScope {
   types: readonly string[];
