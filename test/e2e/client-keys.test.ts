@@ -238,7 +238,9 @@ describe('usage from real reports', () => {
       expect(chunk.usage ?? undefined).toBeUndefined();
       expect(chunk.choices.length).toBeGreaterThan(0);
     }
-    const sent = JSON.parse(openaiMock.requests.at(-1)!.body!) as { stream_options?: unknown };
+    // The last inference request: a health probe or model poll may land after it.
+    const posted = openaiMock.requests.filter((r) => r.method === 'POST');
+    const sent = JSON.parse(posted.at(-1)!.body!) as { stream_options?: unknown };
     expect(sent.stream_options).toEqual({ include_usage: true });
     await expectTokens('ci', before, expected.prompt_tokens, expected.completion_tokens);
   });
