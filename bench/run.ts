@@ -22,6 +22,7 @@ import { type FailoverRow, renderFailover, runFailoverScenario } from './lib/fai
 import { describeMachine, versionOf } from './lib/machine.js';
 import { PeakRss, rssOf } from './lib/memory.js';
 import { measureMixedModels } from './lib/mixed-models.js';
+import { THROUGHPUT_GENERATOR } from './lib/load.js';
 import { type RunningMock, startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
 import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
@@ -181,8 +182,11 @@ function document(facts: RunFacts, targets: Target[]): string {
     'How to read it: *added* is the target minus `direct` (the mock hit with nothing in between). For the stream rows',
     'the latency columns are time to first byte and *details* gives the gap between chunks (with its p99 minus',
     'direct’s) and how many chunks a 200-token stream arrived in. The 1-connection rows are timed per request to the',
-    'microsecond by bench/lib/latency-client.ts; the 64-connection and 10 MB rows come from autocannon, whose',
-    'histogram counts whole milliseconds. Peak RSS is the target process tree’s high-water mark during that row',
+    `microsecond by bench/lib/latency-client.ts; the 64-connection and 10 MB rows come from ${THROUGHPUT_GENERATOR}`,
+    THROUGHPUT_GENERATOR === 'autocannon'
+      ? '(wrk was not installed), whose histogram counts whole milliseconds. Peak RSS'
+      : '(one C thread driving every connection; autocannon where wrk is not installed). Peak RSS',
+    'is the target process tree’s high-water mark during that row',
     '(`VmHWM`, reset before each row). Held streams: resident memory grown while 1,000 streams are open, divided by 1,000',
     '(after a warm-up round of 100); a stream counts as flowing once its first token has arrived. Idle RSS: the olla',
     'engine two seconds after it served its first request.',

@@ -10,6 +10,7 @@ import { BenchProcess, NODE_TS } from './processes.js';
 import type { RequestSpec } from './request-spec.js';
 import type { Spread } from './stats.js';
 import type { StreamOptions } from './stream-client.js';
+import { type WrkJson, wrkArgs, wrkAvailable, writeWrkScript } from './wrk.js';
 
 export interface LoadResult extends Spread {
   rps: number;
@@ -58,8 +59,55 @@ function autocannonArgs(spec: RequestSpec, connections: number, seconds: number)
   return args;
 }
 
+/** Which generator `throughput` uses on this machine, for the report. */
+export const THROUGHPUT_GENERATOR = wrkAvailable() ? 'wrk -t1' : 'autocannon';
+
+/** Requests at `connections` for `seconds`, after an unrecorded warm-up: wrk where installed, else autocannon. */
+export function throughput(
+  spec: RequestSpec,
+  options: { connections: number; seconds: number; warmupSeconds: number },
+): Promise<LoadResult> {
+  return THROUGHPUT_GENERATOR === 'autocannon' ? autocannon(spec, options) : wrk(spec, options);
+}
+
+async function wrk(
+  spec: RequestSpec,
+  options: { connections: number; seconds: number; warmupSeconds: number },
+): Promise<LoadResult> {
+  const timeout = (options.seconds + 30) * 1000;
+  const script = writeWrkScript(spec);
+  try {
+    if (options.warmupSeconds > 0) {
+      await runToJson(
+        'wrk warm-up',
+        'wrk',
+        wrkArgs(script.file, spec.url, options.connections, options.warmupSeconds),
+        timeout,
+      );
+    }
+    const r = await runToJson<WrkJson>(
+      'wrk',
+      'wrk',
+      wrkArgs(script.file, spec.url, options.connections, options.seconds),
+      timeout,
+    );
+    const seconds = r.durationUs / 1e6;
+    return {
+      rps: r.requests / seconds,
+      requests: r.requests,
+      errors: r.errors,
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+      bytesPerSecond: r.bytes / seconds,
+    };
+  } finally {
+    script.dispose();
+  }
+}
+
 /** autocannon at `connections` for `seconds`, after an unrecorded warm-up run. */
-export async function autocannon(
+async function autocannon(
   spec: RequestSpec,
   options: { connections: number; seconds: number; warmupSeconds: number },
 ): Promise<LoadResult> {

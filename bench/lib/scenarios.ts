@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { autocannon, holdStreams, latency, streams } from './load.js';
+import { holdStreams, latency, streams, throughput } from './load.js';
 import { rssOf } from './memory.js';
 import { BENCH_MODEL, type MockSettings } from './mock.js';
 import type { RequestSpec } from './request-spec.js';
@@ -101,7 +101,7 @@ const json64: Scenario = {
   title: 'small JSON chat, 64 connections',
   api: 'openai-chat',
   measure: ({ url, route, pace }) =>
-    autocannon(specFor(url, route, chatBody(false)), {
+    throughput(specFor(url, route, chatBody(false)), {
       connections: 64,
       seconds: pace.seconds,
       warmupSeconds: pace.warmupSeconds,
@@ -119,7 +119,7 @@ const body10mb: Scenario = {
       headers: { 'content-type': 'application/json', ...route.headers },
       bodyFile: bigBodyFile(workDir),
     };
-    const result = await autocannon(spec, { connections: 4, seconds: pace.seconds, warmupSeconds: pace.warmupSeconds });
+    const result = await throughput(spec, { connections: 4, seconds: pace.seconds, warmupSeconds: pace.warmupSeconds });
     return { ...result, mbPerSecond: (result.rps * BODY_BYTES) / 1e6 };
   },
 };
