@@ -1,7 +1,7 @@
 import { AdmissionQueue } from '../adapter/admission/admission-queue.js';
 import { ConcurrencyLimiter } from '../adapter/admission/concurrency-limiter.js';
 import type { ModelSink } from '../adapter/discovery/models/service.js';
-import { FallbackChains } from '../adapter/registry/fallback-chains.js';
+import type { FallbackChains } from '../adapter/registry/fallback-chains.js';
 import { residencyAwareSink, ResidencyPoller } from '../adapter/residency/residency-poller.js';
 import { ResidencySelector } from '../adapter/residency/residency-selector.js';
 import { ResidencyTracker } from '../adapter/residency/residency-tracker.js';
@@ -14,7 +14,7 @@ import type { EndpointRepository } from '../core/ports/endpoints.js';
 /**
  * The routing features that know the fleet, each built only when configured so an Olla without
  * them pays nothing: residency (loaded models first), per-node concurrency limits with the
- * admission queue, and model fallback chains. The composition root calls these in order and
+ * admission queue; and the start-up check of model fallback chains. The composition root calls these in order and
  * wraps the selector chain as `limits(sticky(residency(balancer)))`.
  */
 
@@ -102,12 +102,6 @@ export function buildAdmission(
       ),
     }),
   };
-}
-
-/** `model_fallbacks`, when any chain is configured. */
-export function buildFallbacks(config: OllaConfig): FallbackChains | undefined {
-  const chains = new FallbackChains(config.modelFallbacks);
-  return chains.empty ? undefined : chains;
 }
 
 /**
