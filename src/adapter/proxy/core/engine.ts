@@ -50,6 +50,16 @@ export interface EngineKind {
   readonly useBreakers: boolean;
 }
 
+function retryBudget(retry: ProxyConfig['retry']): RetryBudget {
+  return new RetryBudget(
+    retry.budgetPercent,
+    retry.budgetWindow,
+    (retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
+    undefined,
+    RETRY_RESERVE_PER_SECOND,
+  );
+}
+
 export class StreamingProxyEngine implements ProxyEngine {
   #name: string;
   readonly counters: EndpointCounters;
@@ -69,13 +79,7 @@ export class StreamingProxyEngine implements ProxyEngine {
       logger: deps.logger,
       counters: this.counters,
       gatewayLog: deps.logger && new RateLimitedLog(deps.logger),
-      budget: new RetryBudget(
-        deps.config.retry.budgetPercent,
-        deps.config.retry.budgetWindow,
-        (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
-        undefined,
-        RETRY_RESERVE_PER_SECOND,
-      ),
+      budget: retryBudget(deps.config.retry),
       outliers: deps.outliers,
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
@@ -95,10 +99,11 @@ export class StreamingProxyEngine implements ProxyEngine {
    */
   reconfigure(config: ProxyConfig, kind?: EngineKind): void {
     const before = this.#ctx;
-    this.#ctx =
-      kind === undefined
-        ? { ...before, config }
-        : { ...before, config, transport: kind.transport, breakers: kind.useBreakers ? this.#breakers : undefined };
+    // New retry settings start a new budget window; unchanged ones keep counting in the old.
+    const budget =
+      JSON.stringify(before.config.retry) === JSON.stringify(config.retry) ? before.budget : retryBudget(config.retry);
+    const engine = kind && { transport: kind.transport, breakers: kind.useBreakers ? this.#breakers : undefined };
+    this.#ctx = { ...before, config, budget, ...engine };
     if (kind === undefined) return;
     this.#name = kind.name;
     before.transport.retire();
