@@ -407,6 +407,12 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     keys,
   });
 
+  const responses = config.translators.responses;
+  const translators = new LiveTranslators(config.translators, {
+    inspectorLogger: childLogger('inspector'),
+    responseStore: () =>
+      shared ? shared.responses(new MemoryResponseStore(responses.store)) : new MemoryResponseStore(responses.store),
+  });
   registerExplainRoutes(server, {
     endpoints,
     models,
@@ -417,14 +423,27 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     // Sherpa, like the original, has no breakers: none is ever open for it.
     breakers: { wouldAdmit: (name) => engine.name !== 'olla' || proxyBreakers.wouldAdmit(name) },
     clientIp,
+    ejections: outliers,
+    ...(outliers ? { ejection: (name: string) => outliers.liveEjection(name) } : {}),
+    filterAdmits: (endpoint, model) => discovery.admits(endpoint, model),
+    ...(admission ? { limits: admission.limiter } : {}),
+    ...(residency ? { residency: residency.tracker } : {}),
+    fallbacks: fleet.fallbacks,
+    ...(translators.anthropic
+      ? {
+          anthropic: {
+            parse: (body: Buffer) => translators.anthropic!.parse(body),
+            decidePassthrough: (request, candidates) =>
+              translators.anthropic!.decidePassthrough(
+                request,
+                candidates,
+                (type) => profiles.get(type)?.api.anthropicSupport,
+              ),
+          },
+        }
+      : {}),
   });
 
-  const responses = config.translators.responses;
-  const translators = new LiveTranslators(config.translators, {
-    inspectorLogger: childLogger('inspector'),
-    responseStore: () =>
-      shared ? shared.responses(new MemoryResponseStore(responses.store)) : new MemoryResponseStore(responses.store),
-  });
   if (translators.anthropic) {
     registerAnthropicRoutes(server, {
       endpoints,
