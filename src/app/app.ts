@@ -240,6 +240,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
           clientIp: clientIpPolicy,
           sizeLimits,
           fallbacks: fleet.fallbacks,
+          ...(admission ? { admission } : {}),
           ...(keys ? { keys } : {}),
           ...(cors ? { cors } : {}),
           translators,

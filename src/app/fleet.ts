@@ -50,6 +50,8 @@ export interface Admission {
   readonly stats: QueueStats;
   /** `/internal/status` `queue`. */
   status(): unknown;
+  /** New per-node limits from a config reload; requests waiting for a slot are looked at again. */
+  reconfigure(config: OllaConfig): void;
 }
 
 /**
@@ -75,13 +77,16 @@ export function concurrencyLimits(
   return limits;
 }
 
-/** The limiter and queue around the whole selector chain; undefined when no endpoint has a limit. */
+/**
+ * The limiter and queue around the whole selector chain; undefined when no endpoint has a limit
+ * (so a config reload can change limits, or lift them all, but setting the first one takes a restart).
+ */
 export function buildAdmission(
   config: OllaConfig,
   selector: EndpointSelector,
   profileFor: (type: string) => PlatformProfile | undefined,
 ): Admission | undefined {
-  const limits = concurrencyLimits(config, profileFor);
+  let limits = concurrencyLimits(config, profileFor);
   if (limits.size === 0) return undefined;
   const limiter = new ConcurrencyLimiter(selector, (name) => limits.get(name) ?? 0);
   const stats = new QueueStats();
@@ -101,6 +106,10 @@ export function buildAdmission(
         [...limits].map(([name, limit]) => [name, { limit, in_flight: limiter.inFlight(name) }]),
       ),
     }),
+    reconfigure: (next) => {
+      limits = concurrencyLimits(next, profileFor);
+      limiter.slotsChanged();
+    },
   };
 }
 

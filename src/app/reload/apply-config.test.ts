@@ -175,6 +175,28 @@ describe('applyConfig', () => {
     parts.limiter.stop();
   });
 
+  it('hands new concurrency limits to the admission queue, or says they need a restart when there is none', () => {
+    const limited = (n: number) => ({
+      discovery: {
+        static: { endpoints: [{ name: 'a', url: 'http://a:11434', type: 'ollama', max_concurrent_requests: n }] },
+      },
+    });
+    const before = config(limited(2));
+    const { parts } = partsFor(before);
+    const seen: OllaConfig[] = [];
+    const withQueue = { ...parts, admission: { reconfigure: (c: OllaConfig) => seen.push(c) } };
+    expect(applyConfig(withQueue, before, config(limited(4))).restartRequired).toEqual([]);
+    expect(seen.map((c) => c.discovery.static.endpoints[0]?.maxConcurrentRequests)).toEqual([4]);
+
+    const unlimited = config(ENDPOINTS);
+    const { parts: noQueue } = partsFor(unlimited);
+    expect(applyConfig(noQueue, unlimited, config(limited(4))).restartRequired).toEqual([
+      'discovery.static.endpoints[].max_concurrent_requests',
+    ]);
+    parts.limiter.stop();
+    noQueue.limiter.stop();
+  });
+
   it('touches nothing when the listening address moves', () => {
     const before = config({ ...ENDPOINTS, server: { auth: { enabled: true, keys: [KEY_A] } } });
     const after = config({ ...ENDPOINTS, server: { port: 41001, auth: { enabled: true, keys: [KEY_B] } } });

@@ -26,6 +26,7 @@ import type { RequestSizeLimits } from '../../adapter/security/size-limit.js';
 import type { EndpointConfig, FilterConfig, LoggingConfig, OllaConfig } from '../../config/types.js';
 import { ConfigError } from '../../core/errors.js';
 import type { CorsReconfigure } from '../middleware/cors.js';
+import { type Admission, concurrencyLimits } from '../fleet.js';
 import { nodeServerTimeouts } from '../server.js';
 import { planConfigChange } from './config-diff.js';
 import type { LiveTranslators } from './live-translators.js';
@@ -44,6 +45,8 @@ export interface ReloadableParts {
   clientIp: Pick<ReloadableClientIp, 'reconfigure'>;
   sizeLimits: Pick<RequestSizeLimits, 'reconfigure'>;
   fallbacks: Pick<FallbackChains, 'replace'>;
+  /** Present when some endpoint had a concurrency limit at start-up. */
+  admission?: Pick<Admission, 'reconfigure'>;
   /** Present when client keys were on at start-up. */
   keys?: Pick<ClientKeyGate, 'replaceDirectory'>;
   /** Present when CORS was on at start-up. */
@@ -122,7 +125,12 @@ export function applyConfig(parts: ReloadableParts, before: OllaConfig, after: O
   if (changed('server.read_timeout', 'server.read_header_timeout', 'server.idle_timeout'))
     Object.assign(parts.httpServer, nodeServerTimeouts(after.server));
   setLevel(parts.loggers(), after.logging.level);
-  return { endpoints: changes, applied: plan.live, restartRequired: plan.restart };
+  const restartRequired = [...plan.restart];
+  if (parts.admission) parts.admission.reconfigure(after);
+  else if (concurrencyLimits(after, (type) => parts.profiles.get(type)).size > 0)
+    // No limiter sits in the selector chain (none was configured at start-up) to take them.
+    restartRequired.push('discovery.static.endpoints[].max_concurrent_requests');
+  return { endpoints: changes, applied: plan.live, restartRequired };
 }
 
 function setLevel(loggers: Iterable<{ level: string }>, level: LoggingConfig['level']): void {
