@@ -48,6 +48,8 @@ const LIVE_RULES: readonly LiveRule[] = [
   { key: 'server.read_timeout' },
   { key: 'server.read_header_timeout' },
   { key: 'server.idle_timeout' },
+  // Read when a shutdown begins, from the config in force.
+  { key: 'server.shutdown_timeout' },
   {
     key: 'server.request_limits.max_body_size',
     when: (s, a) => withinCap(s.server.requestLimits.maxBodySize, a.server.requestLimits.maxBodySize),
