@@ -205,7 +205,8 @@ async function walkChain(
     } catch (err) {
       if (!(err instanceof OllaError)) throw err;
       const outcome = linkOutcomeOf(err);
-      if (outcome === undefined) throw err;
+      // Any other refusal ends the chain, as it does for the fleet router: explain reports it.
+      if (outcome === undefined) return { model, routed: undefined, error: err, links };
       links.push({ model: model ?? '', outcome });
       error = err;
     }
