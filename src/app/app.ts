@@ -10,7 +10,6 @@ import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { MemoryEjectionStore } from '../adapter/outlier/memory-ejection-store.js';
 import { OutlierDetector } from '../adapter/outlier/outlier-detector.js';
-import { createInspector } from '../adapter/inspector/session-inspector.js';
 import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
@@ -18,9 +17,10 @@ import { loadExtractionRules } from '../adapter/unifier/rules-file.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
 import { EndpointCounters } from '../adapter/proxy/core/counters.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
+import { FallbackChains } from '../adapter/registry/fallback-chains.js';
 import { ModelCatalogue } from '../adapter/registry/model-catalogue.js';
 import { ModelRouter } from '../adapter/registry/model-router.js';
-import { createClientIpResolver } from '../adapter/security/client-ip.js';
+import { ReloadableClientIp } from '../adapter/security/client-ip.js';
 import { RateLimiter } from '../adapter/security/rate-limit.js';
 import { RequestSizeLimits } from '../adapter/security/size-limit.js';
 import { MemoryStateStore } from '../adapter/state/memory-state-store.js';
@@ -30,10 +30,8 @@ import { RecorderFanOut } from '../adapter/stats/recorders.js';
 import { SecurityViolations } from '../adapter/stats/security-stats.js';
 import { TranslatorStats } from '../adapter/stats/translator-stats.js';
 import { stickyStats } from '../adapter/sticky/sticky-selector.js';
-import { AnthropicTranslator } from '../adapter/translator/anthropic/translator.js';
 import type { ParsedConfig } from '../config/parse.js';
 import { MemoryResponseStore } from '../adapter/translator/responses/memory-store.js';
-import { ResponsesTranslator } from '../adapter/translator/responses/translator.js';
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import { ConfigError } from '../core/errors.js';
@@ -41,7 +39,7 @@ import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
 import { buildSharedState } from './shared-state.js';
-import { buildAdmission, buildFallbacks, buildResidency, warnUnknownFallbacks } from './fleet.js';
+import { buildAdmission, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
 import { registerExplainRoutes } from './handlers/explain.js';
@@ -61,6 +59,7 @@ import { registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
 import { applyConfig, endpointModelFilters } from './reload/apply-config.js';
 import { ReloadController, type ReloadStatus, type ReloadTrigger } from './reload/reload-controller.js';
+import { LiveTranslators } from './reload/live-translators.js';
 import { type FileWatch, watchFile } from './reload/watch-file.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
@@ -165,7 +164,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   const selector = admission?.limiter ?? placement;
   const fleet = {
     admission: admission?.queue,
-    fallbacks: buildFallbacks(config),
+    fallbacks: new FallbackChains(config.modelFallbacks),
     onFallback: (requested: string) => stats.recordFallback(requested),
   };
   health.onTransition((t) => {
@@ -190,7 +189,9 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     stats,
     security,
     proxy: {
-      engine: config.proxy.engine,
+      get engine() {
+        return engine.name;
+      },
       profile: config.proxy.profile,
       get balancer() {
         return reloads.current.proxy.loadBalancer;
@@ -236,6 +237,14 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
           selector: placement,
           engine,
           limiter,
+          clientIp: clientIpPolicy,
+          sizeLimits,
+          fallbacks: fleet.fallbacks,
+          ...(admission ? { admission } : {}),
+          ...(keys ? { keys } : {}),
+          ...(cors ? { cors } : {}),
+          translators,
+          httpServer: server.server,
           startedWith: config,
           loggers: () => loggers,
         },
@@ -315,9 +324,11 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   });
 
   // Hooks run in the order added: CORS answers preflights before auth or limits see them.
-  const resolveClientIp = createClientIpResolver(config.server.rateLimits);
+  const clientIpPolicy = new ReloadableClientIp(config.server.rateLimits);
+  const resolveClientIp = clientIpPolicy.resolve;
   const limiter = new RateLimiter(config.server.rateLimits, shared ? { shared: shared.rateBuckets } : {});
-  await registerCors(server, config.server.cors);
+  const sizeLimits = new RequestSizeLimits(config.server.requestLimits);
+  const cors = await registerCors(server, config.server.cors);
   registerPathGuard(server);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
@@ -330,7 +341,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     },
   });
   registerClientAuth(server, keys);
-  registerSizeLimits(server, new RequestSizeLimits(config.server.requestLimits), () => security.recordSizeLimit());
+  registerSizeLimits(server, sizeLimits, () => security.recordSizeLimit());
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
   registerStatusRoutes(server, {
@@ -397,6 +408,12 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     keys,
   });
 
+  const responses = config.translators.responses;
+  const translators = new LiveTranslators(config.translators, {
+    inspectorLogger: childLogger('inspector'),
+    responseStore: () =>
+      shared ? shared.responses(new MemoryResponseStore(responses.store)) : new MemoryResponseStore(responses.store),
+  });
   registerExplainRoutes(server, {
     endpoints,
     models,
@@ -405,21 +422,38 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     isPathAllowed,
     selector,
     // Sherpa, like the original, has no breakers: none is ever open for it.
-    breakers: config.proxy.engine === 'olla' ? proxyBreakers : { wouldAdmit: () => true },
+    breakers: { wouldAdmit: (name) => engine.name !== 'olla' || proxyBreakers.wouldAdmit(name) },
     clientIp,
+    ejections: outliers,
+    ...(outliers ? { ejection: (name: string) => outliers.liveEjection(name) } : {}),
+    filterAdmits: (endpoint, model) => discovery.admits(endpoint, model),
+    ...(admission ? { limits: admission.limiter } : {}),
+    ...(residency ? { residency: residency.tracker } : {}),
+    fallbacks: fleet.fallbacks,
+    ...(translators.anthropic
+      ? {
+          anthropic: {
+            parse: (body: Buffer) => translators.anthropic!.parse(body),
+            decidePassthrough: (request, candidates) =>
+              translators.anthropic!.decidePassthrough(
+                request,
+                candidates,
+                (type) => profiles.get(type)?.api.anthropicSupport,
+              ),
+          },
+        }
+      : {}),
   });
 
-  const anthropic = config.translators.anthropic;
-  if (anthropic.enabled) {
-    const translator = new AnthropicTranslator(anthropic, {
-      inspector: createInspector(anthropic.inspector, childLogger('inspector')),
-    });
+  if (translators.anthropic) {
     registerAnthropicRoutes(server, {
       endpoints,
       models,
       ...fleet,
       ejections: outliers,
-      translator,
+      get translator() {
+        return translators.anthropic!;
+      },
       stats: translatorStats,
       engine,
       catalogue,
@@ -431,15 +465,13 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     });
   }
 
-  const responses = config.translators.responses;
-  if (responses.enabled) {
+  if (translators.responses) {
     registerResponsesRoutes(server, {
       endpoints,
       models,
-      translator: new ResponsesTranslator(
-        responses,
-        shared ? shared.responses(new MemoryResponseStore(responses.store)) : new MemoryResponseStore(responses.store),
-      ),
+      get translator() {
+        return translators.responses!;
+      },
       stats: translatorStats,
       engine,
       providers,
@@ -471,8 +503,8 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       catalogue.start();
       discovery.start();
       residency?.poller.start();
-      if (fleet.fallbacks)
-        void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks!, catalogue, logger));
+      if (!fleet.fallbacks.empty)
+        void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks, catalogue, logger));
       const address = await server.listen({ host: config.server.host, port: config.server.port });
       const watched = options.configSource?.path;
       if (config.server.watchConfig && watched) {

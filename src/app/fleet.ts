@@ -1,7 +1,7 @@
 import { AdmissionQueue } from '../adapter/admission/admission-queue.js';
 import { ConcurrencyLimiter } from '../adapter/admission/concurrency-limiter.js';
 import type { ModelSink } from '../adapter/discovery/models/service.js';
-import { FallbackChains } from '../adapter/registry/fallback-chains.js';
+import type { FallbackChains } from '../adapter/registry/fallback-chains.js';
 import { residencyAwareSink, ResidencyPoller } from '../adapter/residency/residency-poller.js';
 import { ResidencySelector } from '../adapter/residency/residency-selector.js';
 import { ResidencyTracker } from '../adapter/residency/residency-tracker.js';
@@ -14,7 +14,7 @@ import type { EndpointRepository } from '../core/ports/endpoints.js';
 /**
  * The routing features that know the fleet, each built only when configured so an Olla without
  * them pays nothing: residency (loaded models first), per-node concurrency limits with the
- * admission queue, and model fallback chains. The composition root calls these in order and
+ * admission queue; and the start-up check of model fallback chains. The composition root calls these in order and
  * wraps the selector chain as `limits(sticky(residency(balancer)))`.
  */
 
@@ -50,6 +50,8 @@ export interface Admission {
   readonly stats: QueueStats;
   /** `/internal/status` `queue`. */
   status(): unknown;
+  /** New per-node limits from a config reload; requests waiting for a slot are looked at again. */
+  reconfigure(config: OllaConfig): void;
 }
 
 /**
@@ -75,13 +77,16 @@ export function concurrencyLimits(
   return limits;
 }
 
-/** The limiter and queue around the whole selector chain; undefined when no endpoint has a limit. */
+/**
+ * The limiter and queue around the whole selector chain; undefined when no endpoint has a limit
+ * (so a config reload can change limits, or lift them all, but setting the first one takes a restart).
+ */
 export function buildAdmission(
   config: OllaConfig,
   selector: EndpointSelector,
   profileFor: (type: string) => PlatformProfile | undefined,
 ): Admission | undefined {
-  const limits = concurrencyLimits(config, profileFor);
+  let limits = concurrencyLimits(config, profileFor);
   if (limits.size === 0) return undefined;
   const limiter = new ConcurrencyLimiter(selector, (name) => limits.get(name) ?? 0);
   const stats = new QueueStats();
@@ -101,13 +106,11 @@ export function buildAdmission(
         [...limits].map(([name, limit]) => [name, { limit, in_flight: limiter.inFlight(name) }]),
       ),
     }),
+    reconfigure: (next) => {
+      limits = concurrencyLimits(next, profileFor);
+      limiter.slotsChanged();
+    },
   };
-}
-
-/** `model_fallbacks`, when any chain is configured. */
-export function buildFallbacks(config: OllaConfig): FallbackChains | undefined {
-  const chains = new FallbackChains(config.modelFallbacks);
-  return chains.empty ? undefined : chains;
 }
 
 /**

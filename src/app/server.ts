@@ -41,6 +41,17 @@ function writeRawError(socket: Socket, status: number, reason: string, body: str
   );
 }
 
+/** Node's server timeouts from `server.*`; a config reload sets them again on the running server. */
+export function nodeServerTimeouts(
+  config: Pick<ServerConfig, 'readTimeout' | 'readHeaderTimeout' | 'idleTimeout'>,
+): Pick<Server, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'> {
+  return {
+    headersTimeout: config.readHeaderTimeout || 60_000,
+    requestTimeout: config.readTimeout,
+    keepAliveTimeout: config.idleTimeout || 65_000,
+  };
+}
+
 export function createHttpServer(config: ServerConfig, logger: Logger): FastifyInstance {
   const app = Fastify({
     logger: false,
@@ -50,9 +61,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
       const server: Server = createServer(
         {
           maxHeaderSize: nodeMaxHeaderSize(config.requestLimits),
-          headersTimeout: config.readHeaderTimeout || 60_000,
-          requestTimeout: config.readTimeout,
-          keepAliveTimeout: config.idleTimeout || 65_000,
+          ...nodeServerTimeouts(config),
         },
         handler as (req: IncomingMessage, res: ServerResponse) => void,
       );

@@ -86,10 +86,12 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // The config in force, so a reloaded server.shutdown_timeout counts.
+    const timeoutMs = olla.config.server.shutdownTimeout;
     const deadline = setTimeout(() => {
-      logger.warn({ timeout_ms: config.server.shutdownTimeout }, 'shutdown timed out, exiting');
+      logger.warn({ timeout_ms: timeoutMs }, 'shutdown timed out, exiting');
       process.exit(1);
-    }, config.server.shutdownTimeout);
+    }, timeoutMs);
     deadline.unref();
     await olla.close();
     process.exit(0);

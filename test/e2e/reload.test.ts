@@ -2,14 +2,14 @@
  * Config reload against a real Olla process: SIGHUP and a watched file apply a new endpoint while
  * a stream is in flight, and a broken file is refused while Olla keeps serving.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/olla.js';
 import { freePort } from '../helpers/ports.js';
 import { type MockBackend, mockReplyText, startMockBackend } from '../mock/backend.js';
+import { endpointStatuses, lastReload, save, sseText, startOllaProcess } from './reload-support.js';
 
 const MODEL = 'llama3.2:3b';
 const dir = mkdtempSync(join(tmpdir(), 'olla-reload-'));
@@ -60,73 +60,12 @@ function configYaml(port: number, backends: MockBackend[], extra = ''): string {
   ].join('\n');
 }
 
-/** Writes like an editor does: a new file renamed over the old one. */
-function save(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
-async function startOllaProcess(file: string, port: number) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--config', file], {
-    env: { ...process.env, OLLA_LOGGING_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  cleanups.push(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      try {
-        return (await fetch(`${url}/internal/health`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    20_000,
-    'olla to listen',
-  );
-  return { child, url, exited, output: () => output };
-}
-
-async function endpointStatuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/internal/status/endpoints`)).json()) as {
-    endpoints: { name: string; status: string }[];
-  };
-  return Object.fromEntries(body.endpoints.map((e) => [e.name, e.status]));
-}
-
-async function lastReload(url: string): Promise<Record<string, unknown> | undefined> {
-  const body = (await (await fetch(`${url}/internal/status`)).json()) as { last_reload?: Record<string, unknown> };
-  return body.last_reload;
-}
-
 function chat(url: string, stream: boolean): Promise<Response> {
   return fetch(`${url}/olla/proxy/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: MODEL, stream, messages: [{ role: 'user', content: 'hi' }] }),
   });
-}
-
-/** The text of an OpenAI SSE stream, and whether it ended with [DONE]. */
-function sseText(raw: string): { text: string; done: boolean } {
-  let text = '';
-  let done = false;
-  for (const line of raw.split('\n')) {
-    if (!line.startsWith('data: ')) continue;
-    const data = line.slice(6).trim();
-    if (data === '[DONE]') done = true;
-    else text += (JSON.parse(data) as { choices: { delta: { content?: string } }[] }).choices[0]?.delta.content ?? '';
-  }
-  return { text, done };
 }
 
 /** Sends small requests one after another until stopped; resolves to every status seen. */
@@ -157,7 +96,7 @@ describe('config reload', () => {
     const port = await freePort();
     const file = join(dir, 'sighup.yaml');
     writeFileSync(file, configYaml(port, [slow]));
-    const olla = await startOllaProcess(file, port);
+    const olla = await startOllaProcess(file, port, cleanups);
     await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
 
     const started = performance.now();
@@ -207,7 +146,7 @@ describe('config reload', () => {
     const port = await freePort();
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, configYaml(port, [node]));
-    const olla = await startOllaProcess(file, port);
+    const olla = await startOllaProcess(file, port, cleanups);
     await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
 
     // A valid endpoint change next to an invalid key: none of it may apply.
@@ -248,7 +187,7 @@ describe('config reload', () => {
     const port = await freePort();
     const file = join(dir, 'watched.yaml');
     writeFileSync(file, configYaml(port, [node], '  watch_config: true'));
-    const olla = await startOllaProcess(file, port);
+    const olla = await startOllaProcess(file, port, cleanups);
     await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
 
     save(file, configYaml(port, [node, added], '  watch_config: true'));

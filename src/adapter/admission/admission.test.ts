@@ -48,6 +48,24 @@ describe('ConcurrencyLimiter', () => {
 });
 
 describe('AdmissionQueue', () => {
+  it('starts a waiting request when a config reload raises the limit', async () => {
+    const limits: Record<string, number> = { a: 1 };
+    const { limiter, queue } = rig(limits);
+    take(limiter);
+    let started = false;
+    const waiting = queue.admit([a], 'm', undefined, new EventEmitter(), () => {
+      take(limiter);
+      started = true;
+    });
+    await settle();
+    expect(started).toBe(false);
+    limits.a = 2;
+    limiter.slotsChanged();
+    await waiting;
+    expect(started).toBe(true);
+    expect(limiter.inFlight('a')).toBe(2);
+  });
+
   it('starts at once while a slot is free, and never lets more than the limit in', async () => {
     const { limiter, queue } = rig({ a: 2 });
     let peak = 0;

@@ -75,13 +75,17 @@ export class ConcurrencyLimiter extends SelectorDecorator {
     if (count <= 1) this.#inFlight.delete(endpoint.name);
     else this.#inFlight.set(endpoint.name, count - 1);
     this.inner.release(endpoint);
-    if (count > 0 && this.#freed.length > 0 && !this.#notifyScheduled) {
-      // Deferred so a queued request never starts inside another exchange's bookkeeping.
-      this.#notifyScheduled = true;
-      queueMicrotask(() => {
-        this.#notifyScheduled = false;
-        for (const listener of this.#freed) listener();
-      });
-    }
+    if (count > 0) this.slotsChanged();
+  }
+
+  /** Tells the queue slots may be free: after a release, or when a config reload raised a limit. */
+  slotsChanged(): void {
+    if (this.#freed.length === 0 || this.#notifyScheduled) return;
+    // Deferred so a queued request never starts inside another exchange's bookkeeping.
+    this.#notifyScheduled = true;
+    queueMicrotask(() => {
+      this.#notifyScheduled = false;
+      for (const listener of this.#freed) listener();
+    });
   }
 }

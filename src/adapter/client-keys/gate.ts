@@ -68,7 +68,7 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
  * token limit completes and the next is refused.
  */
 export class ClientKeyGate {
-  readonly #directory: ClientKeyDirectory;
+  #directory: ClientKeyDirectory;
   readonly #store: StateStore;
   readonly #namesOf: (model: string) => readonly string[];
   readonly #now: () => number;
@@ -83,7 +83,23 @@ export class ClientKeyGate {
     this.#namesOf = options.namesOf ?? (() => []);
     this.#now = options.now ?? Date.now;
     this.#warn = options.warn ?? (() => {});
+    this.#track(directory);
+  }
+
+  /**
+   * The keys of a config reload: requests from now are identified against them. A request
+   * already admitted keeps its key and finishes its metering; a key kept by name keeps its
+   * counters and its windows in the store, so a reload neither resets nor doubles a quota.
+   */
+  replaceDirectory(directory: ClientKeyDirectory): void {
+    this.#track(directory);
+    this.#directory = directory;
+  }
+
+  /** Counters for keys not seen before; a revoked key's stay, for its requests still in flight. */
+  #track(directory: ClientKeyDirectory): void {
     for (const key of directory.all()) {
+      if (this.#counts.has(key.name)) continue;
       const rejections = Object.fromEntries(KEY_REJECTIONS.map((r) => [r, 0])) as Record<KeyRejection, number>;
       this.#counts.set(key.name, { requests: 0, tokensIn: 0, tokensOut: 0, rejections });
       this.#stateKeys.set(key.name, stateKeysOf(key.name));

@@ -8,14 +8,15 @@ import { registerCollected } from './collected-metric.js';
  * secret). Registered only when client keys are on; read from the gate's counters at scrape time.
  */
 export function registerClientKeyMetrics(registry: Registry, gate: ClientKeyGate): void {
-  const names = gate.keys().map((k) => k.name);
+  // Read at each scrape: a config reload may add or revoke keys.
+  const names = () => gate.keys().map((k) => k.name);
   registerCollected(
     registry,
     'olla_client_key_requests_total',
     'Requests admitted per client API key',
     'counter',
     (out) => {
-      for (const key of names) out.push({ labels: { key }, value: gate.counts(key)!.requests });
+      for (const key of names()) out.push({ labels: { key }, value: gate.counts(key)!.requests });
     },
   );
   registerCollected(
@@ -24,7 +25,7 @@ export function registerClientKeyMetrics(registry: Registry, gate: ClientKeyGate
     'Tokens used per client API key, from the backends\u2019 reported usage',
     'counter',
     (out) => {
-      for (const key of names) {
+      for (const key of names()) {
         const counts = gate.counts(key)!;
         out.push({ labels: { key, direction: 'input' }, value: counts.tokensIn });
         out.push({ labels: { key, direction: 'output' }, value: counts.tokensOut });
@@ -38,7 +39,7 @@ export function registerClientKeyMetrics(registry: Registry, gate: ClientKeyGate
     'counter',
     (out) => {
       out.push({ labels: { key: 'none', reason: 'unauthenticated' }, value: gate.unauthenticated });
-      for (const key of names) {
+      for (const key of names()) {
         const rejections = gate.counts(key)!.rejections;
         for (const reason of KEY_REJECTIONS) out.push({ labels: { key, reason }, value: rejections[reason] });
       }

@@ -15,7 +15,7 @@ import type { RequestRecord } from '../../core/ports/stats.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
 import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
-import { createProxyEngine } from './factory.js';
+import { createProxyEngine, engineKind } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
 
@@ -791,6 +791,42 @@ describe('createProxyEngine', () => {
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);
     expect(() => createProxyEngine('turbo', deps)).toThrow('allowed: sherpa, olla');
+  });
+});
+
+describe.each([
+  ['olla', 'sherpa'],
+  ['sherpa', 'olla'],
+])('a reload from the %s engine to %s', (from, to) => {
+  it('finishes the stream in flight on the old transport and serves the next request on the new one', async () => {
+    const release = deferred();
+    const up = await upstream(async (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      if (req.url === '/slow') await release.promise;
+      res.end('data: two\n\n');
+    });
+    const proxy = await rig(from, [endpoint('a', up.url)]);
+    const { res } = await open(`${proxy.url}/slow`);
+    res.setEncoding('utf8');
+    let text = '';
+    res.on('data', (chunk: string) => (text += chunk));
+    await vi.waitFor(() => expect(text).toBe('data: one\n\n'));
+
+    const next = engineKind(to, proxyConfig());
+    cleanups.push(() => next.transport.close());
+    const opened = vi.spyOn(next.transport, 'open');
+    proxy.engine.reconfigure(proxyConfig(), next);
+    expect(proxy.engine.name).toBe(to);
+    const after = await call(`${proxy.url}/fast`);
+    expect(after.body.toString()).toBe('data: one\n\ndata: two\n\n');
+    expect(opened).toHaveBeenCalledTimes(1);
+
+    release.resolve();
+    await once(res, 'end');
+    expect(text).toBe('data: one\n\ndata: two\n\n');
+    expect((await proxy.results[0])?.status).toBe(200);
+    balanced(proxy.selector);
   });
 });
 

@@ -4,15 +4,26 @@
  * validation has ruled out loops; the visited set keeps a per-request list honest too.
  */
 export class FallbackChains {
-  readonly #chains: Readonly<Record<string, readonly string[]>>;
-  readonly #cache = new Map<string, readonly string[]>();
+  #chains: Readonly<Record<string, readonly string[]>> = {};
+  #cache = new Map<string, readonly string[]>();
+  #empty = true;
 
   constructor(chains: Readonly<Record<string, readonly string[]>>) {
+    this.replace(chains);
+  }
+
+  /**
+   * The chains of a config reload, for requests routed from now; a request already walking a
+   * chain holds the list it was given.
+   */
+  replace(chains: Readonly<Record<string, readonly string[]>>): void {
     this.#chains = chains;
+    this.#cache = new Map();
+    this.#empty = Object.keys(chains).length === 0;
   }
 
   get empty(): boolean {
-    return Object.keys(this.#chains).length === 0;
+    return this.#empty;
   }
 
   /** Every model named anywhere in a chain, keys included (for the start-up check). */

@@ -42,3 +42,21 @@ export function createClientIpResolver(
     return forwardedClient(headers) ?? client;
   };
 }
+
+/**
+ * A resolver whose trust policy a config reload can replace: `resolve` is handed out once and
+ * always asks the policy of the moment.
+ */
+export class ReloadableClientIp {
+  #current: ClientIpResolver;
+
+  constructor(policy: Pick<RateLimitsConfig, 'trustProxyHeaders' | 'trustedProxyCidrs'>) {
+    this.#current = createClientIpResolver(policy);
+  }
+
+  readonly resolve: ClientIpResolver = (peer, headers) => this.#current(peer, headers);
+
+  reconfigure(policy: Pick<RateLimitsConfig, 'trustProxyHeaders' | 'trustedProxyCidrs'>): void {
+    this.#current = createClientIpResolver(policy);
+  }
+}

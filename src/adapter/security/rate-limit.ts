@@ -66,8 +66,8 @@ export class RateLimiter {
   }
 
   /**
-   * New limits (a config reload). Buckets start afresh at the new sizes. The request hook exists
-   * only if the per-client limit was on at start-up, so switching it on needs a restart.
+   * New limits (a config reload), switching the limiter on or off too. Buckets start afresh at
+   * the new sizes; a request already admitted is not counted again.
    */
   reconfigure(config: RateLimitsConfig): void {
     this.stop();

@@ -36,10 +36,19 @@ export function nodeMaxHeaderSize(limits: RequestLimits): number {
 }
 
 export class RequestSizeLimits {
-  readonly maxBodySize: number;
-  readonly maxHeaderSize: number;
+  maxBodySize = 0;
+  maxHeaderSize = 0;
 
   constructor(limits: RequestLimits) {
+    this.reconfigure(limits);
+  }
+
+  /**
+   * The limits of a config reload, for requests that arrive from now. Node's parser keeps the
+   * header cap and fastify the body cap the server was created with, so a reload may lower
+   * these but raising them past the start-up values waits for a restart.
+   */
+  reconfigure(limits: RequestLimits): void {
     this.maxBodySize = limits.maxBodySize;
     this.maxHeaderSize = effectiveMaxHeaderSize(limits.maxHeaderSize);
   }

@@ -25,6 +25,7 @@ import { underTrace } from './traced-routing.js';
 import { logTranslatedRequest } from './translated-request-log.js';
 
 export interface AnthropicRouteDeps extends FleetRoutingDeps {
+  /** Read once per request: a config reload may swap it for one with new settings. */
   translator: AnthropicTranslator;
   stats: TranslatorStats;
   engine: ProxyEngine;
@@ -78,9 +79,11 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
     fallbackReason: FallbackReason,
     success: boolean,
   ) => recordTranslation(deps, startTime, { model, streaming, mode, fallbackReason, success });
+  // Read once: a config reload may swap the translator, and this request keeps the one it began with.
+  const translator = deps.translator;
   let parsed: AnthropicEnvelope;
   try {
-    parsed = deps.translator.parse(body);
+    parsed = translator.parse(body);
   } catch (err) {
     recordTranslation(deps, startTime, REFUSED);
     throw err;
@@ -88,11 +91,12 @@ async function handleMessages(deps: AnthropicRouteDeps, request: FastifyRequest,
   const streaming = parsed.stream === true;
 
   await underClientKey(deps.keys, request, reply, parsed.model, body.length, (tap) =>
-    forwardMessages(deps, request, reply, { parsed, body, requestId, startTime, streaming, tap, record }),
+    forwardMessages(deps, request, reply, { translator, parsed, body, requestId, startTime, streaming, tap, record }),
   );
 }
 
 interface MessagesExchange {
+  translator: AnthropicTranslator;
   parsed: AnthropicEnvelope;
   body: Buffer;
   requestId: string;
@@ -113,7 +117,7 @@ async function forwardMessages(
   deps: AnthropicRouteDeps,
   request: FastifyRequest,
   reply: FastifyReply,
-  { parsed, body, requestId, startTime, streaming, tap, record }: MessagesExchange,
+  { translator, parsed, body, requestId, startTime, streaming, tap, record }: MessagesExchange,
 ): Promise<number> {
   const selection = {
     model: parsed.model,
@@ -146,7 +150,7 @@ async function forwardMessages(
           const raw = link.fellBack ? (replaceTopLevelString(body, 'model', model) ?? body) : body;
           served = link.fellBack ? { ...parsed, model } : parsed;
           const route = link.route;
-          const decision = deps.translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
+          const decision = translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
           const base = {
             requestId,
             startTime,
@@ -163,7 +167,7 @@ async function forwardMessages(
           if (decision.mode === 'passthrough') {
             mode = 'passthrough';
             fallbackReason = '';
-            deps.translator.notePassthrough(served, request.headers);
+            translator.notePassthrough(served, request.headers);
             reply.raw.setHeader('X-Olla-Mode', 'passthrough');
             // The query goes along (Claude Code sends `?beta=true`), as do the body and anthropic-* headers.
             const query = request.url.indexOf('?');
@@ -174,8 +178,8 @@ async function forwardMessages(
             fallbackReason = decision.fallbackReason;
             refusalReason = fallbackReason;
             // Only translation needs the whole request checked; passthrough leaves that to the backend.
-            const validated: AnthropicRequest = deps.translator.validate(served);
-            const translated = deps.translator.translate(validated, {
+            const validated: AnthropicRequest = translator.validate(served);
+            const translated = translator.translate(validated, {
               headers: request.headers,
               requestId,
               dialect: commonChatDialect(route.endpoints.map((e) => e.type)),

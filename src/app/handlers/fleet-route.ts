@@ -15,7 +15,7 @@ import {
 export interface FleetRoutingDeps extends RoutingDeps {
   /** Built only when some endpoint has a concurrency limit. */
   admission?: AdmissionQueue;
-  /** Built only when `model_fallbacks` has chains. */
+  /** `model_fallbacks` (a reload may fill or empty it). */
   fallbacks?: FallbackChains;
   /** A request was served by a fallback of `requested` (stats count it). */
   onFallback?(requested: string, served: string): void;
@@ -67,7 +67,7 @@ export async function routeThroughFleet<T>(
   const chain =
     request.listed !== undefined && request.listed.length > 0
       ? requestChain(requested, request.listed)
-      : requested !== undefined && deps.fallbacks !== undefined
+      : requested !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty
         ? deps.fallbacks.chainFor(requested)
         : [requested];
   const primary = chain[0];

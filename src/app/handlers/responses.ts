@@ -19,6 +19,7 @@ import { underTrace } from './traced-routing.js';
 import { logTranslatedRequest } from './translated-request-log.js';
 
 export interface ResponsesRouteDeps extends RoutingDeps {
+  /** Read once per request: a config reload may swap it for one with new settings. */
   translator: ResponsesTranslator;
   stats: TranslatorStats;
   engine: ProxyEngine;
@@ -57,21 +58,33 @@ async function handleResponses(
       streaming,
       latencyMs: performance.now() - startTime,
     });
+  // Read once: a config reload may swap the translator, and this request keeps the one it began with.
+  const translator = deps.translator;
   let parsed: ResponsesRequest;
   try {
-    parsed = deps.translator.parse(body);
-    deps.translator.history(parsed);
+    parsed = translator.parse(body);
+    translator.history(parsed);
   } catch (err) {
     record('', false, 'translation', '', false);
     throw err;
   }
   const streaming = parsed.stream === true;
   await underClientKey(deps.keys, request, reply, parsed.model, body.length, (tap) =>
-    forwardResponses(deps, scope, path, request, reply, { parsed, body, requestId, startTime, streaming, tap, record }),
+    forwardResponses(deps, scope, path, request, reply, {
+      translator,
+      parsed,
+      body,
+      requestId,
+      startTime,
+      streaming,
+      tap,
+      record,
+    }),
   );
 }
 
 interface ResponsesExchange {
+  translator: ResponsesTranslator;
   parsed: ResponsesRequest;
   body: Buffer;
   requestId: string;
@@ -88,7 +101,7 @@ async function forwardResponses(
   path: string,
   request: FastifyRequest,
   reply: FastifyReply,
-  { parsed, body, requestId, startTime, streaming, tap, record }: ResponsesExchange,
+  { translator, parsed, body, requestId, startTime, streaming, tap, record }: ResponsesExchange,
 ): Promise<number> {
   let route: Awaited<ReturnType<typeof routeRequest>>;
   try {
@@ -104,7 +117,7 @@ async function forwardResponses(
     model: parsed.model,
     headers: request.headers,
   });
-  const decision = deps.translator.decidePassthrough(parsed, route.endpoints, deps.responsesSupport);
+  const decision = translator.decidePassthrough(parsed, route.endpoints, deps.responsesSupport);
   const base = {
     requestId,
     startTime,
@@ -126,7 +139,7 @@ async function forwardResponses(
   } else {
     mode = 'translation';
     fallbackReason = decision.fallbackReason;
-    const translated = deps.translator.translate(parsed);
+    const translated = translator.translate(parsed);
     if (translated.dropped.length > 0) {
       reply.raw.setHeader(WARNING_HEADER, `dropped without a chat equivalent: ${translated.dropped.join(', ')}`);
     }

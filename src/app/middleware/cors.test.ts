@@ -35,6 +35,19 @@ const preflight = (url: string, origin = 'https://example.com') =>
   });
 
 describe('registerCors', () => {
+  it('answers with the settings a config reload swapped in', async () => {
+    app = Fastify();
+    const reconfigure = await registerCors(app, CORS);
+    app.all('/olla/proxy/*', async () => ({ ok: true }));
+    expect((await preflight('/olla/proxy/x', 'https://other.test')).headers['access-control-allow-origin']).toBe(
+      undefined,
+    );
+    reconfigure!({ ...CORS, allowedOrigins: ['https://other.test'] });
+    const res = await preflight('/olla/proxy/x', 'https://other.test');
+    expect(res.headers['access-control-allow-origin']).toBe('https://other.test');
+    expect((await preflight('/olla/proxy/x')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('answers a preflight itself, before auth or the route see it', async () => {
     await build();
     const res = await preflight('/internal/status');

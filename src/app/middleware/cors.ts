@@ -46,13 +46,18 @@ function isPreflight(request: FastifyRequest): boolean {
   return request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined;
 }
 
+/** Replaces the CORS settings for requests from now (a config reload). */
+export type CorsReconfigure = (config: CorsConfig) => void;
+
 /**
  * Registers CORS on the root instance when enabled. Await it before adding other onRequest hooks:
- * hooks run in the order they were added, and preflights must be answered first.
+ * hooks run in the order they were added, and preflights must be answered first. Resolves to a
+ * function that swaps the settings (the plugin and its OPTIONS route stay, so switching CORS on
+ * or off takes a restart); undefined when CORS is off.
  */
-export async function registerCors(app: FastifyInstance, config: CorsConfig): Promise<void> {
-  if (!config.enabled) return;
-  const options = optionSets(config);
+export async function registerCors(app: FastifyInstance, config: CorsConfig): Promise<CorsReconfigure | undefined> {
+  if (!config.enabled) return undefined;
+  let options = optionSets(config);
   await app.register(fastifyCors, {
     hideOptionsRoute: true,
     delegator: (request, callback) => {
@@ -60,4 +65,7 @@ export async function registerCors(app: FastifyInstance, config: CorsConfig): Pr
       else callback(null, isPreflight(request) ? options.preflight : options.actual);
     },
   });
+  return (next) => {
+    options = optionSets(next);
+  };
 }

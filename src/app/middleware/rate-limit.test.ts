@@ -24,8 +24,8 @@ afterEach(async () => {
   await app.close();
 });
 
-function build(now = () => 1_700_000_000_000): FastifyInstance {
-  limiter = new RateLimiter(LIMITS, { now });
+function build(now = () => 1_700_000_000_000, limits = LIMITS): FastifyInstance {
+  limiter = new RateLimiter(limits, { now });
   app = Fastify();
   registerRateLimit(app, { limiter, clientIp: createClientIpResolver(LIMITS) });
   app.all('/olla/proxy/*', async () => ({ ok: true }));
@@ -65,6 +65,20 @@ describe('registerRateLimit', () => {
     const refused = await post(url, '192.168.1.5');
     expect(refused.statusCode).toBe(429);
     expect(refused.json()).toMatchObject({ error: { type: 'rate_limit_error', code: 'OLLA_ERR_RATE_LIMITED' } });
+  });
+
+  it('starts limiting when a config reload switches limits on that were off at start-up', async () => {
+    build(undefined, { ...LIMITS, perIpRequestsPerMinute: 0 });
+    const url = '/olla/proxy/v1/chat/completions';
+    for (let i = 0; i < 5; i++) {
+      const free = await post(url, '192.168.1.5');
+      expect(free.statusCode).toBe(200);
+      expect(free.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+    limiter.reconfigure(LIMITS);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(url, '192.168.1.5')).statusCode);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 
   it('lets tokens refill over time', async () => {

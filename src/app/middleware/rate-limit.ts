@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ClientIpResolver } from '../../adapter/security/client-ip.js';
-import type { RateLimiter } from '../../adapter/security/rate-limit.js';
+import type { RateLimiter, RateLimitVerdict } from '../../adapter/security/rate-limit.js';
 import { replyWithError } from './reply-error.js';
 import { addRouteHook } from './route-hook.js';
 
@@ -33,34 +33,38 @@ export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): vo
   const { limiter, clientIp } = deps;
   const appliesTo = deps.appliesTo ?? isProxyCatchAll;
 
-  // Limits off: nothing to count, so no hook and no X-RateLimit-* headers.
-  if (!limiter.active) return;
+  const answer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    verdict: RateLimitVerdict,
+    ip: string,
+    isHealth: boolean,
+  ): boolean => {
+    reply.header('x-ratelimit-limit', verdict.limit);
+    reply.header('x-ratelimit-remaining', verdict.remaining);
+    reply.header('x-ratelimit-reset', verdict.reset);
+    if (verdict.error === undefined) return true;
+    deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
+    replyWithError(request, reply, verdict.error);
+    return false;
+  };
+  // Registered whatever the limits, so a config reload can switch them on; while they are off
+  // (the original then lets every request through) a request costs one flag read, and gets no
+  // X-RateLimit-* headers. Shared limits need a round trip to the store; local ones stay synchronous.
   const hookFor = (isHealth: boolean) =>
     function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+      if (!limiter.active) return done();
       const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
-      const verdict = limiter.check(ip, isHealth);
-      reply.header('x-ratelimit-limit', verdict.limit);
-      reply.header('x-ratelimit-remaining', verdict.remaining);
-      reply.header('x-ratelimit-reset', verdict.reset);
-      if (verdict.error === undefined) return done();
-      deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
-      replyWithError(request, reply, verdict.error);
+      if (!limiter.shared) {
+        if (answer(request, reply, limiter.check(ip, isHealth), ip, isHealth)) done();
+        return;
+      }
+      limiter.checkShared(ip, isHealth).then(
+        (verdict) => answer(request, reply, verdict, ip, isHealth) && done(),
+        (err: Error) => done(err),
+      );
     };
-  // Shared limits need a round trip to the store; local ones stay a synchronous hook.
-  const sharedHookFor = (isHealth: boolean) =>
-    async function sharedRateLimit(request: FastifyRequest, reply: FastifyReply) {
-      const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
-      const verdict = await limiter.checkShared(ip, isHealth);
-      reply.header('x-ratelimit-limit', verdict.limit);
-      reply.header('x-ratelimit-remaining', verdict.remaining);
-      reply.header('x-ratelimit-reset', verdict.reset);
-      if (verdict.error === undefined) return;
-      deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
-      replyWithError(request, reply, verdict.error);
-      return reply;
-    };
-  const build = limiter.shared ? sharedHookFor : hookFor;
-  const proxyHook = build(false);
-  const healthHook = build(true);
+  const proxyHook = hookFor(false);
+  const healthHook = hookFor(true);
   addRouteHook(app, appliesTo, (route: string) => (route === HEALTH_ROUTE ? healthHook : proxyHook));
 }

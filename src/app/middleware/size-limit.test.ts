@@ -9,9 +9,12 @@ import { registerSizeLimits } from './size-limit.js';
 let app: FastifyInstance;
 afterEach(() => app.close());
 
+let limits: RequestSizeLimits;
+
 function build(maxBodySize = 64): FastifyInstance {
   app = Fastify({ bodyLimit: 1 << 20, forceCloseConnections: true });
-  registerSizeLimits(app, new RequestSizeLimits({ maxBodySize, maxHeaderSize: 4096 }));
+  limits = new RequestSizeLimits({ maxBodySize, maxHeaderSize: 4096 });
+  registerSizeLimits(app, limits);
   // The composition root's error handler: any OllaError in its route's dialect.
   app.setErrorHandler((err, req, reply) => replyWithError(req, reply, err));
   app.post('/olla/proxy/*', async (req) => ({ received: JSON.stringify(req.body).length }));
@@ -65,6 +68,25 @@ describe('registerSizeLimits', () => {
     });
     expect(res.statusCode).toBe(413);
     expect(await res.body.json()).toMatchObject({ code: 'OLLA_ERR_PAYLOAD_TOO_LARGE' });
+  });
+
+  it('counts chunked bodies once a config reload sets a limit where there was none', async () => {
+    build(0);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const send = () =>
+      request(`http://127.0.0.1:${port}/olla/proxy/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Readable.from([Buffer.from('{"pad":"'), Buffer.from('x'.repeat(200)), Buffer.from('"}')]),
+      });
+    const unlimited = await send();
+    expect(unlimited.statusCode).toBe(200);
+    await unlimited.body.dump();
+    limits.reconfigure({ maxBodySize: 64, maxHeaderSize: 4096 });
+    const limited = await send();
+    expect(limited.statusCode).toBe(413);
+    await limited.body.dump();
   });
 
   it('lets a chunked body within the limit through', async () => {

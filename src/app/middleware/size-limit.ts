@@ -29,7 +29,7 @@ export function registerSizeLimits(app: FastifyInstance, limits: RequestSizeLimi
     },
   );
 
-  if (limits.maxBodySize <= 0) return;
+  // Registered whatever the start-up limit, so a reload can set one; no limit passes straight on.
   app.addHook('preParsing', function countBody(request: FastifyRequest, reply: FastifyReply, payload: Readable, done) {
     const headers = request.headers;
     if (!limits.needsStreamingCheck(headers['content-length'], headers['transfer-encoding'])) {

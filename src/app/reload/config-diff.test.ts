@@ -45,9 +45,60 @@ describe('planConfigChange', () => {
   });
 
   it('reports keys a running Olla cannot apply as waiting for a restart', () => {
-    const plan = planConfigChange(config({}), config({ proxy: { engine: 'sherpa' }, server: { read_timeout: '5s' } }));
+    const plan = planConfigChange(
+      config({}),
+      config({ proxy: { engine: 'sherpa' }, server: { read_timeout: '5s', auth: { token: 'admin' } } }),
+    );
     expect(plan.refusal).toBeUndefined();
-    expect(plan.restart).toEqual(['server.read_timeout', 'proxy.engine']);
+    expect(plan.live).toEqual(['server.read_timeout', 'proxy.engine']);
+    expect(plan.restart).toEqual(['server.auth.token']);
+  });
+
+  it('keeps listing a restart-only change until the restart, judged against the start-up config', () => {
+    const started = config({});
+    const tokenSet = config({ server: { auth: { token: 'admin' } } });
+    expect(planConfigChange(tokenSet, tokenSet, started).restart).toEqual(['server.auth.token']);
+  });
+
+  it('applies client keys, CORS and translator settings live only when their feature was on at start-up', () => {
+    const key = { name: 'ci', key: 'sk-ci-secret-0001' };
+    const keysOn = config({ server: { auth: { enabled: true, keys: [key] } } });
+    const keysMore = config({
+      server: { auth: { enabled: true, keys: [key, { ...key, name: 'b', key: 'sk-b-0002' }] } },
+    });
+    expect(planConfigChange(keysOn, keysMore).live).toEqual(['server.auth.keys']);
+    const keysOff = config({});
+    expect(planConfigChange(keysOff, keysMore).restart).toEqual(['server.auth.enabled', 'server.auth.keys']);
+
+    const corsOn = config({ server: { cors: { enabled: true, allowed_origins: ['https://a.example'] } } });
+    const corsMoved = config({ server: { cors: { enabled: true, allowed_origins: ['https://b.example'] } } });
+    expect(planConfigChange(corsOn, corsMoved).live).toEqual(['server.cors.allowed_origins']);
+    expect(planConfigChange(config({}), corsMoved).restart).toEqual(
+      expect.arrayContaining(['server.cors.enabled', 'server.cors.allowed_origins']),
+    );
+
+    const passthroughOff = config({ translators: { anthropic: { passthrough_enabled: false } } });
+    expect(planConfigChange(config({}), passthroughOff).live).toEqual(['translators.anthropic.passthrough_enabled']);
+    expect(planConfigChange(config({}), config({ translators: { anthropic: { enabled: false } } })).restart).toEqual([
+      'translators.anthropic.enabled',
+    ]);
+  });
+
+  it('lets a reload lower the size caps the parsers were built with, not raise them', () => {
+    const started = config({ server: { request_limits: { max_body_size: '10MB' } } });
+    const lower = config({ server: { request_limits: { max_body_size: '1MB' } } });
+    const higher = config({ server: { request_limits: { max_body_size: '50MB' } } });
+    expect(planConfigChange(started, lower).live).toEqual(['server.request_limits.max_body_size']);
+    expect(planConfigChange(started, higher).restart).toEqual(['server.request_limits.max_body_size']);
+  });
+
+  it('applies fallback chains and the engine and its transport timeouts live', () => {
+    const plan = planConfigChange(
+      config({}),
+      config({ model_fallbacks: { big: ['small'] }, proxy: { engine: 'sherpa', connection_timeout: '3s' } }),
+    );
+    expect(plan.live).toEqual(expect.arrayContaining(['model_fallbacks', 'proxy.engine', 'proxy.connection_timeout']));
+    expect(plan.restart).toEqual([]);
   });
 
   it('refuses a move of the listening address, naming the key and the restart', () => {
@@ -61,14 +112,11 @@ describe('planConfigChange', () => {
     expect(planConfigChange(config(endpoints('a')), config(endpoints('a')))).toEqual({ live: [], restart: [] });
   });
 
-  it('applies rate limits live only when the limiter was on at start-up', () => {
+  it('applies rate limits live, switching them on or off too', () => {
     const on = config({ server: { rate_limits: { per_ip_requests_per_minute: 100 } } });
     const off = config({ server: { rate_limits: { per_ip_requests_per_minute: 0 } } });
-    const raised = config({ server: { rate_limits: { per_ip_requests_per_minute: 500 } } });
-    expect(planConfigChange(on, raised).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
-    expect(planConfigChange(off, raised).restart).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
-    // Judged by the start-up config, not the one the last reload applied.
-    expect(planConfigChange(on, off, on).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
-    expect(planConfigChange(off, raised, on).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    expect(planConfigChange(off, on).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    expect(planConfigChange(on, off).live).toEqual(['server.rate_limits.per_ip_requests_per_minute']);
+    expect(planConfigChange(off, on).restart).toEqual([]);
   });
 });

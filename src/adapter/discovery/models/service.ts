@@ -3,7 +3,7 @@ import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
 import type { ModelInfo } from '../../../core/domain/model.js';
 import type { PlatformProfile } from '../../../core/domain/profile.js';
 import type { EndpointRepository, HealthTransition } from '../../../core/ports/endpoints.js';
-import { applyModelFilters } from '../../filter/model-filter.js';
+import { applyModelFilters, filterAdmits } from '../../filter/model-filter.js';
 import { type ModelLogger, silentLogger } from '../../registry/logger.js';
 import { fetchModelList, ModelFetchError } from './fetch-models.js';
 import { listedEntryCount, parserFor } from './parsers/index.js';
@@ -88,6 +88,11 @@ export class ModelDiscoveryService {
   }
 
   /** A config reload's model filters; the next discovery of each endpoint applies them. */
+  /** Whether the model filters let `model` through on the named endpoint (explain says why one did not). */
+  admits(endpointName: string, model: string): boolean {
+    return filterAdmits(this.#globalFilter, model) && filterAdmits(this.#endpointFilters.get(endpointName), model);
+  }
+
   setFilters(globalFilter: FilterConfig | undefined, endpointFilters: ReadonlyMap<string, FilterConfig>): void {
     this.#globalFilter = globalFilter;
     this.#endpointFilters = endpointFilters;

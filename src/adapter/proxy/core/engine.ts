@@ -43,44 +43,70 @@ export interface ProxyEngineDeps {
 /** Retries always allowed per second of the budget window, whatever the traffic (Finagle's default). */
 const RETRY_RESERVE_PER_SECOND = 10;
 
-export class StreamingProxyEngine implements ProxyEngine {
+/** One engine's moving parts: its transport, and whether it consults the circuit breakers. */
+export interface EngineKind {
   readonly name: string;
+  readonly transport: UpstreamTransport;
+  readonly useBreakers: boolean;
+}
+
+function retryBudget(retry: ProxyConfig['retry']): RetryBudget {
+  return new RetryBudget(
+    retry.budgetPercent,
+    retry.budgetWindow,
+    (retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
+    undefined,
+    RETRY_RESERVE_PER_SECOND,
+  );
+}
+
+export class StreamingProxyEngine implements ProxyEngine {
+  #name: string;
   readonly counters: EndpointCounters;
+  readonly #breakers: CircuitBreakers | undefined;
   #ctx: ExchangeContext;
 
-  constructor(name: string, transport: UpstreamTransport, deps: ProxyEngineDeps, useBreakers: boolean) {
-    this.name = name;
+  constructor(kind: EngineKind, deps: ProxyEngineDeps) {
+    this.#name = kind.name;
+    this.#breakers = deps.breakers;
     this.counters = deps.counters ?? new EndpointCounters();
     this.#ctx = {
       config: deps.config,
       selector: deps.selector,
       health: deps.health,
-      breakers: useBreakers ? deps.breakers : undefined,
+      breakers: kind.useBreakers ? deps.breakers : undefined,
       recorder: deps.recorder,
       logger: deps.logger,
       counters: this.counters,
       gatewayLog: deps.logger && new RateLimitedLog(deps.logger),
-      budget: new RetryBudget(
-        deps.config.retry.budgetPercent,
-        deps.config.retry.budgetWindow,
-        (deps.config.retry.maxAttempts || DEFAULT_MAX_ATTEMPTS) - 1,
-        undefined,
-        RETRY_RESERVE_PER_SECOND,
-      ),
+      budget: retryBudget(deps.config.retry),
       outliers: deps.outliers,
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version),
-      transport,
+      transport: kind.transport,
     };
+  }
+
+  get name(): string {
+    return this.#name;
   }
 
   /**
    * A config reload's proxy settings (retry, response timeout) for exchanges that start from
-   * now; those in flight keep the context they began with. Transport timeouts are fixed at
-   * start-up.
+   * now; those in flight keep the context they began with. With `kind`, a new engine (or the
+   * same one with new transport timeouts) takes over: the old transport finishes the attempts
+   * it carries, then closes.
    */
-  reconfigure(config: ProxyConfig): void {
-    this.#ctx = { ...this.#ctx, config };
+  reconfigure(config: ProxyConfig, kind?: EngineKind): void {
+    const before = this.#ctx;
+    // New retry settings start a new budget window; unchanged ones keep counting in the old.
+    const budget =
+      JSON.stringify(before.config.retry) === JSON.stringify(config.retry) ? before.budget : retryBudget(config.retry);
+    const engine = kind && { transport: kind.transport, breakers: kind.useBreakers ? this.#breakers : undefined };
+    this.#ctx = { ...before, config, budget, ...engine };
+    if (kind === undefined) return;
+    this.#name = kind.name;
+    before.transport.retire();
   }
 
   handle(req: IncomingMessage, res: ServerResponse, request: ProxyRequest): Promise<ProxyResult> {

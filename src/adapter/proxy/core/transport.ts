@@ -54,4 +54,9 @@ export interface UpstreamTransport {
   open(listener: AttemptListener, spec: AttemptSpec): UpstreamAttempt;
   /** Drop every pooled connection. */
   close(): Promise<void>;
+  /**
+   * Replaced by another (a config reload): take no new attempts, let those in flight finish,
+   * then drop the connections.
+   */
+  retire(): void;
 }

@@ -55,6 +55,13 @@ export class OllaTransport implements UpstreamTransport {
     });
   }
 
+  retire(): void {
+    const pools = [...this.#pools.values()];
+    this.#pools.clear();
+    // undici's close waits for the requests each pool is running, then ends its sockets.
+    for (const pool of pools) void pool.close().catch(() => {});
+  }
+
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();

@@ -34,6 +34,16 @@ export class SherpaTransport implements UpstreamTransport {
     return new SherpaAttempt(listener, spec, this.#agentFor(spec.target), this.#timeouts);
   }
 
+  retire(): void {
+    for (const agent of this.#agents.values()) {
+      // A socket freed by a finished request is ended rather than kept for reuse; the idle
+      // ones go now. Sockets still carrying a response are left to finish it.
+      agent.keepSocketAlive = () => false;
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+    this.#agents.clear();
+  }
+
   async close(): Promise<void> {
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
