@@ -132,7 +132,15 @@ const config: ProxyConfig = {
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
   retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
-  outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
+  outlierDetection: {
+    enabled: true,
+    consecutiveFailures: 5,
+    failureRateThreshold: 50,
+    failureRateWindow: 10_000,
+    failureRateMinRequests: 20,
+    baseEjectionTime: 30_000,
+    maxEjectionTime: 300_000,
+  },
   preferLoadedModels: false,
   queue: { enabled: false, maxSize: 0, maxWait: 0 },
 };
