@@ -463,7 +463,20 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     balanced(proxy.selector);
   });
 
-  it('ends the client response with an error when the backend dies mid-stream', async () => {
+  /** How the client's response ended ('end' is a clean end), and the body it got. */
+  function ending(res: IncomingMessage): Promise<{ outcome: string; body: string }> {
+    let body = '';
+    return new Promise((resolve) => {
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('error', () => resolve({ outcome: 'error', body }));
+      res.on('aborted', () => resolve({ outcome: 'aborted', body }));
+      res.on('end', () => resolve({ outcome: 'end', body }));
+    });
+  }
+
+  it('ends an SSE stream whose backend dies mid-way with an error event, then a clean end', async () => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: partial\n\n', () => setTimeout(() => res.socket?.destroy(), 20));
@@ -471,19 +484,33 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(engineName, [endpoint('a', up.url), endpoint('b', up.url)]);
 
     const { res } = await open(`${proxy.url}/stream`);
-    const outcome = await new Promise<string>((resolve) => {
-      res.on('error', () => resolve('error'));
-      res.on('aborted', () => resolve('aborted'));
-      res.on('end', () => resolve('end'));
-      res.resume();
-    });
+    const { outcome, body } = await ending(res);
 
-    expect(outcome).not.toBe('end');
+    expect(outcome).toBe('end');
+    expect(body).toMatch(
+      /^data: partial\n\ndata: \{"error":\{"message":"backend stream interrupted: [^"]+","type":"upstream_error","code":"stream_interrupted"\}\}\n\n$/,
+    );
     const result = await proxy.results[0]!;
     expect(result.error).toBeDefined();
     expect(result.retries).toBe(0);
     expect(proxy.records[0]!.failed).toBe(true);
     expect(proxy.engine.counters.snapshot().get('a')!.failures).toBe(1);
+    balanced(proxy.selector);
+  });
+
+  it('cuts the client connection when a body that is not SSE or NDJSON breaks mid-way', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('partial', () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const proxy = await rig(engineName, [endpoint('a', up.url)]);
+
+    const { res } = await open(`${proxy.url}/stream`);
+    const { outcome, body } = await ending(res);
+
+    expect(outcome).not.toBe('end');
+    expect(body).toBe('partial');
+    expect((await proxy.results[0]!).error).toBeDefined();
     balanced(proxy.selector);
   });
 
@@ -639,14 +666,10 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(engineName, [endpoint('a', up.url)], { config: { readTimeout: 150 } });
 
     const { res } = await open(`${proxy.url}/stream`);
-    const outcome = await new Promise<string>((resolve) => {
-      res.on('error', () => resolve('error'));
-      res.on('aborted', () => resolve('aborted'));
-      res.on('end', () => resolve('end'));
-      res.resume();
-    });
+    const { outcome, body } = await ending(res);
 
-    expect(outcome).not.toBe('end');
+    expect(outcome).toBe('end');
+    expect(body).toMatch(/^data: one\n\ndata: \{"error":\{"message":"backend stream interrupted: .+\n\n$/);
     expect((await proxy.results[0]!).error).toBeDefined();
     balanced(proxy.selector);
   });
