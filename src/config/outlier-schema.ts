@@ -4,15 +4,9 @@
  */
 import { z } from 'zod';
 import { formatDuration } from './duration.js';
-import { bool, duration, integer, optional, section } from './fields.js';
-import { type ParseResult, rejected } from './parse-result.js';
+import { bool, integer, maybe, optional, positiveDuration, section } from './fields.js';
 import type { OutlierDetectionConfig } from './types.js';
 import { MINUTE, SECOND } from './units.js';
-
-const positiveDuration = (input: unknown): ParseResult<number> => {
-  const result = duration(input);
-  return result.ok && result.value <= 0 ? rejected('must be longer than 0s') : result;
-};
 
 const PARSERS = {
   enabled: bool,
@@ -25,7 +19,7 @@ const PARSERS = {
 };
 
 /** Envoy's failure-percentage defaults, but a 50 % threshold over 10 s with at least 20 requests. */
-const DEFAULTS: OutlierDetectionConfig = {
+export const OUTLIER_DETECTION_DEFAULTS: OutlierDetectionConfig = {
   enabled: true,
   consecutiveFailures: 5,
   failureRateThreshold: 50,
@@ -66,43 +60,32 @@ function toConfig(raw: RawOutlier): Partial<OutlierDetectionConfig> {
 
 /** `proxy.outlier_detection`: every key has a default. */
 export const outlierDetectionSchema = section({
-  enabled: optional(PARSERS.enabled, DEFAULTS.enabled),
-  consecutive_failures: optional(PARSERS.consecutive_failures, DEFAULTS.consecutiveFailures),
-  failure_rate_threshold: optional(PARSERS.failure_rate_threshold, DEFAULTS.failureRateThreshold),
-  failure_rate_window: optional(PARSERS.failure_rate_window, DEFAULTS.failureRateWindow),
-  failure_rate_min_requests: optional(PARSERS.failure_rate_min_requests, DEFAULTS.failureRateMinRequests),
-  base_ejection_time: optional(PARSERS.base_ejection_time, DEFAULTS.baseEjectionTime),
-  max_ejection_time: optional(PARSERS.max_ejection_time, DEFAULTS.maxEjectionTime),
+  enabled: optional(PARSERS.enabled, OUTLIER_DETECTION_DEFAULTS.enabled),
+  consecutive_failures: optional(PARSERS.consecutive_failures, OUTLIER_DETECTION_DEFAULTS.consecutiveFailures),
+  failure_rate_threshold: optional(PARSERS.failure_rate_threshold, OUTLIER_DETECTION_DEFAULTS.failureRateThreshold),
+  failure_rate_window: optional(PARSERS.failure_rate_window, OUTLIER_DETECTION_DEFAULTS.failureRateWindow),
+  failure_rate_min_requests: optional(
+    PARSERS.failure_rate_min_requests,
+    OUTLIER_DETECTION_DEFAULTS.failureRateMinRequests,
+  ),
+  base_ejection_time: optional(PARSERS.base_ejection_time, OUTLIER_DETECTION_DEFAULTS.baseEjectionTime),
+  max_ejection_time: optional(PARSERS.max_ejection_time, OUTLIER_DETECTION_DEFAULTS.maxEjectionTime),
 })
   .superRefine(checkEjectionTimes)
-  .transform((raw) => ({ ...DEFAULTS, ...toConfig(raw) }));
-
-/** Parses one key when it is there; absent or null leaves it to the proxy's setting. */
-function overridable<T>(parse: (input: unknown) => ParseResult<T>) {
-  return z
-    .unknown()
-    .transform((input, ctx): T | undefined => {
-      if (input === undefined || input === null) return undefined;
-      const result = parse(input);
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.reason });
-      return z.NEVER;
-    })
-    .optional();
-}
+  .transform((raw) => ({ ...OUTLIER_DETECTION_DEFAULTS, ...toConfig(raw) }));
 
 /** An endpoint's `outlier_detection`: only the keys it sets; undefined when it has none. */
 export const outlierOverrideSchema = z.preprocess(
   (input) => input ?? undefined,
   z
     .object({
-      enabled: overridable(PARSERS.enabled),
-      consecutive_failures: overridable(PARSERS.consecutive_failures),
-      failure_rate_threshold: overridable(PARSERS.failure_rate_threshold),
-      failure_rate_window: overridable(PARSERS.failure_rate_window),
-      failure_rate_min_requests: overridable(PARSERS.failure_rate_min_requests),
-      base_ejection_time: overridable(PARSERS.base_ejection_time),
-      max_ejection_time: overridable(PARSERS.max_ejection_time),
+      enabled: maybe(PARSERS.enabled),
+      consecutive_failures: maybe(PARSERS.consecutive_failures),
+      failure_rate_threshold: maybe(PARSERS.failure_rate_threshold),
+      failure_rate_window: maybe(PARSERS.failure_rate_window),
+      failure_rate_min_requests: maybe(PARSERS.failure_rate_min_requests),
+      base_ejection_time: maybe(PARSERS.base_ejection_time),
+      max_ejection_time: maybe(PARSERS.max_ejection_time),
     })
     .superRefine(checkEjectionTimes)
     .transform(toConfig)

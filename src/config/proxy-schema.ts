@@ -9,13 +9,14 @@ import {
   lenient,
   oneOf,
   optional,
+  positiveDuration,
   type SchemaContext,
   section,
   size,
   textList,
 } from './fields.js';
 import { outlierDetectionSchema } from './outlier-schema.js';
-import { type ParseResult, parsed, rejected } from './parse-result.js';
+import { type ParseResult, parsed } from './parse-result.js';
 import type { BalancerName, ProxyConfig, ProxyEngineName, ProxyProfileName, StickyKeySource } from './types.js';
 import { MINUTE, SECOND } from './units.js';
 
@@ -25,11 +26,6 @@ const PROXY_PROFILES: readonly ProxyProfileName[] = ['auto', 'streaming', 'stand
 const STICKY_KEY_SOURCES: readonly StickyKeySource[] = ['session_header', 'prefix_hash', 'auth_header', 'ip'];
 
 const percent = integer(0, 100, 'a percentage from 0 to 100');
-const positiveDuration = (input: unknown): ParseResult<number> => {
-  const result = duration(input);
-  return result.ok && result.value <= 0 ? rejected('must be longer than 0s') : result;
-};
-
 export function proxySchema(context: SchemaContext) {
   const stickyKeySources = (input: unknown): ParseResult<StickyKeySource[]> => {
     const list = textList(input);

@@ -1,18 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { OutlierDetectionConfig } from '../../config/types.js';
 import { MemoryEjectionStore } from './memory-ejection-store.js';
 import { OutlierDetector } from './outlier-detector.js';
 
-const RULES: OutlierDetectionConfig = {
-  enabled: true,
-  consecutiveFailures: 5,
-  failureRateThreshold: 0,
-  failureRateWindow: 10_000,
-  failureRateMinRequests: 20,
-  baseEjectionTime: 30_000,
-  maxEjectionTime: 300_000,
-};
+/** The defaults with the rate rule off, so each test exercises the rule it names. */
+const RULES: OutlierDetectionConfig = { ...OUTLIER_DETECTION_DEFAULTS, failureRateThreshold: 0 };
 
 function detector(othersRoutable = () => true, rules: (name: string) => OutlierDetectionConfig = () => RULES) {
   const clock = { now: 1_000_000 };

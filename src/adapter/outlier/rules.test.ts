@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { EndpointConfig, OutlierDetectionConfig } from '../../config/types.js';
 import { outlierDetectionWanted, outlierRulesByEndpoint } from './rules.js';
 
-const PROXY: OutlierDetectionConfig = {
-  enabled: true,
-  consecutiveFailures: 5,
-  failureRateThreshold: 50,
-  failureRateWindow: 10_000,
-  failureRateMinRequests: 20,
-  baseEjectionTime: 30_000,
-  maxEjectionTime: 300_000,
-};
+const PROXY = OUTLIER_DETECTION_DEFAULTS;
 
 function endpoint(name: string, outlierDetection?: Partial<OutlierDetectionConfig>): EndpointConfig {
   return {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { ProxyConfig } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
@@ -12,9 +13,9 @@ import { ConfigError } from '../../core/errors.js';
 import type { EndpointSelector } from '../../core/ports/balancer.js';
 import type { ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
 import type { RequestRecord } from '../../core/ports/stats.js';
+import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
-import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import { createProxyEngine } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
@@ -118,15 +119,7 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     tlsHandshakeTimeout: 2000,
     stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
-    outlierDetection: {
-      enabled: true,
-      consecutiveFailures: 5,
-      failureRateThreshold: 50,
-      failureRateWindow: 10_000,
-      failureRateMinRequests: 20,
-      baseEjectionTime: 30_000,
-      maxEjectionTime: 300_000,
-    },
+    outlierDetection: OUTLIER_DETECTION_DEFAULTS,
     preferLoadedModels: false,
     queue: { enabled: false, maxSize: 0, maxWait: 0 },
     ...overrides,
