@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { type Dispatcher, Pool } from 'undici';
 import { createProxyEngine } from '../src/adapter/proxy/factory.js';
+import { OUTLIER_DETECTION_DEFAULTS } from '../src/config/outlier-schema.js';
 import type { ProxyConfig } from '../src/config/types.js';
 import type { Endpoint } from '../src/core/domain/endpoint.js';
 import type { EndpointSelector } from '../src/core/ports/balancer.js';
@@ -132,7 +133,7 @@ const config: ProxyConfig = {
   tlsHandshakeTimeout: 10_000,
   stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
   retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
-  outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
+  outlierDetection: OUTLIER_DETECTION_DEFAULTS,
   preferLoadedModels: false,
   queue: { enabled: false, maxSize: 0, maxWait: 0 },
 };

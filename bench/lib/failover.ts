@@ -25,6 +25,8 @@ export interface FailoverRow {
   lost: number;
   hung: number;
   cutStreams: number;
+  /** Cut streams that ended with an error event in their own format rather than a dropped connection. */
+  cutWithErrorEvent: number;
   kills: number;
   lines: string[];
 }
@@ -94,6 +96,7 @@ async function measure(target: string, command: readonly string[], workDir: stri
     lost: sum((r) => r.lost.length),
     hung: sum((r) => r.hung),
     cutStreams: sum((r) => r.interrupted.length),
+    cutWithErrorEvent: sum((r) => r.interrupted.length - r.cutWithoutErrorFrame.length),
     kills: sum((r) => r.kills.length),
     lines: results.map(describeKillSchedule),
   };
@@ -121,11 +124,14 @@ export function renderFailover(rows: readonly FailoverRow[]): string {
   const lines = [
     '## Failover under SIGKILL',
     '',
-    `Three vLLM-type mocks, least-connections, 1 s checks, 16 requests in flight; one node at a time SIGKILLed and restarted on its port 0.5–1.5 s later (seeds ${SEEDS.join(', ')}, ${KILLS_PER_SEED} kills each). A stream cut mid-way by its node's death is the only allowed loss.`,
+    `Three vLLM-type mocks, least-connections, 1 s checks, 16 requests in flight; one node at a time SIGKILLed and restarted on its port 0.5–1.5 s later (seeds ${SEEDS.join(', ')}, ${KILLS_PER_SEED} kills each). A stream cut mid-way by its node's death is the only allowed loss; it should end with an error event in its own format, not a dropped connection.`,
     '',
-    '| target | sent | lost | hung | streams cut by a kill | kills |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.target} | ${r.sent} | ${r.lost} | ${r.hung} | ${r.cutStreams} | ${r.kills} |`),
+    '| target | sent | lost | hung | streams cut by a kill | of them ending with an error event | kills |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.target} | ${r.sent} | ${r.lost} | ${r.hung} | ${r.cutStreams} | ${r.cutWithErrorEvent} | ${r.kills} |`,
+    ),
     '',
     ...(rows.some((r) => r.target === 'olla-go') ? [] : ['No olla-go row (set OLLA_REFERENCE_BIN).', '']),
     ...rows.flatMap((r) => r.lines.map((line) => `- ${r.target}, ${line}`)),

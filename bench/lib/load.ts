@@ -10,7 +10,7 @@ import { BenchProcess, NODE_TS } from './processes.js';
 import type { RequestSpec } from './request-spec.js';
 import type { Spread } from './stats.js';
 import type { StreamOptions } from './stream-client.js';
-import { type WrkJson, wrkArgs, wrkAvailable, writeWrkScript } from './wrk.js';
+import { type WrkJson, writeWrkScript, wrkArgs, wrkAvailable } from './wrk.js';
 
 export interface LoadResult extends Spread {
   rps: number;

@@ -10,6 +10,7 @@ import { HttpHealthChecker } from '../adapter/health/checker.js';
 import { CircuitBreakerRegistry } from '../adapter/health/circuit-breaker.js';
 import { MemoryEjectionStore } from '../adapter/outlier/memory-ejection-store.js';
 import { OutlierDetector } from '../adapter/outlier/outlier-detector.js';
+import { outlierDetectionWanted, outlierRulesByEndpoint } from '../adapter/outlier/rules.js';
 import { registerClientKeyMetrics } from '../adapter/metrics/client-key-metrics.js';
 import { OllaMetrics } from '../adapter/metrics/olla-metrics.js';
 import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
@@ -281,11 +282,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
 
   const outlierConfig = config.proxy.outlierDetection;
   const proxyLogger = childLogger('proxy');
-  const outliers: OutlierDetector | undefined = outlierConfig.enabled
+  // Endpoint overrides follow reloads; the proxy-level settings need a restart, as the rest of `proxy`.
+  const outliers: OutlierDetector | undefined = outlierDetectionWanted(outlierConfig, endpointConfigs)
     ? new OutlierDetector({
-        consecutiveFailures: outlierConfig.consecutiveFailures,
-        baseEjectionMs: outlierConfig.baseEjectionTime,
-        maxEjectionMs: outlierConfig.maxEjectionTime,
+        rules: outlierRulesByEndpoint(outlierConfig, () => reloads.current.discovery.static.endpoints),
         store: shared ? shared.ejections(new MemoryEjectionStore()) : new MemoryEjectionStore(),
         othersRoutable: (name): boolean =>
           endpoints.routable().some((e) => e.name !== name && !outliers!.isEjected(e.name)),

@@ -9,6 +9,7 @@ import { formatDuration } from './duration.js';
 import { parseEndpointUrl } from './endpoint-url.js';
 import { expandPlaceholders } from './expand.js';
 import { bool, count, duration, integer, optional, required, type SchemaContext, text, textList } from './fields.js';
+import { outlierOverrideSchema } from './outlier-schema.js';
 import { type ParseResult, parsed, rejected } from './parse-result.js';
 import type { EndpointConfig, FilterConfig } from './types.js';
 
@@ -111,6 +112,7 @@ export function endpointListSchema(context: SchemaContext, path: string, fallbac
       model_filter: filterSchema,
       // -1 = not set: the profile's value applies (see proxy.queue).
       max_concurrent_requests: optional(count, -1),
+      outlier_detection: outlierOverrideSchema,
     })
     .transform((raw, ctx): EndpointConfig => {
       // Zero means "not set" here, as in the original, so a zero never trips the minimum below.
@@ -158,6 +160,7 @@ export function endpointListSchema(context: SchemaContext, path: string, fallbac
       };
       if (raw.model_filter) endpoint.modelFilter = raw.model_filter;
       if (raw.max_concurrent_requests >= 0) endpoint.maxConcurrentRequests = raw.max_concurrent_requests;
+      if (raw.outlier_detection !== undefined) endpoint.outlierDetection = raw.outlier_detection;
       if (raw.auth) {
         const resolved = resolveEndpointAuth(raw.auth, context);
         if ('auth' in resolved) endpoint.auth = resolved.auth;

@@ -57,6 +57,17 @@ function reportFailure<T>(result: ParseResult<T>, ctx: z.RefinementCtx): T {
   return z.NEVER;
 }
 
+/** A key whose absence matters: absent or null stays `undefined` rather than taking a default. */
+export function maybe<T>(parse: Parser<T>) {
+  return z
+    .unknown()
+    .transform((input, ctx): T | undefined => {
+      if (input === undefined || input === null) return undefined;
+      return reportFailure(parse(input), ctx);
+    })
+    .optional();
+}
+
 /** A mapping of keys; absent or null means "all defaults". */
 export function section<Shape extends z.ZodRawShape>(shape: Shape) {
   return z.preprocess((input) => input ?? {}, z.object(shape)).prefault({});
@@ -124,6 +135,12 @@ export const duration: Parser<DurationMs> = (input) => {
   const result = parseDuration(input);
   if (result.ok && result.value < 0) return rejected(`${describeValue(input)} is negative; use 0s or more`);
   return result;
+};
+
+/** A duration longer than zero. */
+export const positiveDuration: Parser<DurationMs> = (input) => {
+  const result = duration(input);
+  return result.ok && result.value <= 0 ? rejected('must be longer than 0s') : result;
 };
 
 export const size: Parser<Bytes> = (input) =>

@@ -64,7 +64,15 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
       prefixHashBytes: 512,
     },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
-    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
+    outlierDetection: {
+      enabled: true,
+      consecutiveFailures: 5,
+      failureRateThreshold: 50,
+      failureRateWindow: 10_000,
+      failureRateMinRequests: 20,
+      baseEjectionTime: 30_000,
+      maxEjectionTime: 300_000,
+    },
     preferLoadedModels: true,
     queue: { enabled: false, maxSize: 100, maxWait: 30 * SECOND },
   },
@@ -217,6 +225,26 @@ describe('one-line issues', () => {
     ]);
     expect(issuesOf({ proxy: { outlier_detection: { consecutive_failures: 0 } } })).toEqual([
       'proxy.outlier_detection.consecutive_failures: 0 is not a whole number of at least 1',
+    ]);
+  });
+
+  it('names the key path of bad failure-rate settings, at the proxy and on an endpoint', () => {
+    expect(issuesOf({ proxy: { outlier_detection: { failure_rate_threshold: 101 } } })).toEqual([
+      'proxy.outlier_detection.failure_rate_threshold: 101 is not a percentage from 0 (rule off) to 100 (0-100)',
+    ]);
+    expect(
+      issuesOf({ proxy: { outlier_detection: { failure_rate_window: '0s', failure_rate_min_requests: 0 } } }),
+    ).toEqual([
+      'proxy.outlier_detection.failure_rate_window must be longer than 0s',
+      'proxy.outlier_detection.failure_rate_min_requests: 0 is not a whole number of at least 1',
+    ]);
+    const endpoint = (outlier_detection: unknown) =>
+      endpoints({ url: 'http://a:1', name: 'a', type: 'vllm', outlier_detection });
+    expect(issuesOf(endpoint({ enabled: 'sometimes' }))).toEqual([
+      'discovery.static.endpoints[0].outlier_detection.enabled: "sometimes" is not true or false',
+    ]);
+    expect(issuesOf(endpoint({ base_ejection_time: '2m', max_ejection_time: '1m' }))).toEqual([
+      'discovery.static.endpoints[0].outlier_detection.max_ejection_time must be at least base_ejection_time (2m)',
     ]);
   });
 
@@ -583,6 +611,43 @@ describe('what the original tolerates', () => {
       'unknown key discovery.static.endpoints[0].weight (ignored)',
       'unknown key discovery.static.endpoints[0].auth.tokne (ignored)',
     ]);
+  });
+});
+
+describe('outlier detection', () => {
+  it('defaults to both ejection rules on', () => {
+    expect(parseConfig({}).config.proxy.outlierDetection).toEqual({
+      enabled: true,
+      consecutiveFailures: 5,
+      failureRateThreshold: 50,
+      failureRateWindow: 10 * SECOND,
+      failureRateMinRequests: 20,
+      baseEjectionTime: 30 * SECOND,
+      maxEjectionTime: 5 * MINUTE,
+    });
+  });
+
+  it('keeps only the keys an endpoint sets, and nothing for an endpoint without the block', () => {
+    const list = parseConfig(
+      endpoints(
+        { url: 'http://a:1', name: 'a', type: 'vllm', outlier_detection: { enabled: false } },
+        {
+          url: 'http://b:1',
+          name: 'b',
+          type: 'vllm',
+          outlier_detection: { failure_rate_window: '30s', consecutive_failures: null },
+        },
+        { url: 'http://c:1', name: 'c', type: 'vllm' },
+      ),
+    ).config.discovery.static.endpoints;
+    expect(list.map((e) => e.outlierDetection)).toEqual([
+      { enabled: false },
+      { failureRateWindow: 30 * SECOND },
+      undefined,
+    ]);
+    expect(
+      parseConfig(endpoints({ url: 'http://c:1', name: 'c', type: 'vllm', outlier_detection: {} })).warnings,
+    ).toEqual([]);
   });
 });
 

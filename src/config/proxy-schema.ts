@@ -9,13 +9,14 @@ import {
   lenient,
   oneOf,
   optional,
+  positiveDuration,
   type SchemaContext,
   section,
   size,
   textList,
 } from './fields.js';
-import { formatDuration } from './duration.js';
-import { type ParseResult, parsed, rejected } from './parse-result.js';
+import { outlierDetectionSchema } from './outlier-schema.js';
+import { type ParseResult, parsed } from './parse-result.js';
 import type { BalancerName, ProxyConfig, ProxyEngineName, ProxyProfileName, StickyKeySource } from './types.js';
 import { MINUTE, SECOND } from './units.js';
 
@@ -25,11 +26,6 @@ const PROXY_PROFILES: readonly ProxyProfileName[] = ['auto', 'streaming', 'stand
 const STICKY_KEY_SOURCES: readonly StickyKeySource[] = ['session_header', 'prefix_hash', 'auth_header', 'ip'];
 
 const percent = integer(0, 100, 'a percentage from 0 to 100');
-const positiveDuration = (input: unknown): ParseResult<number> => {
-  const result = duration(input);
-  return result.ok && result.value <= 0 ? rejected('must be longer than 0s') : result;
-};
-
 export function proxySchema(context: SchemaContext) {
   const stickyKeySources = (input: unknown): ParseResult<StickyKeySource[]> => {
     const list = textList(input);
@@ -78,20 +74,7 @@ export function proxySchema(context: SchemaContext) {
       budget_percent: optional(percent, 20),
       budget_window: optional(positiveDuration, 10 * SECOND),
     }),
-    outlier_detection: section({
-      enabled: optional(bool, true),
-      consecutive_failures: optional(integer(1), 5),
-      base_ejection_time: optional(positiveDuration, 30 * SECOND),
-      max_ejection_time: optional(positiveDuration, 5 * MINUTE),
-    }).superRefine((raw, ctx) => {
-      if (raw.max_ejection_time < raw.base_ejection_time) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['max_ejection_time'],
-          message: `must be at least base_ejection_time (${formatDuration(raw.base_ejection_time)})`,
-        });
-      }
-    }),
+    outlier_detection: outlierDetectionSchema,
     profile_filter: filterSchema,
     prefer_loaded_models: optional(bool, true),
     queue: section({
@@ -127,12 +110,7 @@ export function proxySchema(context: SchemaContext) {
         budgetPercent: raw.retry.budget_percent,
         budgetWindow: raw.retry.budget_window,
       },
-      outlierDetection: {
-        enabled: raw.outlier_detection.enabled,
-        consecutiveFailures: raw.outlier_detection.consecutive_failures,
-        baseEjectionTime: raw.outlier_detection.base_ejection_time,
-        maxEjectionTime: raw.outlier_detection.max_ejection_time,
-      },
+      outlierDetection: raw.outlier_detection,
       preferLoadedModels: raw.prefer_loaded_models,
       queue: { enabled: raw.queue.enabled, maxSize: raw.queue.max_size, maxWait: raw.queue.max_wait },
     };

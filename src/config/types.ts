@@ -93,6 +93,11 @@ export interface OutlierDetectionConfig {
   enabled: boolean;
   /** Consecutive 5xx answers or timeouts that eject a node. */
   consecutiveFailures: number;
+  /** Share of failed requests (percent, 1–100) over `failureRateWindow` that ejects a node; 0 = rule off. */
+  failureRateThreshold: number;
+  failureRateWindow: DurationMs;
+  /** Requests a node must have had in the window before its failure rate counts. */
+  failureRateMinRequests: number;
   /** The nth ejection lasts n times this, never more than `maxEjectionTime`. */
   baseEjectionTime: DurationMs;
   maxEjectionTime: DurationMs;
@@ -167,6 +172,8 @@ export interface EndpointConfig {
   modelFilter?: FilterConfig;
   /** Requests in flight through Olla at most (0 = unlimited); unset = the profile's value when the queue is on. */
   maxConcurrentRequests?: number;
+  /** This endpoint's own outlier-detection settings; a key left out takes `proxy.outlier_detection`'s. */
+  outlierDetection?: Partial<OutlierDetectionConfig>;
 }
 
 export interface ModelDiscoveryConfig {

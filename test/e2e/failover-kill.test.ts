@@ -38,6 +38,9 @@ describe('failover under SIGKILL (olla engine)', () => {
     expect(result.hung).toBe(0);
     expect(result.lost.map(summariseOutcome)).toEqual([]);
     expect(result.succeeded + result.interrupted.length).toBe(result.sent);
+    // Every stream a kill cut ended with an error event, promptly (test/e2e/stream-cut.test.ts
+    // shows the SDKs raising it).
+    expect(result.cutWithoutErrorFrame.map(summariseOutcome)).toEqual([]);
     expect(result.longestCutMs).toBeLessThan(2_000);
   }, 60_000);
 

@@ -63,6 +63,15 @@ describe('faults', () => {
     expect((await post(backend, '/v1/chat/completions', chat)).status).toBe(200);
   });
 
+  it('can hit requests intermittently, taking turns through a pattern', async () => {
+    const backend = await mock({ flavour: 'vllm' });
+    backend.setFault('status:500', { paths: ['/v1/chat/completions'], pattern: [true, false, true] });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await post(backend, '/v1/chat/completions', chat)).status);
+    expect((await fetch(`${backend.url}/health`)).status).toBe(200);
+    expect(statuses).toEqual([500, 200, 500, 500, 200, 500]);
+  });
+
   it('come per request from the x-mock-fault header, which wins over the backend fault', async () => {
     const backend = await mock({ fault: 'status:500' });
     expect((await post(backend, '/v1/chat/completions', chat, { 'x-mock-fault': 'status:429' })).status).toBe(429);

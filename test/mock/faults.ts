@@ -45,17 +45,22 @@ function integerArgument(argument: string | undefined): number | undefined {
 export class FaultRule {
   readonly fault: MockFault;
   readonly #paths: ReadonlySet<string> | undefined;
+  readonly #pattern: readonly boolean[] | undefined;
+  #turn = 0;
   #remaining: number;
 
   constructor(fault: MockFault, scope: MockFaultScope = {}) {
     this.fault = fault;
     this.#paths = scope.paths ? new Set(scope.paths) : undefined;
+    this.#pattern = scope.pattern?.length ? [...scope.pattern] : undefined;
     this.#remaining = scope.times ?? Number.POSITIVE_INFINITY;
   }
 
   /** Whether the fault hits a request to `path`, using up one of its `times` when it does. */
   take(path: string): boolean {
     if (this.#remaining <= 0 || (this.#paths !== undefined && !this.#paths.has(path))) return false;
+    const pattern = this.#pattern;
+    if (pattern !== undefined && !pattern[this.#turn++ % pattern.length]) return false;
     this.#remaining--;
     return true;
   }

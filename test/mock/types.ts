@@ -72,6 +72,11 @@ export interface MockFaultScope {
   paths?: string[];
   /** Affect only the next N matching requests, then clear the fault; default until changed. */
   times?: number;
+  /**
+   * Intermittent: matching requests take turns through this list, and only those on a `true` hit
+   * the fault (`[true, false, true, false, true]` fails three in five, never five in a row).
+   */
+  pattern?: boolean[];
 }
 
 /** What a script sees of a request. */

@@ -39,6 +39,8 @@ export interface Outcome {
   endedAt: number;
   body: string;
   error: string | undefined;
+  /** For an `interrupted` stream: the message of the error frame it ended with, if it ended with one. */
+  errorFrame?: string;
 }
 
 export interface SendOptions {
@@ -131,7 +133,11 @@ export async function sendChat(
     else if (outcome.status !== 200) outcome.kind = 'http-error';
     else if (!isComplete(chat, outcome.body)) {
       outcome.kind = 'interrupted';
-      outcome.error = 'the body ended without its proper ending';
+      outcome.errorFrame = chat.stream ? closingErrorFrame(chat, outcome.body) : undefined;
+      outcome.error =
+        outcome.errorFrame === undefined
+          ? 'the body ended without its proper ending'
+          : `the stream ended with an error frame: ${outcome.errorFrame}`;
     }
   } catch (error) {
     outcome.body = Buffer.concat(kept).toString('utf8');
@@ -161,5 +167,24 @@ export function isComplete(chat: ChatRequest, body: string): boolean {
     return chat.flavour === 'openai' ? Array.isArray(parsed.choices) : parsed.done === true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The message of the error frame a stream ends with, or undefined when its last frame is not one:
+ * an SSE event whose JSON has `error` (OpenAI's `{error: {message}}`), or an NDJSON line with a
+ * string `error` (Ollama's).
+ */
+export function closingErrorFrame(chat: ChatRequest, body: string): string | undefined {
+  const frames = body.split(chat.flavour === 'openai' ? /\r?\n\r?\n/ : /\r?\n/).filter((f) => f.trim() !== '');
+  const last = frames.at(-1);
+  if (last === undefined) return undefined;
+  const json = chat.flavour === 'openai' ? last.match(/^data: ?(.*)$/m)?.[1] : last;
+  try {
+    const parsed = JSON.parse(json ?? '') as { error?: string | { message?: string } };
+    const error = parsed.error;
+    return typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : undefined;
+  } catch {
+    return undefined;
   }
 }

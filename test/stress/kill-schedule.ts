@@ -107,6 +107,8 @@ export interface KillScheduleResult {
   succeeded: number;
   /** Streams cut mid-way by the death of the node serving them: allowed. */
   interrupted: Outcome[];
+  /** Those of them that did not end with an error frame (a cut connection or a bare end). */
+  cutWithoutErrorFrame: Outcome[];
   /** Everything else that did not succeed, hung requests included. */
   lost: Outcome[];
   hung: number;
@@ -133,6 +135,7 @@ export async function runKillSchedule(options: KillScheduleOptions): Promise<Kil
     sent: 0,
     succeeded: 0,
     interrupted: [],
+    cutWithoutErrorFrame: [],
     lost: [],
     hung: 0,
     lostBy: {},
@@ -157,6 +160,7 @@ export async function runKillSchedule(options: KillScheduleOptions): Promise<Kil
         : undefined;
     if (kill !== undefined) {
       result.interrupted.push(outcome);
+      if (outcome.errorFrame === undefined) result.cutWithoutErrorFrame.push(outcome);
       result.longestCutMs = Math.max(result.longestCutMs, outcome.endedAt - kill.killedAt);
       return;
     }
@@ -211,7 +215,8 @@ export function describeKillSchedule(result: KillScheduleResult): string {
   return (
     `seed ${result.seed}: ${result.sent} sent, ${result.succeeded} ok, ${result.lost.length} lost` +
     `${lostBy ? ` (${lostBy})` : ''}, ${result.hung} hung, ${result.interrupted.length} streams cut by a kill ` +
-    `(longest ${result.longestCutMs.toFixed(0)} ms after it), ${result.kills.length} kills in ${(result.durationMs / 1000).toFixed(1)} s`
+    `(${result.interrupted.length - result.cutWithoutErrorFrame.length} ending with an error frame, ` +
+    `longest ${result.longestCutMs.toFixed(0)} ms after it), ${result.kills.length} kills in ${(result.durationMs / 1000).toFixed(1)} s`
   );
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, duration, integer, optional, required, section, text, textList } from '../../config/fields.js';
+import { bool, duration, integer, maybe, optional, required, section, text, textList } from '../../config/fields.js';
 import { type ParseResult, parsed, rejected } from '../../config/parse-result.js';
 
 /**
@@ -26,19 +26,6 @@ const wholeNumbers = (min: number): Parser<number[]> => {
     return parsed(out);
   };
 };
-
-/** A key whose absence matters: absent or empty stays `undefined` rather than taking a default. */
-const maybe = <T>(parse: Parser<T>) =>
-  z
-    .unknown()
-    .transform((input, ctx): T | undefined => {
-      if (input === undefined || input === null) return undefined;
-      const result = parse(input);
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.reason });
-      return z.NEVER;
-    })
-    .optional();
 
 /** A sub-mapping whose absence matters (it is `undefined`, not a block of defaults). */
 const presence = <Shape extends z.ZodRawShape>(shape: Shape) =>

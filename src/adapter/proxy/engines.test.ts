@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { ProxyConfig } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
@@ -12,9 +13,9 @@ import { ConfigError } from '../../core/errors.js';
 import type { EndpointSelector } from '../../core/ports/balancer.js';
 import type { ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
 import type { RequestRecord } from '../../core/ports/stats.js';
+import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
-import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import { createProxyEngine, engineKind } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
@@ -118,7 +119,7 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     tlsHandshakeTimeout: 2000,
     stickySessions: { enabled: false, idleTtlSeconds: 600, maxSessions: 1000, keySources: [], prefixHashBytes: 512 },
     retry: { enabled: true, onConnectionFailure: true, maxAttempts: 0, budgetPercent: 20, budgetWindow: 10_000 },
-    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30_000, maxEjectionTime: 300_000 },
+    outlierDetection: OUTLIER_DETECTION_DEFAULTS,
     preferLoadedModels: false,
     queue: { enabled: false, maxSize: 0, maxWait: 0 },
     ...overrides,
@@ -455,7 +456,20 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     balanced(proxy.selector);
   });
 
-  it('ends the client response with an error when the backend dies mid-stream', async () => {
+  /** How the client's response ended ('end' is a clean end), and the body it got. */
+  function ending(res: IncomingMessage): Promise<{ outcome: string; body: string }> {
+    let body = '';
+    return new Promise((resolve) => {
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('error', () => resolve({ outcome: 'error', body }));
+      res.on('aborted', () => resolve({ outcome: 'aborted', body }));
+      res.on('end', () => resolve({ outcome: 'end', body }));
+    });
+  }
+
+  it('ends an SSE stream whose backend dies mid-way with an error event, then a clean end', async () => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: partial\n\n', () => setTimeout(() => res.socket?.destroy(), 20));
@@ -463,19 +477,33 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(engineName, [endpoint('a', up.url), endpoint('b', up.url)]);
 
     const { res } = await open(`${proxy.url}/stream`);
-    const outcome = await new Promise<string>((resolve) => {
-      res.on('error', () => resolve('error'));
-      res.on('aborted', () => resolve('aborted'));
-      res.on('end', () => resolve('end'));
-      res.resume();
-    });
+    const { outcome, body } = await ending(res);
 
-    expect(outcome).not.toBe('end');
+    expect(outcome).toBe('end');
+    expect(body).toMatch(
+      /^data: partial\n\ndata: \{"error":\{"message":"backend stream interrupted: [^"]+","type":"upstream_error","code":"stream_interrupted"\}\}\n\n$/,
+    );
     const result = await proxy.results[0]!;
     expect(result.error).toBeDefined();
     expect(result.retries).toBe(0);
     expect(proxy.records[0]!.failed).toBe(true);
     expect(proxy.engine.counters.snapshot().get('a')!.failures).toBe(1);
+    balanced(proxy.selector);
+  });
+
+  it('cuts the client connection when a body that is not SSE or NDJSON breaks mid-way', async () => {
+    const up = await upstream((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('partial', () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const proxy = await rig(engineName, [endpoint('a', up.url)]);
+
+    const { res } = await open(`${proxy.url}/stream`);
+    const { outcome, body } = await ending(res);
+
+    expect(outcome).not.toBe('end');
+    expect(body).toBe('partial');
+    expect((await proxy.results[0]!).error).toBeDefined();
     balanced(proxy.selector);
   });
 
@@ -631,14 +659,10 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const proxy = await rig(engineName, [endpoint('a', up.url)], { config: { readTimeout: 150 } });
 
     const { res } = await open(`${proxy.url}/stream`);
-    const outcome = await new Promise<string>((resolve) => {
-      res.on('error', () => resolve('error'));
-      res.on('aborted', () => resolve('aborted'));
-      res.on('end', () => resolve('end'));
-      res.resume();
-    });
+    const { outcome, body } = await ending(res);
 
-    expect(outcome).not.toBe('end');
+    expect(outcome).toBe('end');
+    expect(body).toMatch(/^data: one\n\ndata: \{"error":\{"message":"backend stream interrupted: .+\n\n$/);
     expect((await proxy.results[0]!).error).toBeDefined();
     balanced(proxy.selector);
   });

@@ -19,6 +19,7 @@ import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './respon
 import { buildTargetPath } from './target-url.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
 import type { RetryBudget } from './retry-budget.js';
+import { FRESH_TAIL, type StreamFraming, streamErrorFrame, streamFramingOf, trackTail } from './stream-error.js';
 import type { UpstreamTargets } from './upstream-target.js';
 
 /**
@@ -135,6 +136,9 @@ export class Exchange implements AttemptListener {
   #breakerToken = 0;
   /** Where retries choose from: the live candidates at the time of the retry. */
   #pool: readonly Endpoint[] | undefined = undefined;
+  /** A passthrough stream's format and last bytes, to end it with an error frame if its upstream dies. */
+  #framing: StreamFraming | undefined = undefined;
+  #tail = FRESH_TAIL;
 
   constructor(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, request: ProxyRequest) {
     this.#ctx = ctx;
@@ -347,13 +351,17 @@ export class Exchange implements AttemptListener {
     if (this.#started) {
       // Bytes already reached the client: the response cannot be retried or replaced, so end it
       // visibly broken rather than let the client wait on a stream that will never finish. A
-      // translator can say so in its own protocol (an error event); otherwise the connection is cut.
+      // translator says so in its own protocol (an error event), and so does a passthrough SSE or
+      // NDJSON stream (./stream-error.ts), which then ends cleanly; any other body is cut.
       // A translated whole body is held until complete, so its head has not gone out yet: the
       // client can still get a clean error instead of a cut connection.
       const intercepted = this.#intercepted;
+      const framing = this.#framing;
       if (intercepted?.endWithError !== undefined && !this.#clientGone) intercepted.endWithError(error);
       else if (intercepted !== undefined && !this.#res.headersSent)
         this.#replaceHeldReply(intercepted, error, endpoint);
+      else if (framing !== undefined && !this.#clientGone && !this.#res.destroyed)
+        this.#res.end(streamErrorFrame(framing, this.#tail, `backend stream interrupted: ${error.message}`));
       else this.#destroyClient();
       this.#finish();
       return;
@@ -417,7 +425,10 @@ export class Exchange implements AttemptListener {
         res.writeHead(status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
         // A response without a length is a stream (SSE, NDJSON): send the head now so the client
         // sees it before the first token, not with it.
-        if (headers['content-length'] === undefined) res.flushHeaders();
+        if (headers['content-length'] === undefined) {
+          res.flushHeaders();
+          this.#framing = streamFramingOf(headers['content-type'], request.dialect);
+        }
         this.#status = status;
       } else {
         const shaped = interceptor.onResponse(status, headers);
@@ -458,6 +469,7 @@ export class Exchange implements AttemptListener {
       if (chunk.length === 0) return;
     }
     this.#bytesOut += chunk.length;
+    if (this.#framing !== undefined) this.#tail = trackTail(this.#tail, chunk);
     this.#attemptSpan?.observe(chunk);
     // Backpressure: stop reading the backend until the client (or the translator) catches up.
     if (!this.#sink!.write(chunk) && !this.#paused) {
