@@ -7,6 +7,8 @@
  *   npm run bench -- --quick                   about 3 minutes: 2 s a cell
  *   npm run bench -- --tuned                   Olla with request logging off and warn logs (the best case)
  *   npm run bench -- --only olla,nginx         these targets (and "direct", which every row is measured from)
+ *   npm run bench -- --scenarios startup,idle-1000   these scenarios only ("startup" is Olla's start-up time)
+ *   npm run bench -- --idle-streams 9000       streams held open in idle-1000 (1,000 unless given)
  *   npm run bench -- --install-references      install nginx, HAProxy and Portkey's gateway, then exit
  *   OLLA_REFERENCE_BIN=/path/to/olla npm run bench    adds the Go original's row
  *   LiteLLM's row needs bench/litellm-venv (--install-references makes it), skipped with a reason otherwise
@@ -31,6 +33,9 @@ import { describeOllaConfig } from './lib/configs.js';
 import { measureStartup } from './lib/startup.js';
 import { LITELLM_VENV, OLLA_ENTRY, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
+/** The `--scenarios` name of Olla's start-up time, measured beside the scenario groups. */
+const STARTUP = 'startup';
+
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUTPUT = join(ROOT, 'docs/benchmarks.md');
 
@@ -39,6 +44,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     tuned: { type: 'boolean', default: false },
     only: { type: 'string' },
+    scenarios: { type: 'string' },
+    'idle-streams': { type: 'string' },
     'install-references': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -46,8 +53,11 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log('usage: npm run bench -- [--quick] [--tuned] [--only target,target] [--install-references]');
+  console.log(
+    'usage: npm run bench -- [--quick] [--tuned] [--only target,target] [--scenarios id,id] [--idle-streams n] [--install-references]',
+  );
   console.log(`targets: ${TARGETS.map((t) => t.name).join(', ')}`);
+  console.log(`scenarios: ${[...GROUPS.flatMap((g) => g.scenarios.map((s) => s.id)), STARTUP].join(', ')}`);
   process.exit(0);
 }
 
@@ -56,9 +66,11 @@ if (args['install-references']) {
   process.exit(install.status ?? 1);
 }
 
+const idleStreams = args['idle-streams'] === undefined ? 1000 : Number(args['idle-streams']);
+if (!Number.isInteger(idleStreams) || idleStreams < 1) throw new Error('--idle-streams takes a positive whole number');
 const pace: Pace = args.quick
-  ? { seconds: 2, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 4000 }
-  : { seconds: 5, warmupSeconds: 1, idleStreams: 1000, openTimeoutMs: 6000 };
+  ? { seconds: 2, warmupSeconds: 1, idleStreams, openTimeoutMs: 4000 + idleStreams }
+  : { seconds: 5, warmupSeconds: 1, idleStreams, openTimeoutMs: 6000 + idleStreams };
 
 const ollaConfigKind = args.tuned ? 'tuned' : 'shipped';
 
@@ -80,6 +92,22 @@ function chooseTargets(): { targets: Target[]; skipped: RunFacts['skipped'] } {
     else targets.push(target);
   }
   return { targets, skipped };
+}
+
+/**
+ * The scenario groups `--scenarios` asks for (each keeping only the scenarios named), whether
+ * start-up is measured, and whether the whole run is (failover and mixed models come only with it).
+ */
+function chooseScenarios(): { groups: ScenarioGroup[]; startup: boolean; everything: boolean } {
+  const wanted = args.scenarios?.split(',').map((id) => id.trim());
+  if (!wanted) return { groups: [...GROUPS], startup: true, everything: true };
+  const known = [...GROUPS.flatMap((g) => g.scenarios.map((s) => s.id as string)), STARTUP];
+  const unknown = wanted.filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  const groups = GROUPS.map((g) => ({ ...g, scenarios: g.scenarios.filter((s) => wanted.includes(s.id)) })).filter(
+    (g) => g.scenarios.length > 0,
+  );
+  return { groups, startup: wanted.includes(STARTUP), everything: false };
 }
 
 /** Starts `target` on `mock`, runs the group's scenarios on it, stops it. */
@@ -165,7 +193,7 @@ function document(facts: RunFacts, targets: Target[]): string {
     '## Machine',
     '',
     ...describeMachine(),
-    `- mode: ${args.quick ? '--quick, 2 s a cell' : '5 s a cell'} after a 1 s warm-up${args.only ? `, --only ${args.only}` : ''}`,
+    `- mode: ${args.quick ? '--quick, 2 s a cell' : '5 s a cell'} after a 1 s warm-up${args.only ? `, --only ${args.only}` : ''}${args.scenarios ? `, --scenarios ${args.scenarios}` : ''}, ${pace.idleStreams.toLocaleString('en-AU')} held streams`,
     `- Olla and the floor: ${facts.compiled ? 'compiled with tsc into dist/, run with node' : 'TypeScript sources under tsx (the build failed)'}`,
     `- Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`,
     ...referenceVersions(),
@@ -187,8 +215,8 @@ function document(facts: RunFacts, targets: Target[]): string {
       ? '(wrk was not installed), whose histogram counts whole milliseconds. Peak RSS'
       : '(one C thread driving every connection; autocannon where wrk is not installed). Peak RSS',
     'is the target process tree’s high-water mark during that row',
-    '(`VmHWM`, reset before each row). Held streams: resident memory grown while 1,000 streams are open, divided by 1,000',
-    '(after a warm-up round of 100); a stream counts as flowing once its first token has arrived. Idle RSS: the olla',
+    `(\`VmHWM\`, reset before each row). Held streams: resident memory grown while ${pace.idleStreams.toLocaleString('en-AU')} streams are open, divided by that`,
+    'number (after a warm-up round of 100); a stream counts as flowing once its first token has arrived. Idle RSS: the olla',
     'engine two seconds after it served its first request.',
     '',
     '## Targets from the issue (olla engine)',
@@ -200,6 +228,9 @@ function document(facts: RunFacts, targets: Target[]): string {
 
 async function main(): Promise<void> {
   const { targets, skipped } = chooseTargets();
+  const chosen = chooseScenarios();
+  // Start-up is timed against the first group's mock; asked for alone it still needs that mock.
+  const groups = chosen.groups.length > 0 ? chosen.groups : [{ ...GROUPS[0]!, scenarios: [] }];
   for (const s of skipped) log(`skipping ${s.target}: ${s.reason}`);
   const started = Date.now();
   log(`Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`);
@@ -210,12 +241,12 @@ async function main(): Promise<void> {
   const facts: RunFacts = { cells: [], skipped, compiled: built };
   let failover: FailoverRow[] = [];
   try {
-    for (const group of GROUPS) {
+    for (const group of groups) {
       log(`mock: ${group.name}`);
       const mock = await startMock(group.mock);
       try {
-        for (const target of targets) await runTarget(target, group, mock, env, facts);
-        if (group === GROUPS[0] && targets.some((t) => t.name === 'olla')) {
+        if (group.scenarios.length > 0) for (const target of targets) await runTarget(target, group, mock, env, facts);
+        if (group === groups[0] && chosen.startup && targets.some((t) => t.name === 'olla')) {
           log('olla: start-up time');
           facts.startup = await measureStartup(mock, env, 5);
         }
@@ -223,7 +254,8 @@ async function main(): Promise<void> {
         await mock.process.stop();
       }
     }
-    if (targets.some((t) => t.name === 'olla')) failover = await runFailoverScenario(command(OLLA_ENTRY), workDir, log);
+    if (chosen.everything && targets.some((t) => t.name === 'olla'))
+      failover = await runFailoverScenario(command(OLLA_ENTRY), workDir, log);
   } finally {
     await stopAll();
     rmSync(workDir, { recursive: true, force: true });
@@ -233,7 +265,7 @@ async function main(): Promise<void> {
   facts.cells.sort((a, b) => order(a) - order(b));
   const markdown = [
     document(facts, targets),
-    ...(await measureMixedModels(log)),
+    ...(chosen.everything ? await measureMixedModels(log) : []),
     ...(failover.length > 0 ? [renderFailover(failover)] : []),
   ].join('\n');
   writeFileSync(OUTPUT, markdown);

@@ -57,9 +57,18 @@ describe('judgeGoals', () => {
 
   it('fails memory per stream when not every stream was flowing, however little they cost', () => {
     const held = { requested: 1000, opened: 50, rssBefore: 60 * MB, rssWith: 61 * MB };
-    expect(verdict(facts([cell('olla', 'idle-1000', { held })]), '≤ 64 KB')).toBe(false);
+    expect(verdict(facts([cell('olla', 'idle-1000', { held })]), '≤ 32 KB')).toBe(false);
     const all = { ...held, opened: 1000 };
-    expect(verdict(facts([cell('olla', 'idle-1000', { held: all })]), '≤ 64 KB')).toBe(true);
+    expect(verdict(facts([cell('olla', 'idle-1000', { held: all })]), '≤ 32 KB')).toBe(true);
+  });
+
+  it('counts 10,000 streams held only when that many were asked for and every one flowed', () => {
+    const held = (requested: number, opened: number) => ({ requested, opened, rssBefore: 60 * MB, rssWith: 61 * MB });
+    const judge = (h: ReturnType<typeof held>) =>
+      verdict(facts([cell('olla', 'idle-1000', { held: h })]), '10,000 concurrent');
+    expect(judge(held(1000, 1000))).toBe(false);
+    expect(judge(held(10_000, 9_999))).toBe(false);
+    expect(judge(held(10_000, 10_000))).toBe(true);
   });
 
   it('judges stream gaps on p99 against direct, and tolerates spreads that arrived as null', () => {

@@ -211,28 +211,37 @@ export function judgeGoals(facts: RunFacts): Goal[] {
 
   goals.push(
     judged(
-      'idle RSS ≤ 80 MB',
+      'idle RSS ≤ 70 MB',
       facts.idleRss === undefined ? 'not measured' : `${(facts.idleRss / MB).toFixed(1)} MB`,
-      facts.idleRss === undefined ? undefined : facts.idleRss <= 80 * MB,
+      facts.idleRss === undefined ? undefined : facts.idleRss <= 70 * MB,
     ),
   );
 
   const held = olla('idle-1000')?.held;
   goals.push(
     judged(
-      '≤ 64 KB of memory per open stream (all 1,000 flowing)',
+      '≤ 32 KB of memory per open stream (all of them flowing)',
       held ? `${perStreamKb(held).toFixed(1)} KB/stream, ${held.opened}/${held.requested} flowing` : 'not measured',
-      held ? held.opened === held.requested && perStreamKb(held) <= 64 : undefined,
+      held ? held.opened === held.requested && perStreamKb(held) <= 32 : undefined,
+    ),
+  );
+  goals.push(
+    judged(
+      '10,000 concurrent idle streams held',
+      held
+        ? `${held.opened.toLocaleString('en-AU')} of ${held.requested.toLocaleString('en-AU')} flowing`
+        : 'not measured',
+      held ? held.requested >= 10_000 && held.opened === held.requested : undefined,
     ),
   );
 
   goals.push(
     judged(
-      'start-up to the first 200 from /internal/health ≤ 500 ms',
+      'start-up to the first 200 from /internal/health ≤ 300 ms',
       facts.startup
         ? `median ${facts.startup.medianMs.toFixed(0)} ms (${facts.startup.runsMs.map((r) => r.toFixed(0)).join(', ')})`
         : 'not measured',
-      facts.startup ? facts.startup.medianMs <= 500 : undefined,
+      facts.startup ? facts.startup.medianMs <= 300 : undefined,
     ),
   );
   return goals;

@@ -151,7 +151,7 @@ function streaming(id: ScenarioId, title: string, api: Api): Scenario {
 
 const idle: Scenario = {
   id: 'idle-1000',
-  title: '1,000 open streams (1 token/s)',
+  title: 'open streams held (1 token/s; --idle-streams, 1,000 by default)',
   api: 'openai-chat',
   async measure({ url, route, pid, pace }) {
     const spec = specFor(url, route, chatBody(true));

@@ -39,7 +39,6 @@ import { ConfigError } from '../core/errors.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import type { Logger } from '../logger/logger.js';
-import { buildSharedState } from './shared-state.js';
 import { buildAdmission, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
@@ -156,7 +155,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
 
   // Sticky sessions and loaded-models-first decorate the balancer only when enabled, so they cost
   // nothing otherwise; a reload may swap the balancer beneath them.
-  const shared = buildSharedState(config.state, childLogger('state'));
+  // Imported only when configured, so without a shared store iovalkey is never loaded.
+  const shared = config.state.redis
+    ? (await import('./shared-state.js')).buildSharedState(config.state, childLogger('state'))
+    : undefined;
   const placement = new ReloadableSelector(config.proxy, {
     ...(residency ? { decorate: residency.decorate } : {}),
     ...(shared ? { sharedPins: (ttl: number) => shared.pins(ttl) } : {}),
@@ -278,7 +280,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
         },
       )
     : undefined;
-  if (keys) registerClientKeyMetrics(metrics.registry, keys);
+  if (keys) registerClientKeyMetrics(metrics, keys);
 
   const outlierConfig = config.proxy.outlierDetection;
   const proxyLogger = childLogger('proxy');
@@ -506,6 +508,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       if (!fleet.fallbacks.empty)
         void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks, catalogue, logger));
       const address = await server.listen({ host: config.server.host, port: config.server.port });
+      metrics.start();
       const watched = options.configSource?.path;
       if (config.server.watchConfig && watched) {
         watch = watchFile(watched, () => reloads.reload('watch'), {

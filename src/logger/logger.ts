@@ -1,6 +1,6 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 import type { LoggingConfig } from '../config/types.js';
 
 export type { Logger } from 'pino';
@@ -45,6 +45,12 @@ function stdoutDestination(): NodeJS.WritableStream {
   return pino.destination({ dest: 1, sync: false }) as unknown as NodeJS.WritableStream;
 }
 
+/** pino-pretty, required only when lines are pretty-printed: JSON logging never loads it. */
+function prettyDestination(): NodeJS.WritableStream {
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
+}
+
 export function createLogger(
   config: Pick<LoggingConfig, 'level' | 'format'> & Partial<Pick<LoggingConfig, 'output'>>,
   options: LoggerOptions = {},
@@ -57,11 +63,7 @@ export function createLogger(
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  const console: NodeJS.WritableStream =
-    options.destination ??
-    (pretty
-      ? pinoPretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
-      : stdoutDestination());
+  const console: NodeJS.WritableStream = options.destination ?? (pretty ? prettyDestination() : stdoutDestination());
   if (config.output !== 'file') return pino(base, console);
   // As the original: the console keeps its lines and a JSON copy goes to the log file too.
   const file = pino.destination({ dest: logFilePath(), mkdir: true, sync: false });

@@ -2,7 +2,7 @@
  * Health checks over HTTP: one independent timer per endpoint, so a slow or hung node never
  * delays the checks of the others, each rescheduled on the endpoint's backoff.
  */
-import { Agent } from 'undici';
+import { Agent } from '../http/undici.js';
 import { APP_NAME } from '../../core/constants.js';
 import { type Endpoint, type EndpointStatus, isRoutable } from '../../core/domain/endpoint.js';
 import type { HealthChecker, HealthTransition } from '../../core/ports/endpoints.js';

@@ -1,6 +1,6 @@
 /** One health probe of one endpoint over HTTP, retried briefly on network errors. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, request } from '../http/undici.js';
 import type { Endpoint, EndpointStatus } from '../../core/domain/endpoint.js';
 import { PROBE_MAX_RETRIES, probeRetryDelayMs } from './backoff.js';
 import {

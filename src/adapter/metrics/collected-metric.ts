@@ -18,13 +18,20 @@ export interface Sample {
   metricName?: string;
 }
 
-export function registerCollected(
-  registry: Registry,
-  name: string,
-  help: string,
-  type: MetricType,
-  collect: (out: Sample[]) => void,
-): void {
+/** One such metric: what it is called and how its samples are read. */
+export interface CollectedMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricType;
+  collect(out: Sample[]): void;
+}
+
+/** Where collected metrics are declared (OllaMetrics), before or after its registry exists. */
+export interface CollectedMetrics {
+  add(metric: CollectedMetric): void;
+}
+
+export function registerCollected(registry: Registry, { name, help, type, collect }: CollectedMetric): void {
   const metric = {
     name,
     help,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { feed, monitoringFixture, record } from '../../app/handlers/monitoring.fixture.js';
 import { parseExposition, sampleValue } from './exposition.fixture.js';
+import type { Sample } from './collected-metric.js';
 import { OllaMetrics } from './olla-metrics.js';
 
 async function scrape(metrics: OllaMetrics) {
@@ -126,5 +127,24 @@ describe('Prometheus metrics', () => {
     const [first, second] = await Promise.all([withProcess(), withProcess()]);
     expect(first.types.get('process_cpu_user_seconds_total')).toBe('counter');
     expect(second.types.has('nodejs_heap_size_used_bytes')).toBe(true);
+  });
+
+  it('registers a metric added before, during or after the registry loads exactly once', async () => {
+    const f = monitoringFixture();
+    const gauge = (name: string) => ({
+      name,
+      help: name,
+      type: 'gauge' as const,
+      collect: (out: Sample[]) => out.push({ labels: {}, value: 1 }),
+    });
+    f.metrics.add(gauge('olla_test_before'));
+    f.metrics.start();
+    f.metrics.add(gauge('olla_test_during'));
+    expect((await scrape(f.metrics)).types.get('olla_test_during')).toBe('gauge');
+    f.metrics.add(gauge('olla_test_after'));
+    const text = await f.metrics.metrics();
+    for (const name of ['olla_test_before', 'olla_test_during', 'olla_test_after'])
+      expect(text.split('\n').filter((line) => line === `${name} 1`)).toHaveLength(1);
+    expect(f.metrics.contentType).toMatch(/^text\/plain/);
   });
 });

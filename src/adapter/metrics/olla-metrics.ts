@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelRegistry } from '../../core/ports/models.js';
@@ -8,7 +8,13 @@ import { NO_SECURITY, securityStatus, systemStatus, systemStatusValue } from '..
 import { QUEUE_WAIT_BUCKETS, type QueueStats } from '../stats/queue-stats.js';
 import type { SecurityStatsSource } from '../stats/security-stats.js';
 import type { TranslatorCounters } from '../stats/translator-stats.js';
-import { type MetricType, registerCollected, type Sample } from './collected-metric.js';
+import {
+  type CollectedMetric,
+  type CollectedMetrics,
+  type MetricType,
+  registerCollected,
+  type Sample,
+} from './collected-metric.js';
 import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js';
 
 /**
@@ -20,6 +26,11 @@ import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js
  * - read at scrape time: the original's `olla_*` summary, endpoint and model series, health and
  *   connections from the repository and selector, sticky-session counts, security figures, and
  *   Node's process metrics.
+ *
+ * prom-client (with its default metrics, some 80 modules) is imported only when the registry is
+ * first needed: by `start()` right after Olla listens, or by the first scrape. Every Olla metric is
+ * counted in plain numbers here from the first request either way; only Node's process metrics
+ * (GC, event-loop lag) begin when the registry does.
  *
  * Label values are bounded: `endpoint` is a configured endpoint's name (or `none`), and `model`
  * is a model the registry knows (its unified ID), `other` for any name it does not know and
@@ -71,8 +82,10 @@ const NO_ENDPOINT_LABEL = 'none';
 
 type Collect = (out: Sample[]) => void;
 
-export class OllaMetrics implements RequestRecorder {
-  readonly registry = new Registry();
+export class OllaMetrics implements RequestRecorder, CollectedMetrics {
+  readonly #collected: CollectedMetric[] = [];
+  #loading: Promise<Registry> | undefined;
+  #registry: Registry | undefined;
   readonly #src: MetricsSources;
   readonly #now: () => number;
   readonly #cells = new RequestCells();
@@ -94,16 +107,42 @@ export class OllaMetrics implements RequestRecorder {
     this.#registerModelMetrics();
     if (sources.queue) this.#registerQueueMetrics(sources.queue);
     this.#registerTranslatorMetrics();
-    if (sources.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
+  /** Loads the registry in the background, so the first scrape finds it ready. */
+  start(): void {
+    this.#load().catch(() => {
+      // The first scrape awaits the same load and answers its error.
+    });
+  }
+
+  /** The exposition's content type; known once `metrics()` has resolved. */
   get contentType(): string {
-    return this.registry.contentType;
+    if (this.#registry === undefined) throw new Error('OllaMetrics.contentType read before metrics() resolved');
+    return this.#registry.contentType;
   }
 
   /** The exposition text for `/internal/metrics`. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  async metrics(): Promise<string> {
+    return (await this.#load()).metrics();
+  }
+
+  /** Declares a metric read at scrape time (per-key metrics are added this way). */
+  add(metric: CollectedMetric): void {
+    this.#collected.push(metric);
+    // A load under way registers everything collected when it completes.
+    if (this.#registry) registerCollected(this.#registry, metric);
+  }
+
+  #load(): Promise<Registry> {
+    this.#loading ??= import('prom-client').then(({ Registry, collectDefaultMetrics }) => {
+      const registry = new Registry();
+      for (const metric of this.#collected) registerCollected(registry, metric);
+      if (this.#src.processMetrics !== false) collectDefaultMetrics({ register: registry });
+      this.#registry = registry;
+      return registry;
+    });
+    return this.#loading;
   }
 
   record(r: RequestRecord): void {
@@ -160,7 +199,7 @@ export class OllaMetrics implements RequestRecorder {
   }
 
   #add(name: string, help: string, type: MetricType, collect: Collect): void {
-    registerCollected(this.registry, name, help, type, collect);
+    this.add({ name, help, type, collect });
   }
 
   #registerRequestMetrics(): void {

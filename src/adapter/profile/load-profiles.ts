@@ -4,6 +4,13 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { ConfigError } from '../../core/errors.js';
+import {
+  type CompiledProfile,
+  type CompiledProfiles,
+  compiledFor,
+  readCompiledProfiles,
+  sourceDigest,
+} from './compiled-profiles.js';
 import { parseProfile } from './parse-profile.js';
 import { ProfileRegistry } from './profile-registry.js';
 
@@ -12,6 +19,8 @@ export interface LoadProfilesOptions {
   userDir?: string;
   /** Where the shipped profiles live; defaults to the package's `config/profiles`. */
   builtInDir?: string;
+  /** The shipped profiles as the build compiled them; defaults to the build's file (none under tsx). */
+  compiled?: CompiledProfiles;
   /**
    * Keep only profiles this accepts (the original's `proxy.profile_filter`, applied by name
    * after every file is loaded). Build it with the shared glob filter.
@@ -27,29 +36,51 @@ export interface LoadProfilesOptions {
  * warning, which hid typos until traffic went missing).
  */
 export async function loadProfileRegistry(options: LoadProfilesOptions = {}): Promise<ProfileRegistry> {
-  const builtIn = await loadDirectory(options.builtInDir ?? builtInProfilesDir(), 'built-in profiles directory');
+  const compiled = options.compiled ?? (await readCompiledProfiles());
+  const builtIn = await loadDirectory(
+    options.builtInDir ?? builtInProfilesDir(),
+    'built-in profiles directory',
+    compiled,
+  );
   const user = options.userDir ? await loadDirectory(options.userDir, 'profiles_dir') : [];
   const loaded = [...builtIn, ...user];
   const kept = options.include ? loaded.filter((profile) => options.include!(profile.name)) : loaded;
   return new ProfileRegistry(kept);
 }
 
-async function loadDirectory(dir: string, label: string): Promise<PlatformProfile[]> {
+/**
+ * Every profile below `dir` parsed, keyed by path relative to it, with the digest of its source:
+ * what the build writes to `COMPILED_PROFILES_FILE` (see src/cli/compile-profiles.ts).
+ */
+export async function compileProfiles(dir: string = builtInProfilesDir()): Promise<Record<string, CompiledProfile>> {
+  const compiled: Record<string, CompiledProfile> = {};
+  for (const file of await profileFiles(dir, 'built-in profiles directory')) {
+    const source = await readFile(file, 'utf8');
+    compiled[relative(dir, file)] = { sha256: sourceDigest(source), profile: parseProfile(source, file) };
+  }
+  return compiled;
+}
+
+async function profileFiles(dir: string, label: string): Promise<string[]> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw new ConfigError([`${label} ${dir} does not exist or is not a directory`]);
 
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries
+  return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith('.yaml'))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
+}
 
+async function loadDirectory(dir: string, label: string, compiled?: CompiledProfiles): Promise<PlatformProfile[]> {
+  const files = await profileFiles(dir, label);
   const profiles: PlatformProfile[] = [];
   const issues: string[] = [];
   const seen = new Map<string, string>();
   for (const file of files) {
     try {
-      const profile = parseProfile(await readFile(file, 'utf8'), file);
+      const source = await readFile(file, 'utf8');
+      const profile = (compiled && compiledFor(compiled, relative(dir, file), source)) ?? parseProfile(source, file);
       const earlier = seen.get(profile.name);
       if (earlier !== undefined) {
         issues.push(`${file}: profile "${profile.name}" is already defined by ${relative(dir, earlier)}`);

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request } from '../../http/undici.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 
 /** The original's cap on a model list body; a bigger answer is a misbehaving backend. */

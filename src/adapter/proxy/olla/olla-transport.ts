@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher, Pool } from 'undici';
+import { type Dispatcher, Pool } from '../../http/undici.js';
 import type { ProxyConfig } from '../../../config/types.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
