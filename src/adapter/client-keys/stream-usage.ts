@@ -19,6 +19,8 @@ export function reportsStreamUsageOnRequest(path: string): boolean {
  * undefined when the request does not stream or already asked (then it is left untouched).
  */
 export function askForStreamUsage(body: Buffer): Buffer | undefined {
+  // optimisation: most requests do not stream; a native search rules them out without the field scan.
+  if (!mayStream(body)) return undefined;
   const [stream, options] = findTopLevelFields(body, ['stream', 'stream_options']);
   if (stream === undefined || !TRUE.equals(body.subarray(stream.start, stream.end))) return undefined;
   if (options === undefined) {
@@ -36,6 +38,28 @@ export function askForStreamUsage(body: Buffer): Buffer | undefined {
   if ((given as { include_usage?: unknown }).include_usage === true) return undefined;
   const asked = Buffer.from(JSON.stringify({ ...given, include_usage: true }));
   return Buffer.concat([body.subarray(0, options.start), asked, body.subarray(options.end)]);
+}
+
+const STREAM_KEY = Buffer.from('"stream"');
+
+/** Whether `"stream": true` appears anywhere in the body (top level or not; the field scan decides). */
+function mayStream(body: Buffer): boolean {
+  let at = body.indexOf(STREAM_KEY);
+  while (at >= 0) {
+    let i = at + STREAM_KEY.length;
+    while (isJsonSpace(body[i])) i++;
+    if (body[i] === 0x3a) {
+      i++;
+      while (isJsonSpace(body[i])) i++;
+      if (TRUE.equals(body.subarray(i, i + TRUE.length))) return true;
+    }
+    at = body.indexOf(STREAM_KEY, at + STREAM_KEY.length);
+  }
+  return false;
+}
+
+function isJsonSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 const USAGE_KEY = Buffer.from('"usage"');

@@ -58,30 +58,44 @@ function isSpace(c: number | undefined): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Bytes gathered before they are scanned: one scan per batch, not per chunk, keeps a stream's cost down. */
+const BATCH = 8 * 1024;
+
 export class UsageMeter {
-  #pending: Buffer | undefined = undefined;
+  /** Chunks not scanned yet; the first may be the unscanned tail of the last batch. */
+  #chunks: Buffer[] = [];
+  #held = 0;
+  /** Decided on the first bytes: an SSE stream (OpenAI, Anthropic) or JSON / NDJSON (Ollama). */
+  #sse: boolean | undefined = undefined;
   #input = -1;
   #output = -1;
   #deltas = 0;
 
-  /** Looks at one chunk of the response body (the bytes are not kept beyond a short tail). */
+  /**
+   * Looks at one chunk of the response body. Chunks are gathered and scanned a batch at a time
+   * (a whole small reply in one go, at its end); only the last few bytes of a batch are kept
+   * beyond it, for a marker that spans into the next.
+   */
   observe(chunk: Buffer): void {
-    const buf = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
-    const limit = buf.length - WINDOW;
-    if (limit <= 0) {
-      this.#pending = buf;
-      return;
-    }
-    this.#scan(buf, limit);
-    // A view, not a copy: chunks are fresh buffers, never rewritten once handed on.
-    this.#pending = buf.subarray(limit);
+    this.#chunks.push(chunk);
+    this.#held += chunk.length;
+    if (this.#held >= BATCH) this.#scanHeld(true);
   }
 
   /** The body has ended: reads what is left of it. */
   end(): void {
-    const rest = this.#pending;
-    this.#pending = undefined;
-    if (rest !== undefined) this.#scan(rest, rest.length);
+    if (this.#held > 0) this.#scanHeld(false);
+  }
+
+  // A view, not a copy, of what is kept: chunks are fresh buffers, never rewritten once handed on.
+  #scanHeld(more: boolean): void {
+    const chunks = this.#chunks;
+    const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#held);
+    const limit = more ? buf.length - WINDOW : buf.length;
+    this.#sse ??= isEventStream(buf);
+    this.#scan(buf, limit);
+    this.#chunks = more ? [buf.subarray(limit)] : [];
+    this.#held = more ? WINDOW : 0;
   }
 
   /** What the reply used; `requestBytes` sizes the prompt estimate when no usage was reported. */
@@ -94,8 +108,11 @@ export class UsageMeter {
   /** Handles every marker whose opening quote lies before `limit`; later ones wait for the next chunk. */
   #scan(buf: Buffer, limit: number): void {
     this.#scanKeys(buf, limit, TOKENS_SUFFIX, TOKEN_KEYS);
-    this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
-    this.#deltas += occurrences(buf, DELTA, limit) + occurrences(buf, NOT_DONE, limit);
+    if (this.#sse) this.#deltas += occurrences(buf, DELTA, limit);
+    else {
+      this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
+      this.#deltas += occurrences(buf, NOT_DONE, limit);
+    }
   }
 
   #scanKeys(buf: Buffer, limit: number, suffix: Buffer, keys: readonly [Buffer, Side][]): void {
@@ -133,6 +150,18 @@ function readNumber(buf: Buffer, i: number): number {
     value = (value < 0 ? 0 : value * 10) + (c - 0x30);
   }
   return value;
+}
+
+/**
+ * Whether a body is Server-Sent Events (`data:`, `event:`, a `:` comment) rather than JSON or
+ * NDJSON, by its first byte that is not white space. SSE carries `"delta"` events and `_tokens`
+ * usage; JSON and NDJSON carry Ollama's `eval_count` and `"done":false` lines as well.
+ */
+function isEventStream(buf: Buffer): boolean {
+  let i = 0;
+  while (isSpace(buf[i])) i++;
+  const c = buf[i];
+  return c !== undefined && c !== 0x7b && c !== 0x5b;
 }
 
 function occurrences(buf: Buffer, needle: Buffer, limit: number): number {
