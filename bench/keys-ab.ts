@@ -2,14 +2,16 @@
  * What client API keys cost, measured A/B: the `olla` and `olla-keys` targets run side by side
  * against one quick mock, and rounds of the bench's small-JSON load at 64 connections alternate
  * between them, so a noisy neighbour on a shared machine slows both alike. Prints each round and
- * the median ratio (keys on ÷ keys off), which is what the "≤ 5 %" goal is judged by.
+ * the median ratio (keys on ÷ keys off), which is what the "≤ 5 %" goal is judged by. Each round
+ * also weighs the CPU time each Olla process spent per request (from /proc), which a busy
+ * neighbour disturbs far less than it does requests/s.
  *
  *   npx tsx bench/keys-ab.ts [rounds=6] [seconds=3]
  *
  * OLLA_AB_NODE_FLAGS is passed to both Olla processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof":
  * each writes its profile when stopped). Runs dist/ when `npm run build` has made it, as the bench does.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +29,15 @@ const flags = (process.env.OLLA_AB_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 function target(name: string): Target {
   return TARGETS.find((t) => t.name === name)!;
 }
+
+/** CPU time (user + system) process `pid` has used, ms; Linux only. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces); utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,21 +66,35 @@ try {
     specs.push(spec);
   }
   const rps: number[][] = names.map(() => []);
+  const cpu: number[][] = names.map(() => []);
   for (let round = 1; round <= rounds; round++) {
     // Alternate which side goes first, so neither always follows the other's garbage.
     const order = round % 2 === 1 ? [0, 1] : [1, 0];
     for (const i of order) {
-      const r = await autocannon(specs[i]!, { connections: 64, seconds, warmupSeconds: round === 1 ? 1 : 0 });
+      // A warm-up second before each side's first round, outside the CPU reading.
+      if (round === 1) await autocannon(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
+      const before = cpuMs(running[i]!.pid);
+      const r = await autocannon(specs[i]!, { connections: 64, seconds, warmupSeconds: 0 });
       if (r.errors > 0) throw new Error(`${names[i]} answered ${r.errors} errors`);
       rps[i]!.push(r.rps);
+      cpu[i]!.push(((cpuMs(running[i]!.pid) - before) * 1000) / r.requests);
     }
     const [off, on] = [rps[0]!.at(-1)!, rps[1]!.at(-1)!];
-    console.log(`round ${round}: olla ${off.toFixed(0)}  olla-keys ${on.toFixed(0)}  ratio ${(on / off).toFixed(3)}`);
+    const [offCpu, onCpu] = [cpu[0]!.at(-1)!, cpu[1]!.at(-1)!];
+    console.log(
+      `round ${round}: olla ${off.toFixed(0)}  olla-keys ${on.toFixed(0)} req/s, ratio ${(on / off).toFixed(3)}; ` +
+        `CPU ${offCpu.toFixed(1)} vs ${onCpu.toFixed(1)} µs/request`,
+    );
   }
   const ratios = rps[0]!.map((off, i) => rps[1]![i]! / off);
+  const cpuRatios = cpu[0]!.map((off, i) => off / cpu[1]![i]!);
   console.log(
     `median: olla ${median(rps[0]!).toFixed(0)}  olla-keys ${median(rps[1]!).toFixed(0)} req/s; ` +
       `median ratio ${median(ratios).toFixed(3)} (keys cost ${((1 - median(ratios)) * 100).toFixed(1)} %)`,
+  );
+  console.log(
+    `CPU per request: olla ${median(cpu[0]!).toFixed(1)}  olla-keys ${median(cpu[1]!).toFixed(1)} µs; ` +
+      `median ratio off/on ${median(cpuRatios).toFixed(3)} (the throughput ratio a dedicated core would give)`,
   );
 } finally {
   for (const r of running) await r.stop();

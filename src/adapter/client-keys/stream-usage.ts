@@ -51,7 +51,7 @@ function mayStream(body: Buffer): boolean {
     if (body[i] === 0x3a) {
       i++;
       while (isJsonSpace(body[i])) i++;
-      if (TRUE.equals(body.subarray(i, i + TRUE.length))) return true;
+      if (body[i] === 0x74 && body[i + 1] === 0x72 && body[i + 2] === 0x75 && body[i + 3] === 0x65) return true;
     }
     at = body.indexOf(STREAM_KEY, at + STREAM_KEY.length);
   }

@@ -109,10 +109,19 @@ export class UsageMeter {
   #scan(buf: Buffer, limit: number): void {
     this.#scanKeys(buf, limit, TOKENS_SUFFIX, TOKEN_KEYS);
     if (this.#sse) this.#deltas += occurrences(buf, DELTA, limit);
-    else {
+    else if (!this.#complete()) {
       this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
       this.#deltas += occurrences(buf, NOT_DONE, limit);
     }
+  }
+
+  /**
+   * A JSON or NDJSON reply reports its usage once (a whole reply's `usage`, Ollama's last line),
+   * so once both sides are read the rest need not be searched. An SSE stream reports growing
+   * counts (Anthropic's `message_start`, then `message_delta`) and is read to its end.
+   */
+  #complete(): boolean {
+    return !this.#sse && this.#input >= 0 && this.#output >= 0;
   }
 
   #scanKeys(buf: Buffer, limit: number, suffix: Buffer, keys: readonly [Buffer, Side][]): void {
@@ -125,6 +134,7 @@ export class UsageMeter {
       if (open >= 0 && buf[open] === QUOTE) {
         const side = sideOf(buf, open + 1, at, keys);
         if (side !== undefined) this.#take(side, readNumber(buf, close + 1));
+        if (this.#complete()) return;
       }
       at = buf.indexOf(suffix, close + 1);
     }
