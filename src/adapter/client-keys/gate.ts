@@ -14,6 +14,7 @@ const DAY = 86_400_000;
 /** How long a client refused for concurrency is told to wait: a slot frees when a reply ends. */
 const CONCURRENCY_RETRY_SECONDS = 1;
 const NO_TOKENS: TokenUsage = { input: 0, output: 0, estimated: false };
+const ONE_REQUEST: Readonly<Record<string, number>> = Object.freeze({ requests: 1 });
 
 /** The state-store keys of one client key's windows, slots and counters. */
 export interface StateKeys {
@@ -212,7 +213,7 @@ export class ClientKeyGate {
 
   #admitted(key: ClientKey, slot: boolean, now: number): Admission {
     this.#counts.get(key.name)!.requests++;
-    this.#update(this.#stateKeys.get(key.name)!.usage, { requests: 1 }, now);
+    this.#update(this.#stateKeys.get(key.name)!.usage, ONE_REQUEST, now);
     return new Admission(this, key, slot);
   }
 
@@ -249,7 +250,7 @@ export class ClientKeyGate {
 
   // What the request path writes and does not wait for: at once to a local store, else in the
   // background, a failure only logged (a store failure never fails a request already served).
-  #update(usageKey: string, increments: Record<string, number>, now?: number): void {
+  #update(usageKey: string, increments: Readonly<Record<string, number>>, now?: number): void {
     const set = now === undefined ? undefined : { last_seen: now };
     const local = this.#store.sync;
     if (local !== undefined) local.updateCounters(usageKey, increments, set);

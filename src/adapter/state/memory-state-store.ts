@@ -63,7 +63,7 @@ class LocalState implements SyncStateStore {
       this.records.set(key, record);
     }
     for (const field in increments) record[field] = (record[field] ?? 0) + increments[field]!;
-    if (set !== undefined) Object.assign(record, set);
+    if (set !== undefined) for (const field in set) record[field] = set[field]!;
   }
 }
 
