@@ -3,7 +3,7 @@
  * To count a key's tokens Olla asks on the client's behalf, then takes the extra chunk back out
  * of what that client receives, so a client that did not ask never sees it.
  */
-import { findTopLevelFields } from '../../core/json-field.js';
+import { findTopLevelFields, skipSpace } from '../../core/json-field.js';
 
 const STREAM_USAGE_PATHS = ['/chat/completions', '/completions'];
 const TRUE = Buffer.from('true');
@@ -46,20 +46,14 @@ const STREAM_KEY = Buffer.from('"stream"');
 function mayStream(body: Buffer): boolean {
   let at = body.indexOf(STREAM_KEY);
   while (at >= 0) {
-    let i = at + STREAM_KEY.length;
-    while (isJsonSpace(body[i])) i++;
+    let i = skipSpace(body, at + STREAM_KEY.length);
     if (body[i] === 0x3a) {
-      i++;
-      while (isJsonSpace(body[i])) i++;
+      i = skipSpace(body, i + 1);
       if (body[i] === 0x74 && body[i + 1] === 0x72 && body[i + 2] === 0x75 && body[i + 3] === 0x65) return true;
     }
     at = body.indexOf(STREAM_KEY, at + STREAM_KEY.length);
   }
   return false;
-}
-
-function isJsonSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 const USAGE_KEY = Buffer.from('"usage"');

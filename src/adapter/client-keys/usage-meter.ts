@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../../core/domain/client-key.js';
+import { skipSpace } from '../../core/json-field.js';
 
 /**
  * Reads the token usage a backend reports out of its response bytes as they stream past, in
@@ -52,10 +53,6 @@ function sideOf(buf: Buffer, start: number, end: number, keys: readonly [Buffer,
 
 function isKeyChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** Bytes gathered before they are scanned: one scan per batch, not per chunk, keeps a stream's cost down. */
@@ -148,11 +145,10 @@ export class UsageMeter {
 }
 
 /** The whole number after `"key"` at `i` (`: 42`), or -1 when it is not one (`null`). */
-function readNumber(buf: Buffer, i: number): number {
-  while (isSpace(buf[i])) i++;
+function readNumber(buf: Buffer, at: number): number {
+  let i = skipSpace(buf, at);
   if (buf[i] !== COLON) return -1;
-  i++;
-  while (isSpace(buf[i])) i++;
+  i = skipSpace(buf, i + 1);
   let value = -1;
   for (; i < buf.length; i++) {
     const c = buf[i]!;
@@ -168,9 +164,7 @@ function readNumber(buf: Buffer, i: number): number {
  * usage; JSON and NDJSON carry Ollama's `eval_count` and `"done":false` lines as well.
  */
 function isEventStream(buf: Buffer): boolean {
-  let i = 0;
-  while (isSpace(buf[i])) i++;
-  const c = buf[i];
+  const c = buf[skipSpace(buf, 0)];
   return c !== undefined && c !== 0x7b && c !== 0x5b;
 }
 
