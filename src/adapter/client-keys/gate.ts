@@ -4,7 +4,7 @@ import type { UnifiedModel } from '../../core/domain/model.js';
 import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
 import type { ClientKeyDirectory } from '../../core/ports/client-keys.js';
 import type { ResponseTap } from '../../core/ports/proxy.js';
-import type { StateStore, WindowUse } from '../../core/ports/state-store.js';
+import { type StateStore, windowEnd } from '../../core/ports/state-store.js';
 import { matchesGlob } from '../filter/glob.js';
 import { askForStreamUsage, reportsStreamUsageOnRequest, UsageChunkFilter } from './stream-usage.js';
 import { UsageMeter } from './usage-meter.js';
@@ -14,7 +14,7 @@ const DAY = 86_400_000;
 /** How long a client refused for concurrency is told to wait: a slot frees when a reply ends. */
 const CONCURRENCY_RETRY_SECONDS = 1;
 const NO_TOKENS: TokenUsage = { input: 0, output: 0, estimated: false };
-const ONE_REQUEST: Readonly<Record<string, number>> = Object.freeze({ requests: 1 });
+const ONE_REQUEST: Readonly<Record<string, number>> = { requests: 1 };
 
 /** The state-store keys of one client key's windows, slots and counters. */
 export interface StateKeys {
@@ -45,14 +45,13 @@ export interface GateOptions {
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
+/** The scheme, in any case; a test builds no lower-cased copy of the header. */
+const BEARER = /^bearer /i;
+
 /** The secret a client presented: `Authorization: Bearer …` (OpenAI, Ollama) or `x-api-key` (Anthropic). */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const authorization = headers.authorization;
-  if (
-    authorization !== undefined &&
-    authorization.length > 7 &&
-    authorization.slice(0, 7).toLowerCase() === 'bearer '
-  ) {
+  if (authorization !== undefined && authorization.length > 7 && BEARER.test(authorization)) {
     const token = authorization.slice(7).trim();
     if (token !== '') return token;
   }
@@ -155,10 +154,9 @@ export class ClientKeyGate {
     const slot = limits.maxConcurrent > 0;
     if (slot && !local.acquireSlot(ids.slots, limits.maxConcurrent)) this.#refuseSlot(key, now);
     if (limits.requestsPerMinute > 0) {
-      const window = local.addToWindow(ids.rpm, 1, MINUTE, now);
-      if (window.used > limits.requestsPerMinute) {
+      if (local.addToWindow(ids.rpm, 1, MINUTE, now) > limits.requestsPerMinute) {
         if (slot) local.releaseSlot(ids.slots);
-        this.#refuseRequests(key, window, now);
+        this.#refuseRequests(key, now);
       }
     }
     return this.#admitted(key, slot, now);
@@ -170,16 +168,15 @@ export class ClientKeyGate {
     const store = this.#store;
     const ids = this.#stateKeys.get(key.name)!;
     if (limits.tokensPerMinute > 0)
-      this.#checkTokens(key, 'tokens_per_minute', await store.windowUse(ids.tpm, MINUTE, now), now);
+      this.#checkTokens(key, 'tokens_per_minute', (await store.windowUse(ids.tpm, MINUTE, now)).used, now);
     if (limits.tokensPerDay > 0)
-      this.#checkTokens(key, 'tokens_per_day', await store.windowUse(ids.tpd, DAY, now), now);
+      this.#checkTokens(key, 'tokens_per_day', (await store.windowUse(ids.tpd, DAY, now)).used, now);
     const slot = limits.maxConcurrent > 0;
     if (slot && !(await store.acquireSlot(ids.slots, limits.maxConcurrent))) this.#refuseSlot(key, now);
     if (limits.requestsPerMinute > 0) {
-      const window = await store.addToWindow(ids.rpm, 1, MINUTE, now);
-      if (window.used > limits.requestsPerMinute) {
+      if ((await store.addToWindow(ids.rpm, 1, MINUTE, now)).used > limits.requestsPerMinute) {
         if (slot) await store.releaseSlot(ids.slots);
-        this.#refuseRequests(key, window, now);
+        this.#refuseRequests(key, now);
       }
     }
     return this.#admitted(key, slot, now);
@@ -197,9 +194,10 @@ export class ClientKeyGate {
   }
 
   /** A token window is spent once its use reaches the limit: the request that crossed it completed. */
-  #checkTokens(key: ClientKey, reason: 'tokens_per_minute' | 'tokens_per_day', window: WindowUse, now: number): void {
-    const limit = reason === 'tokens_per_minute' ? key.limits.tokensPerMinute : key.limits.tokensPerDay;
-    if (window.used >= limit) this.#refuse(key, reason, limit, 0, window.resetAt, now);
+  #checkTokens(key: ClientKey, reason: 'tokens_per_minute' | 'tokens_per_day', used: number, now: number): void {
+    const minute = reason === 'tokens_per_minute';
+    const limit = minute ? key.limits.tokensPerMinute : key.limits.tokensPerDay;
+    if (used >= limit) this.#refuse(key, reason, limit, 0, windowEnd(now, minute ? MINUTE : DAY), now);
   }
 
   #refuseSlot(key: ClientKey, now: number): never {
@@ -207,8 +205,8 @@ export class ClientKeyGate {
     this.#refuse(key, 'max_concurrent', limit, 0, now + CONCURRENCY_RETRY_SECONDS * 1000, now);
   }
 
-  #refuseRequests(key: ClientKey, window: WindowUse, now: number): never {
-    this.#refuse(key, 'requests_per_minute', key.limits.requestsPerMinute, 0, window.resetAt, now);
+  #refuseRequests(key: ClientKey, now: number): never {
+    this.#refuse(key, 'requests_per_minute', key.limits.requestsPerMinute, 0, windowEnd(now, MINUTE), now);
   }
 
   #admitted(key: ClientKey, slot: boolean, now: number): Admission {

@@ -59,8 +59,10 @@ function isKeyChar(c: number): boolean {
 const BATCH = 8 * 1024;
 
 export class UsageMeter {
-  /** Chunks not scanned yet; the first may be the unscanned tail of the last batch. */
-  #chunks: Buffer[] = [];
+  /** The first chunk not scanned yet (it may be the unscanned tail of the last batch)… */
+  #first: Buffer | undefined = undefined;
+  /** …and the ones after it; most replies are one chunk, and make no list. */
+  #more: Buffer[] | undefined = undefined;
   #held = 0;
   /** Decided on the first bytes: an SSE stream (OpenAI, Anthropic) or JSON / NDJSON (Ollama). */
   #sse: boolean | undefined = undefined;
@@ -74,7 +76,9 @@ export class UsageMeter {
    * beyond it, for a marker that spans into the next.
    */
   observe(chunk: Buffer): void {
-    this.#chunks.push(chunk);
+    if (this.#first === undefined) this.#first = chunk;
+    else if (this.#more === undefined) this.#more = [chunk];
+    else this.#more.push(chunk);
     this.#held += chunk.length;
     if (this.#held >= BATCH) this.#scanHeld(true);
   }
@@ -86,12 +90,13 @@ export class UsageMeter {
 
   // A view, not a copy, of what is kept: chunks are fresh buffers, never rewritten once handed on.
   #scanHeld(more: boolean): void {
-    const chunks = this.#chunks;
-    const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#held);
+    const first = this.#first!;
+    const buf = this.#more === undefined ? first : Buffer.concat([first, ...this.#more], this.#held);
     const limit = more ? buf.length - WINDOW : buf.length;
     this.#sse ??= isEventStream(buf);
     this.#scan(buf, limit);
-    this.#chunks = more ? [buf.subarray(limit)] : [];
+    this.#first = more ? buf.subarray(limit) : undefined;
+    this.#more = undefined;
     this.#held = more ? WINDOW : 0;
   }
 

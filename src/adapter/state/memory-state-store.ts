@@ -1,4 +1,10 @@
-import { type StateStore, type SyncStateStore, type WindowUse, windowStart } from '../../core/ports/state-store.js';
+import {
+  type StateStore,
+  type SyncStateStore,
+  type WindowUse,
+  windowEnd,
+  windowStart,
+} from '../../core/ports/state-store.js';
 
 interface WindowCounter {
   start: number;
@@ -16,7 +22,7 @@ class LocalState implements SyncStateStore {
   readonly slots = new Map<string, number>();
   readonly records = new Map<string, Record<string, number>>();
 
-  addToWindow(key: string, amount: number, windowMs: number, now: number): WindowUse {
+  addToWindow(key: string, amount: number, windowMs: number, now: number): number {
     const start = windowStart(now, windowMs);
     let windows = this.windows.get(windowMs);
     if (windows === undefined) {
@@ -24,19 +30,20 @@ class LocalState implements SyncStateStore {
       this.windows.set(windowMs, windows);
     }
     const counter = windows.get(key);
-    if (counter === undefined) windows.set(key, { start, used: amount });
-    else if (counter.start !== start) {
+    if (counter === undefined) {
+      windows.set(key, { start, used: amount });
+      return amount;
+    }
+    if (counter.start !== start) {
       counter.start = start;
       counter.used = amount;
     } else counter.used += amount;
-    const used = counter === undefined ? amount : counter.used;
-    return { used, resetAt: start + windowMs };
+    return counter.used;
   }
 
-  windowUse(key: string, windowMs: number, now: number): WindowUse {
-    const start = windowStart(now, windowMs);
+  windowUse(key: string, windowMs: number, now: number): number {
     const counter = this.windows.get(windowMs)?.get(key);
-    return { used: counter?.start === start ? counter.used : 0, resetAt: start + windowMs };
+    return counter?.start === windowStart(now, windowMs) ? counter.used : 0;
   }
 
   acquireSlot(key: string, max: number): boolean {
@@ -73,11 +80,11 @@ export class MemoryStateStore implements StateStore {
   readonly sync: SyncStateStore = this.#state;
 
   async addToWindow(key: string, amount: number, windowMs: number, now: number): Promise<WindowUse> {
-    return this.#state.addToWindow(key, amount, windowMs, now);
+    return { used: this.#state.addToWindow(key, amount, windowMs, now), resetAt: windowEnd(now, windowMs) };
   }
 
   async windowUse(key: string, windowMs: number, now: number): Promise<WindowUse> {
-    return this.#state.windowUse(key, windowMs, now);
+    return { used: this.#state.windowUse(key, windowMs, now), resetAt: windowEnd(now, windowMs) };
   }
 
   async acquireSlot(key: string, max: number): Promise<boolean> {

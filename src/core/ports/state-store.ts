@@ -51,10 +51,13 @@ export interface StateStore {
   readonly sync?: SyncStateStore;
 }
 
-/** The request path's operations of a `StateStore`, answered synchronously. */
+/**
+ * The request path's operations of a `StateStore`, answered synchronously. A window answers its
+ * count alone: it ends when `windowStart` says, so the request path builds no object for it.
+ */
 export interface SyncStateStore {
-  addToWindow(key: string, amount: number, windowMs: number, now: number): WindowUse;
-  windowUse(key: string, windowMs: number, now: number): WindowUse;
+  addToWindow(key: string, amount: number, windowMs: number, now: number): number;
+  windowUse(key: string, windowMs: number, now: number): number;
   acquireSlot(key: string, max: number): boolean;
   releaseSlot(key: string): void;
   updateCounters(
@@ -67,4 +70,9 @@ export interface SyncStateStore {
 /** The start of the `windowMs` window holding `now`, aligned to the epoch (UTC days for a day). */
 export function windowStart(now: number, windowMs: number): number {
   return now - (now % windowMs);
+}
+
+/** When the `windowMs` window holding `now` ends (and its counter starts again from 0). */
+export function windowEnd(now: number, windowMs: number): number {
+  return windowStart(now, windowMs) + windowMs;
 }
