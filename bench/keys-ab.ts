@@ -9,7 +9,9 @@
  *   npx tsx bench/keys-ab.ts [rounds=6] [seconds=3]
  *
  * OLLA_AB_NODE_FLAGS is passed to both Olla processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof":
- * each writes its profile when stopped). Runs dist/ when `npm run build` has made it, as the bench does.
+ * each writes its profile when stopped). OLLA_AB_TARGETS="olla,olla" runs other targets (an A/A run
+ * shows how far apart two identical processes land). Runs dist/ when `npm run build` has made it, as
+ * the bench does.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +54,8 @@ const project = (entry: string) => {
 };
 const env = { workDir: mkdtempSync(join(tmpdir(), 'olla-keys-ab-')), project, ollaConfig: 'shipped' as const };
 const mock = await startMock({ tokens: 10, delayMs: 0 });
-const names = ['olla', 'olla-keys'];
+const names = (process.env.OLLA_AB_TARGETS ?? 'olla,olla-keys').split(',');
+if (names.length !== 2) throw new Error('OLLA_AB_TARGETS names two targets');
 const specs = [];
 const running = [];
 try {
@@ -82,18 +85,18 @@ try {
     const [off, on] = [rps[0]!.at(-1)!, rps[1]!.at(-1)!];
     const [offCpu, onCpu] = [cpu[0]!.at(-1)!, cpu[1]!.at(-1)!];
     console.log(
-      `round ${round}: olla ${off.toFixed(0)}  olla-keys ${on.toFixed(0)} req/s, ratio ${(on / off).toFixed(3)}; ` +
+      `round ${round}: ${names[0]} ${off.toFixed(0)}  ${names[1]} ${on.toFixed(0)} req/s, ratio ${(on / off).toFixed(3)}; ` +
         `CPU ${offCpu.toFixed(1)} vs ${onCpu.toFixed(1)} µs/request`,
     );
   }
   const ratios = rps[0]!.map((off, i) => rps[1]![i]! / off);
   const cpuRatios = cpu[0]!.map((off, i) => off / cpu[1]![i]!);
   console.log(
-    `median: olla ${median(rps[0]!).toFixed(0)}  olla-keys ${median(rps[1]!).toFixed(0)} req/s; ` +
-      `median ratio ${median(ratios).toFixed(3)} (keys cost ${((1 - median(ratios)) * 100).toFixed(1)} %)`,
+    `median: ${names[0]} ${median(rps[0]!).toFixed(0)}  ${names[1]} ${median(rps[1]!).toFixed(0)} req/s; ` +
+      `median ratio ${median(ratios).toFixed(3)} (the second costs ${((1 - median(ratios)) * 100).toFixed(1)} %)`,
   );
   console.log(
-    `CPU per request: olla ${median(cpu[0]!).toFixed(1)}  olla-keys ${median(cpu[1]!).toFixed(1)} µs; ` +
+    `CPU per request: ${names[0]} ${median(cpu[0]!).toFixed(1)}  ${names[1]} ${median(cpu[1]!).toFixed(1)} µs; ` +
       `median ratio off/on ${median(cpuRatios).toFixed(3)} (the throughput ratio a dedicated core would give)`,
   );
 } finally {
