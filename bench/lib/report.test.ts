@@ -25,6 +25,20 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'olla ≥ 0.5 × nginx')).toBe(false);
   });
 
+  it('judges what client API keys cost against the olla row, and says so when a row is missing', () => {
+    const within = facts([cell('olla', 'json-64', { rps: 10_000 }), cell('olla-keys', 'json-64', { rps: 9_600 })]);
+    expect(verdict(within, 'client API keys')).toBe(true);
+    expect(judgeGoals(within).find((g) => g.goal.startsWith('client API keys'))?.measured).toBe('0.960× olla (−4.0 %)');
+    const over = facts([cell('olla', 'json-64', { rps: 10_000 }), cell('olla-keys', 'json-64', { rps: 9_400 })]);
+    expect(verdict(over, 'client API keys')).toBe(false);
+    const erring = facts([
+      cell('olla', 'json-64', { rps: 10_000 }),
+      cell('olla-keys', 'json-64', { rps: 9_900, errors: 5 }),
+    ]);
+    expect(verdict(erring, 'client API keys')).toBeUndefined();
+    expect(verdict(facts([cell('olla', 'json-64', { rps: 10_000 })]), 'client API keys')).toBeUndefined();
+  });
+
   it('draws no throughput verdict against a reference whose row answered errors', () => {
     const run = facts([
       cell('direct', 'json-1', { p50: 0.2 }),

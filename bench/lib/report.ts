@@ -155,6 +155,7 @@ export function judgeGoals(facts: RunFacts): Goal[] {
   };
   versus('floor', 0.9, 'olla ≥ 0.9 × the floor’s requests/s, small JSON at 64 connections');
   versus('nginx', 0.5, 'olla ≥ 0.5 × nginx’s requests/s, small JSON at 64 connections');
+  goals.push(clientKeysCost(facts));
 
   const added = (target: string) => {
     const m = of(target, 'json-1')?.p50;
@@ -245,6 +246,23 @@ export function judgeGoals(facts: RunFacts): Goal[] {
     ),
   );
   return goals;
+}
+
+/**
+ * What client API keys cost: `olla-keys` (keys on, one key with every limit set) against `olla`,
+ * small JSON at 64 connections. The rows run one after the other, so on a busy machine a
+ * single run moves by more than the 5 % judged; bench/keys-ab.ts alternates the two instead.
+ */
+function clientKeysCost(facts: RunFacts): Goal {
+  const label = 'client API keys on cost ≤ 5 % of requests/s (olla-keys ≥ 0.95 × olla, small JSON at 64 connections)';
+  const off = cellOf(facts, 'olla', 'json-64');
+  const on = cellOf(facts, 'olla-keys', 'json-64');
+  if (off?.rps === undefined || on?.rps === undefined)
+    return judged(label, `no ${off ? 'olla-keys' : 'olla'} row`, undefined);
+  if (off.errors > 0 || on.errors > 0) return judged(label, 'a row answered errors; no fair ratio', undefined);
+  const share = on.rps / off.rps;
+  const cost = `${share > 1 ? '+' : '−'}${(Math.abs(1 - share) * 100).toFixed(1)} %`;
+  return judged(label, `${share.toFixed(3)}× olla (${cost})`, share >= 0.95);
 }
 
 export function renderGoals(goals: readonly Goal[]): string {

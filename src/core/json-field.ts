@@ -25,7 +25,8 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-function skipSpace(buf: Uint8Array, i: number): number {
+/** Index of the first byte at or after `i` that is not JSON white space. */
+export function skipSpace(buf: Uint8Array, i: number): number {
   while (i < buf.length && isSpace(buf[i]!)) i++;
   return i;
 }

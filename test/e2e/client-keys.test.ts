@@ -218,6 +218,60 @@ describe('which models', () => {
   });
 });
 
+describe('which models, with the unifier off', () => {
+  let plain: RunningOlla;
+  afterAll(async () => plain?.close());
+
+  it("filters /olla/models' per-endpoint view by the key's allow-list", async () => {
+    plain = await startOlla(
+      [
+        { name: 'oa', url: openaiMock.url, type: 'openai-compatible' },
+        { name: 'ol', url: ollamaMock.url, type: 'ollama' },
+      ],
+      {
+        server: {
+          auth: {
+            enabled: true,
+            keys: [
+              { name: 'alice', key: SECRETS.alice, models: ['llama3*', 'qwen*'] },
+              { name: 'ci', key: SECRETS.ci },
+            ],
+          },
+        },
+        model_registry: { enable_unifier: false },
+      },
+    );
+    await waitForHealthy(plain, ['oa', 'ol']);
+    interface EndpointView {
+      models_by_family: Record<string, string[]>;
+      recent_models: { name: string }[];
+      model_groups?: { models: { name: string }[] }[];
+      total_models: number;
+    }
+    const view = async (secret: string) => {
+      const res = await fetch(`${plain.url}/olla/models?detailed=true&group=family`, {
+        headers: { authorization: `Bearer ${secret}` },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as EndpointView;
+      const names = (list: { name: string }[]) => list.map((m) => m.name).sort();
+      return {
+        byFamily: Object.values(body.models_by_family).flat().sort(),
+        recent: names(body.recent_models),
+        groups: names(body.model_groups?.flatMap((g) => g.models) ?? []),
+        total: body.total_models,
+      };
+    };
+    const allowed = [OPENAI_MODEL, OLLAMA_MODEL].sort();
+    await waitFor(async () => (await view(SECRETS.ci)).total === 3, 5000, 'both nodes’ models listed');
+    expect(await view(SECRETS.alice)).toEqual({ byFamily: allowed, recent: allowed, groups: allowed, total: 2 });
+    // A key without an allow-list sees every model.
+    const all = [OPENAI_MODEL, OTHER_MODEL, OLLAMA_MODEL].sort();
+    expect(await view(SECRETS.ci)).toEqual({ byFamily: all, recent: all, groups: all, total: 3 });
+    expect((await fetch(`${plain.url}/olla/models`)).status).toBe(401);
+  });
+});
+
 describe('usage from real reports', () => {
   it('counts OpenAI usage of a whole completion', async () => {
     const before = await keyStats('ci');

@@ -4,7 +4,7 @@ import type { UnifiedModel } from '../../core/domain/model.js';
 import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
 import type { ClientKeyDirectory } from '../../core/ports/client-keys.js';
 import type { ResponseTap } from '../../core/ports/proxy.js';
-import type { StateStore } from '../../core/ports/state-store.js';
+import { type StateStore, windowEnd } from '../../core/ports/state-store.js';
 import { matchesGlob } from '../filter/glob.js';
 import { askForStreamUsage, reportsStreamUsageOnRequest, UsageChunkFilter } from './stream-usage.js';
 import { UsageMeter } from './usage-meter.js';
@@ -14,6 +14,7 @@ const DAY = 86_400_000;
 /** How long a client refused for concurrency is told to wait: a slot frees when a reply ends. */
 const CONCURRENCY_RETRY_SECONDS = 1;
 const NO_TOKENS: TokenUsage = { input: 0, output: 0, estimated: false };
+const ONE_REQUEST: Readonly<Record<string, number>> = { requests: 1 };
 
 /** The state-store keys of one client key's windows, slots and counters. */
 export interface StateKeys {
@@ -44,14 +45,13 @@ export interface GateOptions {
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
+/** The scheme, in any case; a test builds no lower-cased copy of the header. */
+const BEARER = /^bearer /i;
+
 /** The secret a client presented: `Authorization: Bearer …` (OpenAI, Ollama) or `x-api-key` (Anthropic). */
 export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const authorization = headers.authorization;
-  if (
-    authorization !== undefined &&
-    authorization.length > 7 &&
-    authorization.slice(0, 7).toLowerCase() === 'bearer '
-  ) {
+  if (authorization !== undefined && authorization.length > 7 && BEARER.test(authorization)) {
     const token = authorization.slice(7).trim();
     if (token !== '') return token;
   }
@@ -154,64 +154,96 @@ export class ClientKeyGate {
   /**
    * Admits one request of `key` for `model` (undefined when it names none), or throws: 403 for a
    * model outside the allow-list, 429 (`KeyLimitError`, naming the limit) for a spent window or
-   * no free slot. The admission must be finished exactly once, however the request ends.
+   * no free slot. The admission must be finished exactly once, however the request ends. With a
+   * store in this process the answer comes at once; a networked store's comes as a promise.
    */
-  async admit(key: ClientKey, model: string | undefined, method: string): Promise<Admission> {
-    if (key.models !== undefined) {
-      if (model === undefined ? method !== 'GET' && method !== 'HEAD' : !this.mayUse(key, model)) {
-        this.#reject(key, 'model');
-        throw new ForbiddenError(
-          model === undefined
-            ? `API key '${key.name}' may only use its allowed models, and this request names none`
-            : `API key '${key.name}' may not use model '${model}'`,
-          model === undefined ? undefined : { model },
-        );
+  admit(key: ClientKey, model: string | undefined, method: string): Admission | Promise<Admission> {
+    if (key.models !== undefined) this.#checkModel(key, model, method);
+    const now = this.#now();
+    const local = this.#store.sync;
+    if (local === undefined) return this.#admitShared(key, now);
+    const limits = key.limits;
+    const ids = this.#stateKeys.get(key.name)!;
+    if (limits.tokensPerMinute > 0)
+      this.#checkTokens(key, 'tokens_per_minute', local.windowUse(ids.tpm, MINUTE, now), now);
+    if (limits.tokensPerDay > 0) this.#checkTokens(key, 'tokens_per_day', local.windowUse(ids.tpd, DAY, now), now);
+    const slot = limits.maxConcurrent > 0;
+    if (slot && !local.acquireSlot(ids.slots, limits.maxConcurrent)) this.#refuseSlot(key, now);
+    if (limits.requestsPerMinute > 0) {
+      if (local.addToWindow(ids.rpm, 1, MINUTE, now) > limits.requestsPerMinute) {
+        if (slot) local.releaseSlot(ids.slots);
+        this.#refuseRequests(key, now);
       }
     }
+    return this.#admitted(key, slot, now);
+  }
+
+  /** `admit` on a store that answers asynchronously: the same steps in the same order. */
+  async #admitShared(key: ClientKey, now: number): Promise<Admission> {
     const limits = key.limits;
     const store = this.#store;
     const ids = this.#stateKeys.get(key.name)!;
-    const now = this.#now();
-    if (limits.tokensPerMinute > 0) {
-      const window = await store.windowUse(ids.tpm, MINUTE, now);
-      if (window.used >= limits.tokensPerMinute)
-        this.#refuse(key, 'tokens_per_minute', limits.tokensPerMinute, 0, window.resetAt, now);
-    }
-    if (limits.tokensPerDay > 0) {
-      const window = await store.windowUse(ids.tpd, DAY, now);
-      if (window.used >= limits.tokensPerDay)
-        this.#refuse(key, 'tokens_per_day', limits.tokensPerDay, 0, window.resetAt, now);
-    }
+    if (limits.tokensPerMinute > 0)
+      this.#checkTokens(key, 'tokens_per_minute', (await store.windowUse(ids.tpm, MINUTE, now)).used, now);
+    if (limits.tokensPerDay > 0)
+      this.#checkTokens(key, 'tokens_per_day', (await store.windowUse(ids.tpd, DAY, now)).used, now);
     const slot = limits.maxConcurrent > 0;
-    if (slot && !(await store.acquireSlot(ids.slots, limits.maxConcurrent))) {
-      this.#refuse(key, 'max_concurrent', limits.maxConcurrent, 0, now + CONCURRENCY_RETRY_SECONDS * 1000, now);
-    }
+    if (slot && !(await store.acquireSlot(ids.slots, limits.maxConcurrent))) this.#refuseSlot(key, now);
     if (limits.requestsPerMinute > 0) {
-      const window = await store.addToWindow(ids.rpm, 1, MINUTE, now);
-      if (window.used > limits.requestsPerMinute) {
+      if ((await store.addToWindow(ids.rpm, 1, MINUTE, now)).used > limits.requestsPerMinute) {
         if (slot) await store.releaseSlot(ids.slots);
-        this.#refuse(key, 'requests_per_minute', limits.requestsPerMinute, 0, window.resetAt, now);
+        this.#refuseRequests(key, now);
       }
     }
+    return this.#admitted(key, slot, now);
+  }
+
+  #checkModel(key: ClientKey, model: string | undefined, method: string): void {
+    if (model === undefined ? method === 'GET' || method === 'HEAD' : this.mayUse(key, model)) return;
+    this.#reject(key, 'model');
+    throw new ForbiddenError(
+      model === undefined
+        ? `API key '${key.name}' may only use its allowed models, and this request names none`
+        : `API key '${key.name}' may not use model '${model}'`,
+      model === undefined ? undefined : { model },
+    );
+  }
+
+  /** A token window is spent once its use reaches the limit: the request that crossed it completed. */
+  #checkTokens(key: ClientKey, reason: 'tokens_per_minute' | 'tokens_per_day', used: number, now: number): void {
+    const minute = reason === 'tokens_per_minute';
+    const limit = minute ? key.limits.tokensPerMinute : key.limits.tokensPerDay;
+    if (used >= limit) this.#refuse(key, reason, limit, 0, windowEnd(now, minute ? MINUTE : DAY), now);
+  }
+
+  #refuseSlot(key: ClientKey, now: number): never {
+    const limit = key.limits.maxConcurrent;
+    this.#refuse(key, 'max_concurrent', limit, 0, now + CONCURRENCY_RETRY_SECONDS * 1000, now);
+  }
+
+  #refuseRequests(key: ClientKey, now: number): never {
+    this.#refuse(key, 'requests_per_minute', key.limits.requestsPerMinute, 0, windowEnd(now, MINUTE), now);
+  }
+
+  #admitted(key: ClientKey, slot: boolean, now: number): Admission {
     this.#counts.get(key.name)!.requests++;
-    this.#update(ids.usage, { requests: 1 }, now);
+    this.#update(this.#stateKeys.get(key.name)!.usage, ONE_REQUEST, now);
     return new Admission(this, key, slot);
   }
 
   /** Called by `Admission.finish`: gives the slot back and counts the tokens. */
   settle(key: ClientKey, slot: boolean, tokens: TokenUsage): void {
-    const store = this.#store;
     const ids = this.#stateKeys.get(key.name)!;
     const total = tokens.input + tokens.output;
-    if (slot) store.releaseSlot(ids.slots).catch(this.#storeFailed);
+    if (slot) this.#release(ids.slots);
     if (total === 0) return;
     const now = this.#now();
-    if (key.limits.tokensPerMinute > 0) store.addToWindow(ids.tpm, total, MINUTE, now).catch(this.#storeFailed);
-    if (key.limits.tokensPerDay > 0) store.addToWindow(ids.tpd, total, DAY, now).catch(this.#storeFailed);
+    if (key.limits.tokensPerMinute > 0) this.#add(ids.tpm, total, MINUTE, now);
+    if (key.limits.tokensPerDay > 0) this.#add(ids.tpd, total, DAY, now);
     const counts = this.#counts.get(key.name)!;
     counts.tokensIn += tokens.input;
     counts.tokensOut += tokens.output;
-    store.updateCounters(ids.usage, { tokens_in: tokens.input, tokens_out: tokens.output }).catch(this.#storeFailed);
+    this.#update(ids.usage, { tokens_in: tokens.input, tokens_out: tokens.output });
   }
 
   #refuse(key: ClientKey, reason: KeyRejection, limit: number, remaining: number, resetAt: number, now: number): never {
@@ -230,8 +262,25 @@ export class ClientKeyGate {
     this.#update(this.#stateKeys.get(key.name)!.usage, { [`rejected_${reason}`]: 1 }, this.#now());
   }
 
-  #update(usageKey: string, increments: Record<string, number>, now: number): void {
-    this.#store.updateCounters(usageKey, increments, { last_seen: now }).catch(this.#storeFailed);
+  // What the request path writes and does not wait for: at once to a local store, else in the
+  // background, a failure only logged (a store failure never fails a request already served).
+  #update(usageKey: string, increments: Readonly<Record<string, number>>, now?: number): void {
+    const set = now === undefined ? undefined : { last_seen: now };
+    const local = this.#store.sync;
+    if (local !== undefined) local.updateCounters(usageKey, increments, set);
+    else this.#store.updateCounters(usageKey, increments, set).catch(this.#storeFailed);
+  }
+
+  #add(windowKey: string, amount: number, windowMs: number, now: number): void {
+    const local = this.#store.sync;
+    if (local !== undefined) local.addToWindow(windowKey, amount, windowMs, now);
+    else this.#store.addToWindow(windowKey, amount, windowMs, now).catch(this.#storeFailed);
+  }
+
+  #release(slotKey: string): void {
+    const local = this.#store.sync;
+    if (local !== undefined) local.releaseSlot(slotKey);
+    else this.#store.releaseSlot(slotKey).catch(this.#storeFailed);
   }
 
   readonly #storeFailed = (err: unknown): void => {

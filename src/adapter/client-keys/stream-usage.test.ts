@@ -27,6 +27,18 @@ describe('askForStreamUsage', () => {
     expect(askForStreamUsage(Buffer.from('{"stream":true,"stream_options":{"include_usage":true}}'))).toBeUndefined();
     expect(askForStreamUsage(Buffer.from('{"model":"m","stream":false}'))).toBeUndefined();
     expect(askForStreamUsage(Buffer.from('{"model":"m"}'))).toBeUndefined();
+    // A nested `"stream": true` (a tool's parameters) does not make the request stream.
+    const nested = '{"model":"m","tools":[{"parameters":{"stream": true}}],"stream":false}';
+    expect(askForStreamUsage(Buffer.from(nested))).toBeUndefined();
+  });
+
+  it('finds a streaming request however its JSON is spaced', () => {
+    const body = Buffer.from('{\n  "model": "m",\n  "stream" :\n\ttrue\n}');
+    expect(parse(askForStreamUsage(body))).toEqual({
+      model: 'm',
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it('knows which paths report stream usage on request', () => {

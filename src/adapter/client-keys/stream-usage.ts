@@ -3,7 +3,7 @@
  * To count a key's tokens Olla asks on the client's behalf, then takes the extra chunk back out
  * of what that client receives, so a client that did not ask never sees it.
  */
-import { findTopLevelFields } from '../../core/json-field.js';
+import { findTopLevelFields, skipSpace } from '../../core/json-field.js';
 
 const STREAM_USAGE_PATHS = ['/chat/completions', '/completions'];
 const TRUE = Buffer.from('true');
@@ -19,6 +19,8 @@ export function reportsStreamUsageOnRequest(path: string): boolean {
  * undefined when the request does not stream or already asked (then it is left untouched).
  */
 export function askForStreamUsage(body: Buffer): Buffer | undefined {
+  // optimisation: most requests do not stream; a native search rules them out without the field scan.
+  if (!mayStream(body)) return undefined;
   const [stream, options] = findTopLevelFields(body, ['stream', 'stream_options']);
   if (stream === undefined || !TRUE.equals(body.subarray(stream.start, stream.end))) return undefined;
   if (options === undefined) {
@@ -36,6 +38,22 @@ export function askForStreamUsage(body: Buffer): Buffer | undefined {
   if ((given as { include_usage?: unknown }).include_usage === true) return undefined;
   const asked = Buffer.from(JSON.stringify({ ...given, include_usage: true }));
   return Buffer.concat([body.subarray(0, options.start), asked, body.subarray(options.end)]);
+}
+
+const STREAM_KEY = Buffer.from('"stream"');
+
+/** Whether `"stream": true` appears anywhere in the body (top level or not; the field scan decides). */
+function mayStream(body: Buffer): boolean {
+  let at = body.indexOf(STREAM_KEY);
+  while (at >= 0) {
+    let i = skipSpace(body, at + STREAM_KEY.length);
+    if (body[i] === 0x3a) {
+      i = skipSpace(body, i + 1);
+      if (body[i] === 0x74 && body[i + 1] === 0x72 && body[i + 2] === 0x75 && body[i + 3] === 0x65) return true;
+    }
+    at = body.indexOf(STREAM_KEY, at + STREAM_KEY.length);
+  }
+  return false;
 }
 
 const USAGE_KEY = Buffer.from('"usage"');

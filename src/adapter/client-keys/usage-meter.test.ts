@@ -35,6 +35,11 @@ const OLLAMA_STREAM = [
 ]
   .map((l) => `${JSON.stringify(l)}\n`)
   .join('');
+/** Long enough (about 20 KB) to be scanned in several batches. */
+const LONG_STREAM = `${sse([
+  ...Array.from({ length: 300 }, (_, i) => delta(`token ${i} `)),
+  { choices: [], usage: { prompt_tokens: 40, completion_tokens: 300 } },
+])}data: [DONE]\n\n`;
 
 describe('UsageMeter', () => {
   it('reads OpenAI usage, ignoring nested detail counters', () => {
@@ -69,12 +74,18 @@ describe('UsageMeter', () => {
     expect(meter([sse([delta(text)])], 0)).toEqual({ input: 0, output: 1, estimated: true });
   });
 
+  it('reads a long stream scanned in several batches, and counts its deltas when it stops early', () => {
+    expect(meter([LONG_STREAM])).toEqual({ input: 40, output: 300, estimated: false });
+    const cut = LONG_STREAM.slice(0, LONG_STREAM.indexOf('"choices":[]'));
+    expect(meter([cut], 40)).toEqual({ input: 10, output: 300, estimated: true });
+  });
+
   it('reads the same however the body is split into chunks', () => {
-    const bodies = [OPENAI_STREAM, ANTHROPIC_STREAM, OLLAMA_STREAM];
+    const bodies = [OPENAI_STREAM, ANTHROPIC_STREAM, OLLAMA_STREAM, LONG_STREAM];
     fc.assert(
       fc.property(
         fc.constantFrom(...bodies),
-        fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 30 }),
+        fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 40 }),
         (body, cuts) => {
           const bytes = Buffer.from(body);
           const chunks = cutInto(bytes, cuts);

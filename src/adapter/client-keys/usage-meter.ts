@@ -1,4 +1,5 @@
 import type { TokenUsage } from '../../core/domain/client-key.js';
+import { skipSpace } from '../../core/json-field.js';
 
 /**
  * Reads the token usage a backend reports out of its response bytes as they stream past, in
@@ -54,34 +55,49 @@ function isKeyChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 }
 
-function isSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
+/** Bytes gathered before they are scanned: one scan per batch, not per chunk, keeps a stream's cost down. */
+const BATCH = 8 * 1024;
 
 export class UsageMeter {
-  #pending: Buffer | undefined = undefined;
+  /** The first chunk not scanned yet (it may be the unscanned tail of the last batch)… */
+  #first: Buffer | undefined = undefined;
+  /** …and the ones after it; most replies are one chunk, and make no list. */
+  #more: Buffer[] | undefined = undefined;
+  #held = 0;
+  /** Decided on the first bytes: an SSE stream (OpenAI, Anthropic) or JSON / NDJSON (Ollama). */
+  #sse: boolean | undefined = undefined;
   #input = -1;
   #output = -1;
   #deltas = 0;
 
-  /** Looks at one chunk of the response body (the bytes are not kept beyond a short tail). */
+  /**
+   * Looks at one chunk of the response body. Chunks are gathered and scanned a batch at a time
+   * (a whole small reply in one go, at its end); only the last few bytes of a batch are kept
+   * beyond it, for a marker that spans into the next.
+   */
   observe(chunk: Buffer): void {
-    const buf = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
-    const limit = buf.length - WINDOW;
-    if (limit <= 0) {
-      this.#pending = buf;
-      return;
-    }
-    this.#scan(buf, limit);
-    // A view, not a copy: chunks are fresh buffers, never rewritten once handed on.
-    this.#pending = buf.subarray(limit);
+    if (this.#first === undefined) this.#first = chunk;
+    else if (this.#more === undefined) this.#more = [chunk];
+    else this.#more.push(chunk);
+    this.#held += chunk.length;
+    if (this.#held >= BATCH) this.#scanHeld(true);
   }
 
   /** The body has ended: reads what is left of it. */
   end(): void {
-    const rest = this.#pending;
-    this.#pending = undefined;
-    if (rest !== undefined) this.#scan(rest, rest.length);
+    if (this.#held > 0) this.#scanHeld(false);
+  }
+
+  // A view, not a copy, of what is kept: chunks are fresh buffers, never rewritten once handed on.
+  #scanHeld(more: boolean): void {
+    const first = this.#first!;
+    const buf = this.#more === undefined ? first : Buffer.concat([first, ...this.#more], this.#held);
+    const limit = more ? buf.length - WINDOW : buf.length;
+    this.#sse ??= isEventStream(buf);
+    this.#scan(buf, limit);
+    this.#first = more ? buf.subarray(limit) : undefined;
+    this.#more = undefined;
+    this.#held = more ? WINDOW : 0;
   }
 
   /** What the reply used; `requestBytes` sizes the prompt estimate when no usage was reported. */
@@ -94,8 +110,20 @@ export class UsageMeter {
   /** Handles every marker whose opening quote lies before `limit`; later ones wait for the next chunk. */
   #scan(buf: Buffer, limit: number): void {
     this.#scanKeys(buf, limit, TOKENS_SUFFIX, TOKEN_KEYS);
-    this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
-    this.#deltas += occurrences(buf, DELTA, limit) + occurrences(buf, NOT_DONE, limit);
+    if (this.#sse) this.#deltas += occurrences(buf, DELTA, limit);
+    else if (!this.#complete()) {
+      this.#scanKeys(buf, limit, COUNT_SUFFIX, COUNT_KEYS);
+      this.#deltas += occurrences(buf, NOT_DONE, limit);
+    }
+  }
+
+  /**
+   * A JSON or NDJSON reply reports its usage once (a whole reply's `usage`, Ollama's last line),
+   * so once both sides are read the rest need not be searched. An SSE stream reports growing
+   * counts (Anthropic's `message_start`, then `message_delta`) and is read to its end.
+   */
+  #complete(): boolean {
+    return !this.#sse && this.#input >= 0 && this.#output >= 0;
   }
 
   #scanKeys(buf: Buffer, limit: number, suffix: Buffer, keys: readonly [Buffer, Side][]): void {
@@ -108,6 +136,7 @@ export class UsageMeter {
       if (open >= 0 && buf[open] === QUOTE) {
         const side = sideOf(buf, open + 1, at, keys);
         if (side !== undefined) this.#take(side, readNumber(buf, close + 1));
+        if (this.#complete()) return;
       }
       at = buf.indexOf(suffix, close + 1);
     }
@@ -121,11 +150,10 @@ export class UsageMeter {
 }
 
 /** The whole number after `"key"` at `i` (`: 42`), or -1 when it is not one (`null`). */
-function readNumber(buf: Buffer, i: number): number {
-  while (isSpace(buf[i])) i++;
+function readNumber(buf: Buffer, at: number): number {
+  let i = skipSpace(buf, at);
   if (buf[i] !== COLON) return -1;
-  i++;
-  while (isSpace(buf[i])) i++;
+  i = skipSpace(buf, i + 1);
   let value = -1;
   for (; i < buf.length; i++) {
     const c = buf[i]!;
@@ -133,6 +161,16 @@ function readNumber(buf: Buffer, i: number): number {
     value = (value < 0 ? 0 : value * 10) + (c - 0x30);
   }
   return value;
+}
+
+/**
+ * Whether a body is Server-Sent Events (`data:`, `event:`, a `:` comment) rather than JSON or
+ * NDJSON, by its first byte that is not white space. SSE carries `"delta"` events and `_tokens`
+ * usage; JSON and NDJSON carry Ollama's `eval_count` and `"done":false` lines as well.
+ */
+function isEventStream(buf: Buffer): boolean {
+  const c = buf[skipSpace(buf, 0)];
+  return c !== undefined && c !== 0x7b && c !== 0x5b;
 }
 
 function occurrences(buf: Buffer, needle: Buffer, limit: number): number {

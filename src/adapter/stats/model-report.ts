@@ -142,6 +142,8 @@ export interface ModelStatusOptions {
   /** `?detailed=true&group=family` adds `model_groups`. */
   detailed: boolean;
   now: number;
+  /** Which models (by the name an endpoint reports) to show; all when absent. */
+  shows?: (model: string) => boolean;
 }
 
 export function buildModelStatusResponse(
@@ -160,6 +162,7 @@ export function buildModelStatusResponse(
     if (list.length > 0 || registry.lastUpdated?.(endpoint.name) !== undefined) reporting++;
     const host = { name: endpoint.name || sanitiseDisplayUrl(endpoint.url), id: ids.get(endpoint.name) ?? '' };
     for (const model of list) {
+      if (options.shows !== undefined && !options.shows(model.name)) continue;
       let entry = models.get(model.name);
       if (!entry) {
         entry = { summary: { name: model.name, last_seen: '', endpoints: [] }, lastSeen: 0, hosts: [] };

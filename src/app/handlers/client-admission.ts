@@ -5,26 +5,34 @@ import { KeyLimitError } from '../../core/errors.js';
 /**
  * Admits a request under its client key once the handler knows the model, or throws the 403 or
  * 429 the gate decided; a 429 carries `X-RateLimit-*` for the limit that bit. Undefined for a
- * route the key hook does not guard.
+ * route the key hook does not guard. A promise only when the gate's store answers asynchronously,
+ * so with the in-memory store the request path waits on nothing.
  */
-export async function admitClient(
+export function admitClient(
   gate: ClientKeyGate,
   request: FastifyRequest,
   reply: FastifyReply,
   model: string | undefined,
-): Promise<Admission | undefined> {
+): Admission | undefined | Promise<Admission> {
   const key = request.clientKey;
   if (key === null) return undefined;
   try {
-    return await gate.admit(key, model, request.method);
+    const admitted = gate.admit(key, model, request.method);
+    return admitted instanceof Promise
+      ? admitted.catch((err) => Promise.reject(withLimitHeaders(reply, err)))
+      : admitted;
   } catch (err) {
-    if (err instanceof KeyLimitError) {
-      reply.header('x-ratelimit-limit', err.window.limit);
-      reply.header('x-ratelimit-remaining', err.window.remaining);
-      reply.header('x-ratelimit-reset', err.window.reset);
-    }
-    throw err;
+    throw withLimitHeaders(reply, err);
   }
+}
+
+function withLimitHeaders(reply: FastifyReply, err: unknown): unknown {
+  if (err instanceof KeyLimitError) {
+    reply.header('x-ratelimit-limit', err.window.limit);
+    reply.header('x-ratelimit-remaining', err.window.remaining);
+    reply.header('x-ratelimit-reset', err.window.reset);
+  }
+  return err;
 }
 
 /**

@@ -58,16 +58,20 @@ export function registerModelRoutes(app: FastifyInstance, deps: ModelRouteDeps):
     now: Date.now(),
     ...(deps.isLoaded ? { isLoaded: deps.isLoaded } : {}),
   });
-  const statusBody = (query: Query) =>
-    buildModelStatusResponse(deps.endpoints.all(), deps.catalogue, {
+  const statusBody = (request: FastifyRequest, query: Query) => {
+    const key = deps.keys === undefined ? null : request.clientKey;
+    return buildModelStatusResponse(deps.endpoints.all(), deps.catalogue, {
       detailed: query.detailed === 'true' && query.group === 'family',
       now: Date.now(),
+      // A key sees only the models it may use, by any name they are known by.
+      ...(key !== null && key.models !== undefined ? { shows: (model: string) => deps.keys!.mayUse(key, model) } : {}),
     });
+  };
 
   app.get('/olla/models', (request, reply) => {
     const query = request.query as Query;
     // With the unifier off there is nothing to unify; the original shows the per-endpoint view.
-    if (!deps.catalogue.unifierEnabled) return json(reply, statusBody(query));
+    if (!deps.catalogue.unifierEnabled) return json(reply, statusBody(request, query));
     return json(reply, modelListing(source(request), query));
   });
 

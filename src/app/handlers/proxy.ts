@@ -109,7 +109,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const [model, listed] = json ? readTopLevelStringAndList(body, 'model', 'models') : [undefined, undefined];
   reply.header(Header.requestId, requestId);
   // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
-  const admission = deps.keys === undefined ? undefined : await admitClient(deps.keys, request, reply, model);
+  let admission = deps.keys === undefined ? undefined : admitClient(deps.keys, request, reply, model);
+  if (admission instanceof Promise) admission = await admission;
   const metered = admission === undefined ? undefined : meteredRequest(pathOnly, body, json);
   // What goes upstream: the client's bytes, or with the usage request a key's metering added.
   const sent = metered === undefined ? body : metered.body;
