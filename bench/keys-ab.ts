@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildProject } from './lib/build.js';
-import { autocannon } from './lib/load.js';
+import { throughput } from './lib/load.js';
 import { startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
 import { readinessSpec } from './lib/scenarios.js';
@@ -75,9 +75,9 @@ try {
     const order = round % 2 === 1 ? [0, 1] : [1, 0];
     for (const i of order) {
       // A warm-up second before each side's first round, outside the CPU reading.
-      if (round === 1) await autocannon(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
+      if (round === 1) await throughput(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
       const before = cpuMs(running[i]!.pid);
-      const r = await autocannon(specs[i]!, { connections: 64, seconds, warmupSeconds: 0 });
+      const r = await throughput(specs[i]!, { connections: 64, seconds, warmupSeconds: 0 });
       if (r.errors > 0) throw new Error(`${names[i]} answered ${r.errors} errors`);
       rps[i]!.push(r.rps);
       cpu[i]!.push(((cpuMs(running[i]!.pid) - before) * 1000) / r.requests);
