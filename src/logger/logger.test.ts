@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, LOG_FLUSH_INTERVAL_MS, logFilePath } from './logger.js';
+import { createLogger, FLAT_FIELDS_ONLY, LOG_FLUSH_INTERVAL_MS, logFilePath } from './logger.js';
 
 function memory(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -104,4 +104,21 @@ describe('the batched stdout destination', () => {
     expect(firstAfterMs).toBeGreaterThan(0);
     expect(firstAfterMs).toBeLessThan(5000 - LOG_FLUSH_INTERVAL_MS);
   }, 30_000);
+});
+
+describe('FLAT_FIELDS_ONLY', () => {
+  it('still writes a flat request line whole, and leaves the parent redacting', () => {
+    const out = memory();
+    const logger = createLogger({ level: 'info', format: 'json' }, { destination: out.stream, pretty: false });
+    const requests = logger.child({ component: 'request' }, FLAT_FIELDS_ONLY);
+    requests.info({ request_id: 'r1', status: 200, auth: 'flat', duration_ms: 1.5 }, 'request completed');
+    logger.info({ endpoint: { auth: 'sk-secret' } }, 'parent');
+    const [line, parent] = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ component: 'request', request_id: 'r1', status: 200, auth: 'flat', duration_ms: 1.5 });
+    expect(parent).toMatchObject({ endpoint: { auth: '[redacted]' } });
+  });
 });

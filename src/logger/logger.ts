@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
+import pino, { type ChildLoggerOptions, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { LoggingConfig } from '../config/types.js';
 
-export type { Logger } from 'pino';
+export type { ChildLoggerOptions, Logger } from 'pino';
 
 /**
  * Credentials must never reach a log line, whichever object they ride in on: request headers,
@@ -22,6 +22,14 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.token',
 ];
+
+/**
+ * For a child whose every field is a flat value Olla builds itself (the request log line: IDs,
+ * names, numbers, an error message), so no redaction path can ever match. The wildcard paths
+ * above otherwise send each top-level field through the redactor: 5 % of the proxy's CPU at 64
+ * connections with request logging on.
+ */
+export const FLAT_FIELDS_ONLY: ChildLoggerOptions = { redact: [] };
 
 export interface LoggerOptions {
   /** Where lines go; a writable stream for tests, stdout otherwise. */
