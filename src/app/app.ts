@@ -38,7 +38,7 @@ import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import { ConfigError } from '../core/errors.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
-import type { Logger } from '../logger/logger.js';
+import { type ChildLoggerOptions, FLAT_FIELDS_ONLY, type Logger } from '../logger/logger.js';
 import { buildAdmission, buildResidency, warnUnknownFallbacks } from './fleet.js';
 import { registerAnthropicRoutes } from './handlers/anthropic.js';
 import { registerDashboardRoutes } from './handlers/dashboard.js';
@@ -102,8 +102,8 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   const startedAt = Date.now();
   // pino children keep the level they were made with, so a reload sets each one's.
   const loggers: Logger[] = [logger];
-  const childLogger = (component: string) => {
-    const child = logger.child({ component });
+  const childLogger = (component: string, options?: ChildLoggerOptions) => {
+    const child = logger.child({ component }, options);
     loggers.push(child);
     return child;
   };
@@ -378,7 +378,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     const profile = scope && profiles.get(scope.profile);
     if (scope && profile) providers.push({ prefix, profile, types: scope.types, failClosed: scope.failClosed });
   }
-  const requestLogger = childLogger('request');
+  const requestLogger = childLogger('request', FLAT_FIELDS_ONLY);
   registerModelRoutes(server, {
     catalogue,
     endpoints,

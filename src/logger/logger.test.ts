@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, logFilePath } from './logger.js';
+import { createLogger, FLAT_FIELDS_ONLY, LOG_FLUSH_INTERVAL_MS, logFilePath } from './logger.js';
 
 function memory(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -56,5 +57,68 @@ describe('createLogger', () => {
       return readFileSync(logFilePath(), 'utf8');
     };
     expect(JSON.parse((await fileText()).trim())).toMatchObject({ msg: 'to both', endpoint: 'desk' });
+  });
+});
+
+const FIXTURE = new URL('./flush-fixture.ts', import.meta.url).pathname;
+
+/** Runs the fixture; resolves with the JSON lines it printed and, for `linger`, when the first arrived. */
+function runFixture(lines: number, ending: string): Promise<{ lines: string[]; firstAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, String(lines), ending], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let text = '';
+    let firstAt = 0;
+    const started = Date.now();
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      text += chunk;
+      if (firstAt === 0 && text.includes('\n')) {
+        firstAt = Date.now();
+        if (ending === 'linger') child.kill('SIGKILL');
+      }
+    });
+    child.once('error', reject);
+    child.once('close', () =>
+      resolve({ lines: text.split('\n').filter((l) => l !== ''), firstAfterMs: firstAt - started }),
+    );
+  });
+}
+
+describe('the batched stdout destination', () => {
+  it.each(['exit', 'throw', 'reject'])(
+    'loses no line when the process ends by %s',
+    async (ending) => {
+      const { lines } = await runFixture(20_000, ending);
+      expect(lines).toHaveLength(20_000);
+      expect(JSON.parse(lines.at(-1)!)).toMatchObject({ i: 19_999, msg: 'request completed' });
+    },
+    30_000,
+  );
+
+  it('writes a line that fills no batch while the process is still running', async () => {
+    // Killed with SIGKILL on the first line: no exit flush can have written it, only the timer.
+    const { lines, firstAfterMs } = await runFixture(1, 'linger');
+    expect(lines).toHaveLength(1);
+    expect(firstAfterMs).toBeGreaterThan(0);
+    expect(firstAfterMs).toBeLessThan(5000 - LOG_FLUSH_INTERVAL_MS);
+  }, 30_000);
+});
+
+describe('FLAT_FIELDS_ONLY', () => {
+  it('still writes a flat request line whole, and leaves the parent redacting', () => {
+    const out = memory();
+    const logger = createLogger({ level: 'info', format: 'json' }, { destination: out.stream, pretty: false });
+    const requests = logger.child({ component: 'request' }, FLAT_FIELDS_ONLY);
+    requests.info({ request_id: 'r1', status: 200, auth: 'flat', duration_ms: 1.5 }, 'request completed');
+    logger.info({ endpoint: { auth: 'sk-secret' } }, 'parent');
+    const [line, parent] = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ component: 'request', request_id: 'r1', status: 200, auth: 'flat', duration_ms: 1.5 });
+    expect(parent).toMatchObject({ endpoint: { auth: '[redacted]' } });
   });
 });

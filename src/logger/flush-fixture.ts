@@ -1,0 +1,15 @@
+/**
+ * A process that logs through Olla's stdout destination and then ends as the test asks:
+ *   node --import tsx flush-fixture.ts <lines> exit|throw|reject|linger
+ * `linger` logs and stays up, so the test can see lines arrive without an exit flush.
+ */
+import { createLogger } from './logger.js';
+
+const [count = '0', ending = 'exit'] = process.argv.slice(2);
+const logger = createLogger({ level: 'info', format: 'json' }, { pretty: false });
+for (let i = 0; i < Number(count); i++)
+  logger.info({ i, path: '/olla/proxy/v1/chat/completions' }, 'request completed');
+if (ending === 'exit') process.exit(0);
+if (ending === 'throw') throw new Error('crash after logging');
+if (ending === 'reject') setTimeout(() => Promise.reject(new Error('late crash')), 1);
+if (ending === 'linger') setTimeout(() => process.exit(0), 5000);
