@@ -1,7 +1,8 @@
 /**
  * A process that logs through Olla's stdout destination and then ends as the test asks:
- *   node --import tsx flush-fixture.ts <lines> exit|throw|reject|linger
- * `linger` logs and stays up, so the test can see lines arrive without an exit flush.
+ *   node --import tsx flush-fixture.ts <lines> exit|throw|reject|linger|gone
+ * `linger` logs and stays up, so the test can see lines arrive without an exit flush; `gone`
+ * logs once more after a pause (the test has closed the pipe by then) and exits.
  */
 import { createLogger } from './logger.js';
 
@@ -13,3 +14,8 @@ if (ending === 'exit') process.exit(0);
 if (ending === 'throw') throw new Error('crash after logging');
 if (ending === 'reject') setTimeout(() => Promise.reject(new Error('late crash')), 1);
 if (ending === 'linger') setTimeout(() => process.exit(0), 5000);
+if (ending === 'gone')
+  setTimeout(() => {
+    logger.info('after the reader left');
+    process.exit(0);
+  }, 300);

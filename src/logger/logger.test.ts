@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, FLAT_FIELDS_ONLY, LOG_FLUSH_INTERVAL_MS, logFilePath } from './logger.js';
+import { LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
+import { createLogger, FLAT_FIELDS_ONLY, logFilePath } from './logger.js';
 
 function memory(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -103,6 +104,27 @@ describe('the batched stdout destination', () => {
     expect(lines).toHaveLength(1);
     expect(firstAfterMs).toBeGreaterThan(0);
     expect(firstAfterMs).toBeLessThan(5000 - LOG_FLUSH_INTERVAL_MS);
+  }, 30_000);
+});
+
+describe('the batched destination when the reader goes away', () => {
+  it('exits at once when the pipe has no reader left (olla | tee, stopped by Ctrl-C)', async () => {
+    // A real shell pipe whose reader has exited before the fixture's only line is written, so
+    // that line meets EPIPE in the exit flush (sonic-boom retried it there for ever).
+    const command = `"${process.execPath}" --import tsx "${FIXTURE}" 0 gone | true; exit \${PIPESTATUS[0]}`;
+    // Its own process group, so a hung fixture is killed with the shell.
+    const child = spawn('bash', ['-c', command], { stdio: 'ignore', detached: true });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        process.kill(-child.pid!, 'SIGKILL');
+        resolve(null);
+      }, 10_000);
+      child.once('exit', (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(0);
   }, 30_000);
 });
 

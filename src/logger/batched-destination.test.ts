@@ -1,0 +1,58 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BatchedDestination, LOG_BATCH_BYTES, LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
+
+const line = (i: number) => `${JSON.stringify({ i, msg: 'request completed' })}\n`;
+
+function tempFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'olla-batched-')), 'logs', 'olla.log');
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('BatchedDestination', () => {
+  it('holds a short line for the flush timer, then writes it', async () => {
+    const file = tempFile();
+    const destination = BatchedDestination.toFile(file);
+    destination.write(line(0));
+    // Below a batch nothing is written at once: one write per line was the cost being removed.
+    expect(readFileSync(file, 'utf8')).toBe('');
+    const started = Date.now();
+    await until(() => readFileSync(file, 'utf8') !== '');
+    expect(readFileSync(file, 'utf8')).toBe(line(0));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LOG_FLUSH_INTERVAL_MS / 2);
+  });
+
+  it('writes a full batch without waiting for the timer, and keeps every line in order', async () => {
+    const file = tempFile();
+    const destination = BatchedDestination.toFile(file);
+    const lines = Array.from({ length: 2000 }, (_, i) => line(i));
+    for (const l of lines) destination.write(l);
+    expect(lines.join('').length).toBeGreaterThan(4 * LOG_BATCH_BYTES);
+    await until(() => readFileSync(file, 'utf8').length >= LOG_BATCH_BYTES);
+    destination.flushSync();
+    await until(() => readFileSync(file, 'utf8').length === lines.join('').length);
+    expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+  });
+
+  it('flushSync writes everything held at once', () => {
+    const file = tempFile();
+    const destination = BatchedDestination.toFile(file);
+    for (let i = 0; i < 3; i++) destination.write(line(i));
+    destination.flushSync();
+    expect(readFileSync(file, 'utf8')).toBe(line(0) + line(1) + line(2));
+  });
+
+  it('stops logging, without throwing, once its descriptor is gone', async () => {
+    // A descriptor no process has open (a closed one could be reused by the next file opened).
+    const destination = new BatchedDestination(999_999);
+    for (let i = 0; i < 1000; i++) expect(destination.write(line(i))).toBe(true);
+    await new Promise((r) => setTimeout(r, LOG_FLUSH_INTERVAL_MS * 2));
+    expect(() => destination.flushSync()).not.toThrow();
+    expect(destination.write(line(1000))).toBe(true);
+  });
+});
