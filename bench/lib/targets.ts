@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import type { ProjectCommand } from './build.js';
 import { CLIENT_KEY_HEADERS, withClientKeys } from './client-keys.js';
 import { haproxyConfig, litellmConfig, nginxConfig, type OllaConfigKind, ollaConfig } from './configs.js';
@@ -126,19 +127,45 @@ export async function startOllaProcess(
 
 export const OLLA_ENTRY = 'src/cli/main.ts';
 
-/** Olla with `engine`; with `keys`, client API keys on as well (see client-keys.ts). */
-function ollaEngine(engine: string, keys = false): Target {
-  const name = keys ? `${engine}-keys` : engine;
+/** A change to the shipped config that a target weighs against the plain engine row. */
+interface OllaVariant {
+  suffix: string;
+  describe: string;
+  edit: (yaml: string) => string;
+  headers?: Record<string, string>;
+}
+
+/** Client API keys on (see client-keys.ts). */
+const WITH_KEYS: OllaVariant = {
+  suffix: 'keys',
+  describe: 'client API keys on',
+  edit: withClientKeys,
+  headers: CLIENT_KEY_HEADERS,
+};
+
+/** `server.request_logging: false`, nothing else: what a log line per request costs. */
+const WITHOUT_REQUEST_LOGS: OllaVariant = {
+  suffix: 'nolog',
+  describe: 'request logging off (server.request_logging: false), nothing else changed',
+  edit: (yaml) => {
+    const config = parse(yaml) as { server?: Record<string, unknown> };
+    config.server = { ...config.server, request_logging: false };
+    return stringify(config);
+  },
+};
+
+/** Olla with `engine`, the shipped config or a `variant` of it. */
+function ollaEngine(engine: string, variant?: OllaVariant): Target {
+  const name = variant ? `${engine}-${variant.suffix}` : engine;
   return {
     name,
-    description: `Olla (TypeScript), ${engine} engine${keys ? ', client API keys on' : ''}: node dist/src/cli/main.js`,
+    description: `Olla (TypeScript), ${engine} engine${variant ? `, ${variant.describe}` : ''}: node dist/src/cli/main.js`,
     unavailable: () => undefined,
     async start(mock, env) {
-      const edit = keys ? withClientKeys : undefined;
-      const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env, edit);
+      const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env, variant?.edit);
       return running(proc, url);
     },
-    route: (api) => ({ path: OLLA_PATHS[api], headers: keys ? { ...CLIENT_KEY_HEADERS } : {} }),
+    route: (api) => ({ path: OLLA_PATHS[api], headers: { ...variant?.headers } }),
   };
 }
 
@@ -290,7 +317,8 @@ export const TARGETS: readonly Target[] = [
   direct,
   floor,
   ollaEngine('olla'),
-  ollaEngine('olla', true),
+  ollaEngine('olla', WITH_KEYS),
+  ollaEngine('olla', WITHOUT_REQUEST_LOGS),
   ollaShared,
   ollaEngine('sherpa'),
   goOriginal,
