@@ -20,16 +20,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildProject } from './lib/build.js';
+import { describeOllaConfig } from './lib/configs.js';
 import { type FailoverRow, renderFailover, runFailoverScenario } from './lib/failover.js';
+import { type Interleaved, interleave } from './lib/interleaved.js';
+import { THROUGHPUT_GENERATOR } from './lib/load.js';
 import { describeMachine, versionOf } from './lib/machine.js';
 import { PeakRss, rssOf } from './lib/memory.js';
 import { measureMixedModels } from './lib/mixed-models.js';
-import { THROUGHPUT_GENERATOR } from './lib/load.js';
 import { type RunningMock, startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
-import { type Cell, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
+import { type Cell, FEATURE_COSTS, judgeGoals, type RunFacts, renderGoals, renderTable } from './lib/report.js';
 import { GROUPS, type Pace, readinessSpec, type ScenarioGroup } from './lib/scenarios.js';
-import { describeOllaConfig } from './lib/configs.js';
 import { measureStartup } from './lib/startup.js';
 import { LITELLM_VENV, OLLA_ENTRY, PORTKEY_DIR, TARGETS, type Target, type TargetEnv } from './lib/targets.js';
 
@@ -226,6 +227,30 @@ function document(facts: RunFacts, targets: Target[]): string {
   ].join('\n');
 }
 
+/**
+ * What client keys and request logging cost, each weighed interleaved against the same config
+ * without it (see lib/interleaved.ts): the goals of 5 and 10 % are finer than the table's
+ * one-after-the-other rows can resolve.
+ */
+async function measureFeatureCosts(targets: readonly Target[], env: TargetEnv): Promise<Interleaved[]> {
+  const has = (name: string) => targets.find((t) => t.name === name);
+  const pairs = FEATURE_COSTS.map(({ off, on }) => [has(off), has(on)] as const).filter(
+    (pair): pair is readonly [Target, Target] => pair[0] !== undefined && pair[1] !== undefined,
+  );
+  if (pairs.length === 0) return [];
+  const mock = await startMock(GROUPS[0]!.mock);
+  try {
+    const costs: Interleaved[] = [];
+    for (const pair of pairs) {
+      log(`${pair[1].name} against ${pair[0].name}, interleaved`);
+      costs.push(await interleave(pair, mock, env, { rounds: args.quick ? 4 : 6, seconds: pace.seconds > 2 ? 3 : 2 }));
+    }
+    return costs;
+  } finally {
+    await mock.process.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const { targets, skipped } = chooseTargets();
   const chosen = chooseScenarios();
@@ -254,6 +279,7 @@ async function main(): Promise<void> {
         await mock.process.stop();
       }
     }
+    if (chosen.everything) facts.costs = await measureFeatureCosts(targets, env);
     if (chosen.everything && targets.some((t) => t.name === 'olla'))
       failover = await runFailoverScenario(command(OLLA_ENTRY), workDir, log);
   } finally {

@@ -28,7 +28,9 @@ describe('judgeGoals', () => {
   it('judges what client API keys cost against the olla row, and says so when a row is missing', () => {
     const within = facts([cell('olla', 'json-64', { rps: 10_000 }), cell('olla-keys', 'json-64', { rps: 9_600 })]);
     expect(verdict(within, 'client API keys')).toBe(true);
-    expect(judgeGoals(within).find((g) => g.goal.startsWith('client API keys'))?.measured).toBe('0.960× olla (−4.0 %)');
+    expect(judgeGoals(within).find((g) => g.goal.startsWith('client API keys'))?.measured).toBe(
+      '0.960× olla (−4.0 %), from the table’s rows',
+    );
     const over = facts([cell('olla', 'json-64', { rps: 10_000 }), cell('olla-keys', 'json-64', { rps: 9_400 })]);
     expect(verdict(over, 'client API keys')).toBe(false);
     const erring = facts([
@@ -37,6 +39,24 @@ describe('judgeGoals', () => {
     ]);
     expect(verdict(erring, 'client API keys')).toBeUndefined();
     expect(verdict(facts([cell('olla', 'json-64', { rps: 10_000 })]), 'client API keys')).toBeUndefined();
+  });
+
+  it('judges a feature on its interleaved rounds when the run made them, not on the rows', () => {
+    // The rows say logging costs 22 %; the interleaved rounds, 6 %.
+    const run = facts([cell('olla', 'json-64', { rps: 7_800 }), cell('olla-nolog', 'json-64', { rps: 10_000 })]);
+    run.costs = [
+      {
+        targets: ['olla-nolog', 'olla'],
+        rounds: [{ rps: [10_000, 9_400], cpuUs: [80, 84] }],
+        medianRatio: 0.94,
+        medianCpuRatio: 0.952,
+      },
+    ];
+    expect(verdict(run, 'request logging at info costs')).toBe(true);
+    expect(judgeGoals(run).find((g) => g.goal.startsWith('request logging'))?.measured).toContain(
+      'median of 1 interleaved rounds',
+    );
+    expect(verdict(facts(run.cells), 'request logging at info costs')).toBe(false);
   });
 
   it('draws no throughput verdict against a reference whose row answered errors', () => {
