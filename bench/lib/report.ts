@@ -189,8 +189,20 @@ export function judgeGoals(facts: RunFacts): Goal[] {
       maxCost: 0.1,
     }),
   );
-  goals.push(sherpaVersusFloor(facts));
-  goals.push(bodyVersusFloor(facts));
+  goals.push(
+    versusFloor(facts, {
+      label: 'sherpa ≥ 0.7 × the floor’s requests/s, small JSON at 64 connections',
+      target: 'sherpa',
+      scenario: 'json-64',
+      factor: 0.7,
+    }),
+    versusFloor(facts, {
+      label: 'olla ≥ 0.9 × the floor’s requests/s with 10 MB request bodies',
+      target: 'olla',
+      scenario: 'body-10mb',
+      factor: 0.9,
+    }),
+  );
 
   const added = (target: string) => {
     const m = of(target, 'json-1')?.p50;
@@ -308,20 +320,17 @@ function featureCost(facts: RunFacts, spec: { label: string; on: string; off: st
   return verdict(on.rps / off.rps, 'from the table’s rows');
 }
 
-function sherpaVersusFloor(facts: RunFacts): Goal {
-  const label = 'sherpa ≥ 0.7 × the floor’s requests/s, small JSON at 64 connections';
-  const sherpa = cellOf(facts, 'sherpa', 'json-64');
-  const floor = cellOf(facts, 'floor', 'json-64');
-  if (sherpa?.rps === undefined || floor?.rps === undefined) return judged(label, 'no sherpa or floor row', undefined);
-  return judged(label, `${ratio(sherpa.rps, floor.rps)} floor`, sherpa.errors === 0 && sherpa.rps >= 0.7 * floor.rps);
-}
-
-function bodyVersusFloor(facts: RunFacts): Goal {
-  const label = 'olla ≥ 0.9 × the floor’s requests/s with 10 MB request bodies';
-  const olla = cellOf(facts, 'olla', 'body-10mb');
-  const floor = cellOf(facts, 'floor', 'body-10mb');
-  if (olla?.rps === undefined || floor?.rps === undefined) return judged(label, 'no olla or floor row', undefined);
-  return judged(label, `${ratio(olla.rps, floor.rps)} floor`, olla.errors === 0 && olla.rps >= 0.9 * floor.rps);
+/** `target` ≥ `factor` × the floor's requests/s in `scenario`, with no errors. */
+function versusFloor(
+  facts: RunFacts,
+  spec: { label: string; target: string; scenario: ScenarioId; factor: number },
+): Goal {
+  const measured = cellOf(facts, spec.target, spec.scenario);
+  const floor = cellOf(facts, 'floor', spec.scenario);
+  if (measured?.rps === undefined || floor?.rps === undefined)
+    return judged(spec.label, `no ${spec.target} or floor row`, undefined);
+  const met = measured.errors === 0 && measured.rps >= spec.factor * floor.rps;
+  return judged(spec.label, `${ratio(measured.rps, floor.rps)} floor`, met);
 }
 
 export function renderGoals(goals: readonly Goal[]): string {
