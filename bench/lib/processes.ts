@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -17,22 +18,34 @@ export class BenchProcess {
   readonly child: ChildProcess;
   readonly #lines: string[] = [];
   readonly #waiters = new Set<() => void>();
+  readonly #logFile: string | undefined;
   #exited = false;
 
+  /**
+   * With `logFile`, the process's output goes straight to that file rather than through a pipe
+   * the bench reads: a target logging every request would otherwise have the bench parse each
+   * line on the same cores, and charge the target for its reader. Such a process is waited on
+   * over HTTP, never by a line.
+   */
   constructor(
     name: string,
     command: string,
     args: readonly string[],
-    options: { cwd?: string; env?: NodeJS.ProcessEnv },
+    options: { cwd?: string; env?: NodeJS.ProcessEnv; logFile?: string },
   ) {
     this.name = name;
+    this.#logFile = options.logFile;
+    const out = options.logFile === undefined ? 'pipe' : openSync(options.logFile, 'w');
     this.child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', out, out],
     });
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => this.#record(line));
+    if (typeof out === 'number') closeSync(out);
+    else {
+      for (const stream of [this.child.stdout!, this.child.stderr!]) {
+        createInterface({ input: stream }).on('line', (line) => this.#record(line));
+      }
     }
     this.child.once('exit', () => {
       this.#exited = true;
@@ -53,7 +66,8 @@ export class BenchProcess {
 
   /** Everything the process printed so far (stdout and stderr), for error messages. */
   output(): string {
-    return this.#lines.slice(-40).join('\n');
+    const lines = this.#logFile === undefined ? this.#lines : readFileSync(this.#logFile, 'utf8').split('\n');
+    return lines.slice(-40).join('\n');
   }
 
   /** Resolves with the first line (already printed or still to come) that `match` accepts. */

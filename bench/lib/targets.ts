@@ -119,7 +119,10 @@ export async function startOllaProcess(
   const port = await freePort();
   const file = join(env.workDir, `${name}.yaml`);
   writeFileSync(file, editConfig(ollaConfig(env.ollaConfig, engine, port, mock)));
-  const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], { cwd: ROOT });
+  const proc = new BenchProcess(name, command[0]!, [...command.slice(1), '--config', file], {
+    cwd: ROOT,
+    logFile: join(env.workDir, `${name}.log`),
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/internal/health`, { timeoutMs: 30_000, everyMs: 5, status: 200, server: proc });
   return { proc, url };

@@ -3,9 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
-import { createLogger, FLAT_FIELDS_ONLY, logFilePath } from './logger.js';
+import { createLogger, FLAT_FIELDS_ONLY, isoTimeField, logFilePath } from './logger.js';
 
 function memory(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -142,5 +144,29 @@ describe('FLAT_FIELDS_ONLY', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(line).toMatchObject({ component: 'request', request_id: 'r1', status: 200, auth: 'flat', duration_ms: 1.5 });
     expect(parent).toMatchObject({ endpoint: { auth: '[redacted]' } });
+  });
+});
+
+describe('isoTimeField', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('writes the field pino’s isoTime would, for any instant, however the calls fall', () => {
+    fc.assert(
+      fc.property(
+        // Repeats of one instant (the cached path) mixed with any other instant (a fresh one).
+        fc.array(fc.oneof(fc.constant(1_764_000_000_123), fc.integer({ min: 0, max: 4_102_444_800_000 })), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (instants) => {
+          const now = vi.spyOn(Date, 'now');
+          for (const ms of instants) {
+            now.mockReturnValue(ms);
+            expect(isoTimeField()).toBe(pino.stdTimeFunctions.isoTime());
+          }
+          now.mockRestore();
+        },
+      ),
+    );
   });
 });

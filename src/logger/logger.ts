@@ -32,6 +32,22 @@ export const REDACTED_PATHS = [
  */
 export const FLAT_FIELDS_ONLY: ChildLoggerOptions = { redact: [] };
 
+let stampedMs = Number.NaN;
+let stamp = '';
+
+/**
+ * pino's `isoTime` field, formatted once per millisecond: at the proxy's request rates a dozen
+ * lines share each millisecond, and formatting the date was about 1 % of the CPU at 64 connections.
+ */
+export function isoTimeField(): string {
+  const now = Date.now();
+  if (now !== stampedMs) {
+    stampedMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 export interface LoggerOptions {
   /** Where lines go; a writable stream for tests, stdout otherwise. */
   destination?: NodeJS.WritableStream;
@@ -60,7 +76,7 @@ export function createLogger(
     level: config.level,
     base: undefined,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeField,
   };
   const console: DestinationStream = options.destination ?? (pretty ? prettyDestination() : new BatchedDestination(1));
   if (config.output !== 'file') return pino(base, console);
