@@ -81,7 +81,9 @@ export class BatchedDestination {
     }
     this.#pending.push(line);
     this.#pendingBytes += line.length;
-    if (this.#pendingBytes >= LOG_BATCH_BYTES) this.#writeOut();
+    // A pipe that refused the last write (EAGAIN) is tried again by the timer, not on every line:
+    // each try copies the whole backlog.
+    if (this.#pendingBytes >= LOG_BATCH_BYTES && this.#head === undefined) this.#writeOut();
     return true;
   }
 
