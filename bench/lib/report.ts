@@ -163,15 +163,8 @@ export function judgeGoals(facts: RunFacts): Goal[] {
 
   // A row that answered errors counts them in its requests/s, so no ratio against it is fair.
   const faulty = (target: string) => of(target, 'json-64')?.errors ?? 0;
-  const versus = (target: string, factor: number, label: string) => {
-    const base = of(target, 'json-64')?.rps;
-    if (base !== undefined && faulty(target) > 0) {
-      goals.push(judged(label, `${target} answered ${faulty(target)} errors; no fair ratio`, undefined));
-      return;
-    }
-    const met = rps64 === undefined || base === undefined ? undefined : rps64 >= factor * base && faulty('olla') === 0;
-    goals.push(judged(label, base === undefined ? `no ${target} row` : `${ratio(rps64, base)} ${target}`, met));
-  };
+  const versus = (reference: string, factor: number, label: string) =>
+    goals.push(atLeast(facts, { label, target: 'olla', reference, scenario: 'json-64', factor }));
   versus('floor', 0.9, 'olla ≥ 0.9 × the floor’s requests/s, small JSON at 64 connections');
   versus('nginx', 0.5, 'olla ≥ 0.5 × nginx’s requests/s, small JSON at 64 connections');
   goals.push(
@@ -190,15 +183,17 @@ export function judgeGoals(facts: RunFacts): Goal[] {
     }),
   );
   goals.push(
-    versusFloor(facts, {
+    atLeast(facts, {
       label: 'sherpa ≥ 0.7 × the floor’s requests/s, small JSON at 64 connections',
       target: 'sherpa',
+      reference: 'floor',
       scenario: 'json-64',
       factor: 0.7,
     }),
-    versusFloor(facts, {
+    atLeast(facts, {
       label: 'olla ≥ 0.9 × the floor’s requests/s with 10 MB request bodies',
       target: 'olla',
+      reference: 'floor',
       scenario: 'body-10mb',
       factor: 0.9,
     }),
@@ -320,17 +315,23 @@ function featureCost(facts: RunFacts, spec: { label: string; on: string; off: st
   return verdict(on.rps / off.rps, 'from the table’s rows');
 }
 
-/** `target` ≥ `factor` × the floor's requests/s in `scenario`, with no errors. */
-function versusFloor(
+/** `target` ≥ `factor` × `reference`'s requests/s in `scenario`, with no errors of its own. */
+function atLeast(
   facts: RunFacts,
-  spec: { label: string; target: string; scenario: ScenarioId; factor: number },
+  spec: { label: string; target: string; reference: string; scenario: ScenarioId; factor: number },
 ): Goal {
   const measured = cellOf(facts, spec.target, spec.scenario);
-  const floor = cellOf(facts, 'floor', spec.scenario);
-  if (measured?.rps === undefined || floor?.rps === undefined)
-    return judged(spec.label, `no ${spec.target} or floor row`, undefined);
-  const met = measured.errors === 0 && measured.rps >= spec.factor * floor.rps;
-  return judged(spec.label, `${ratio(measured.rps, floor.rps)} floor`, met);
+  const base = cellOf(facts, spec.reference, spec.scenario);
+  // A row that answered errors counts them in its requests/s, so no ratio against it is fair.
+  if (base?.rps !== undefined && base.errors > 0)
+    return judged(spec.label, `${spec.reference} answered ${base.errors} errors; no fair ratio`, undefined);
+  const met =
+    measured?.rps === undefined || base?.rps === undefined
+      ? undefined
+      : measured.rps >= spec.factor * base.rps && measured.errors === 0;
+  const shown =
+    base?.rps === undefined ? `no ${spec.reference} row` : `${ratio(measured?.rps, base.rps)} ${spec.reference}`;
+  return judged(spec.label, shown, met);
 }
 
 export function renderGoals(goals: readonly Goal[]): string {
