@@ -36,12 +36,12 @@ done
 if [ -f "$portkey_dir/node_modules/@portkey-ai/gateway/build/start-server.js" ]; then
   echo "install-references: Portkey gateway ready in $portkey_dir"
 fi
-exit "$status"
-
 # LiteLLM's proxy in a venv of the bench's own (gitignored); the bench skips it when this fails.
 litellm_venv="$(dirname "$0")/litellm-venv"
 if python3 -m venv "$litellm_venv" && "$litellm_venv/bin/pip" install --quiet 'litellm[proxy]'; then
   echo "install-references: LiteLLM proxy ready in $litellm_venv"
 else
   echo "install-references: could not install litellm[proxy] into $litellm_venv" >&2
+  status=1
 fi
+exit "$status"
