@@ -56,39 +56,56 @@ function shippedOllaConfig(engine: string, port: number, mock: Upstream): string
 
 /** Olla with everything that is not proxying turned down: no request log, no rate limits, warn logs. */
 function tunedOllaConfig(engine: string, port: number, mock: Upstream): string {
-  return `server:
-  host: "127.0.0.1"
-  port: ${port}
-  request_logging: false
-  rate_limits:
-    global_requests_per_minute: 0
-    per_ip_requests_per_minute: 0
-    health_requests_per_minute: 0
-proxy:
-  engine: "${engine}"
-  load_balancer: "priority"
-discovery:
-  type: "static"
-  health_check:
-    initial_delay: 0s
-  static:
-    endpoints:
-      - url: "http://${mock.host}:${mock.port}"
-        name: "bench-mock"
-        type: "ollama"
-        priority: 100
-        model_url: "/api/tags"
-        health_check_url: "/"
-        check_interval: 5s
-        check_timeout: 2s
-  model_discovery:
-    enabled: true
-    interval: 5m
-    timeout: 5s
-logging:
-  level: "warn"
-  format: "json"
-`;
+  return quietOllaConfig({
+    port,
+    engine,
+    loadBalancer: 'priority',
+    logLevel: 'warn',
+    endpoints: [
+      {
+        url: `http://${mock.host}:${mock.port}`,
+        name: 'bench-mock',
+        type: 'ollama',
+        priority: 100,
+        model_url: '/api/tags',
+        health_check_url: '/',
+        check_interval: '5s',
+        check_timeout: '2s',
+      },
+    ],
+  });
+}
+
+export interface QuietOllaOptions {
+  port: number;
+  engine: string;
+  loadBalancer: string;
+  logLevel: 'warn' | 'error';
+  endpoints: readonly Record<string, unknown>[];
+}
+
+/**
+ * A config of the bench's own rather than the shipped one, for rows that weigh the proxying alone
+ * (--tuned, the failover scenario): request logging and rate limits off, health checks from the
+ * start. The Go original reads the same YAML.
+ */
+export function quietOllaConfig(options: QuietOllaOptions): string {
+  return stringify({
+    server: {
+      host: '127.0.0.1',
+      port: options.port,
+      request_logging: false,
+      rate_limits: { global_requests_per_minute: 0, per_ip_requests_per_minute: 0, health_requests_per_minute: 0 },
+    },
+    proxy: { engine: options.engine, load_balancer: options.loadBalancer },
+    discovery: {
+      type: 'static',
+      health_check: { initial_delay: '0s' },
+      static: { endpoints: options.endpoints },
+      model_discovery: { enabled: true, interval: '5m', timeout: '5s' },
+    },
+    logging: { level: options.logLevel, format: 'json' },
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   runKillSchedule,
   startKillableMocks,
 } from '../../test/stress/kill-schedule.js';
+import { quietOllaConfig } from './configs.js';
 import { BenchProcess, freePort, waitForHttp } from './processes.js';
 
 const SEEDS = [14, 2718, 424242];
@@ -32,41 +33,19 @@ export interface FailoverRow {
 }
 
 function failoverConfig(port: number, mocks: readonly KillableMock[]): string {
-  const endpoints = mocks
-    .map(
-      (mock) => `      - url: "${mock.url}"
-        name: "${mock.name}"
-        type: "vllm"
-        check_interval: 1s
-        check_timeout: 500ms`,
-    )
-    .join('\n');
-  return `server:
-  host: "127.0.0.1"
-  port: ${port}
-  request_logging: false
-  rate_limits:
-    global_requests_per_minute: 0
-    per_ip_requests_per_minute: 0
-    health_requests_per_minute: 0
-proxy:
-  engine: "olla"
-  load_balancer: "least-connections"
-discovery:
-  type: "static"
-  health_check:
-    initial_delay: 0s
-  static:
-    endpoints:
-${endpoints}
-  model_discovery:
-    enabled: true
-    interval: 5m
-    timeout: 5s
-logging:
-  level: "error"
-  format: "json"
-`;
+  return quietOllaConfig({
+    port,
+    engine: 'olla',
+    loadBalancer: 'least-connections',
+    logLevel: 'error',
+    endpoints: mocks.map((mock) => ({
+      url: mock.url,
+      name: mock.name,
+      type: 'vllm',
+      check_interval: '1s',
+      check_timeout: '500ms',
+    })),
+  });
 }
 
 async function measure(target: string, command: readonly string[], workDir: string): Promise<FailoverRow> {
