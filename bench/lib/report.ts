@@ -288,9 +288,10 @@ export function judgeGoals(facts: RunFacts): Goal[] {
  * On interleaved rounds both medians must be within the goal: requests/s, and the CPU each
  * request cost (off ÷ on, the requests/s a core of its own would give). On a shared machine the
  * requests/s of identical processes land several per cent apart, as much as the goal, so a pass
- * on that figure alone can be luck; CPU per request is disturbed far less, but it misses a cost
- * that is waiting rather than work. Requiring both is stricter than either; the A/A medians, when
- * the run made them, show the noise beside the verdict.
+ * on that figure alone can be luck. CPU per request shrugs off a neighbour's share of the cores
+ * but not what one process drew (its core, its JIT's choices: A/A runs put two identical ones 1
+ * to 5 % apart on it), and it misses a cost that is waiting rather than work. Requiring both is
+ * stricter than either; the A/A medians, when the run made them, show the noise beside the verdict.
  */
 function featureCost(facts: RunFacts, spec: { label: string; on: string; off: string; maxCost: number }): Goal {
   const floor = 1 - spec.maxCost;
