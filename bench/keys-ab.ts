@@ -10,14 +10,18 @@
  *
  * OLLA_AB_NODE_FLAGS is passed to both Olla processes (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof":
  * each writes its profile when stopped). OLLA_AB_TARGETS="olla,olla" runs other targets (an A/A run
- * shows how far apart two identical processes land). Runs dist/ when `npm run build` has made it, as
- * the bench does.
+ * shows how far apart two identical processes land). OLLA_AB_TWIN=1 runs a second process of the
+ * first target in every round as well and prints the same medians for it: that A/A check, in the
+ * same run, is the noise the A/B medians are read against. OLLA_AB_BASE=<another checkout> runs the
+ * first target from that checkout (built there), so a change is weighed against its base with the
+ * same feature on both sides: `OLLA_AB_BASE=/tmp/base OLLA_AB_TARGETS=olla-keys,olla-keys`. Runs
+ * dist/ when `npm run build` has made it, as the bench does.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildProject } from './lib/build.js';
+import { buildProject, type ProjectCommand } from './lib/build.js';
 import { interleave, median } from './lib/interleaved.js';
 import { startMock } from './lib/mock.js';
 import { stopAll } from './lib/processes.js';
@@ -33,23 +37,34 @@ function target(name: string): Target {
   return found;
 }
 
-const { command } = buildProject(ROOT, (message) => process.stderr.write(`${message}\n`));
-const project = (entry: string) => {
-  const [node, ...rest] = command(entry);
-  return [node!, ...flags, ...rest];
-};
+const say = (message: string) => process.stderr.write(`${message}\n`);
+const withFlags =
+  (command: ProjectCommand): ProjectCommand =>
+  (entry) => {
+    const [node, ...rest] = command(entry);
+    return [node!, ...flags, ...rest];
+  };
+const project = withFlags(buildProject(ROOT, say).command);
+const base = process.env.OLLA_AB_BASE;
+const baseProject = base === undefined ? undefined : withFlags(buildProject(base, say).command);
 const env = { workDir: mkdtempSync(join(tmpdir(), 'olla-keys-ab-')), project, ollaConfig: 'shipped' as const };
 const names = (process.env.OLLA_AB_TARGETS ?? 'olla,olla-keys').split(',');
 if (names.length !== 2) throw new Error('OLLA_AB_TARGETS names two targets');
+const twin = process.env.OLLA_AB_TWIN === '1';
 const mock = await startMock({ tokens: 10, delayMs: 0 });
 try {
-  const result = await interleave([target(names[0]!), target(names[1]!)], mock, env, {
+  const first = target(names[0]!);
+  const fromBase: Target =
+    baseProject === undefined ? first : { ...first, start: (m, e) => first.start(m, { ...e, project: baseProject }) };
+  const result = await interleave([fromBase, target(names[1]!)], mock, env, {
     rounds,
     seconds,
-    onRound: ({ rps, cpuUs }, n) =>
+    twin,
+    onRound: ({ rps, cpuUs, twin: aa }, n) =>
       console.log(
         `round ${n}: ${names[0]} ${rps[0].toFixed(0)}  ${names[1]} ${rps[1].toFixed(0)} req/s, ratio ${(rps[1] / rps[0]).toFixed(3)}; ` +
-          `CPU ${cpuUs[0].toFixed(1)} vs ${cpuUs[1].toFixed(1)} µs/request`,
+          `CPU ${cpuUs[0].toFixed(1)} vs ${cpuUs[1].toFixed(1)} µs/request` +
+          (aa ? `; twin ${aa.rps.toFixed(0)} req/s, ${aa.cpuUs.toFixed(1)} µs/request` : ''),
       ),
   });
   const side = (i: 0 | 1) => result.rounds.map((r) => r.rps[i]);
@@ -62,6 +77,11 @@ try {
     `CPU per request: ${names[0]} ${median(cpu(0)).toFixed(1)}  ${names[1]} ${median(cpu(1)).toFixed(1)} µs; ` +
       `median ratio off/on ${result.medianCpuRatio.toFixed(3)} (the throughput ratio a dedicated core would give)`,
   );
+  if (result.noise)
+    console.log(
+      `A/A (${names[0]}'s twin ÷ ${names[0]}): median ratio ${result.noise.medianRatio.toFixed(3)} req/s, ` +
+        `${result.noise.medianCpuRatio.toFixed(3)} CPU per request (how far apart identical processes land)`,
+    );
 } finally {
   await mock.process.stop();
   await stopAll();

@@ -4,8 +4,14 @@
  * too), so a busy neighbour, a warming mock or the order of the table's rows slows both alike. The
  * table's rows run one target after another, and on a small machine two identical Olla processes
  * land up to 15 % apart that way: too coarse for a goal of 5 or 10 %.
+ *
+ * Interleaved, two identical processes still land a few per cent apart on a loaded machine, and
+ * a 5 % goal is of that order. So with `twin` a second process of the first target (an A/A pair)
+ * runs in every round as well, and the same medians taken over it say how far the judge lands
+ * when nothing differs: the noise the verdict is read against.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { throughput } from './load.js';
 import type { RunningMock } from './mock.js';
 import { waitForHttp } from './processes.js';
@@ -16,6 +22,8 @@ export interface InterleavedRound {
   rps: [number, number];
   /** CPU time each target's process spent per request, µs (a neighbour disturbs it far less than requests/s). */
   cpuUs: [number, number];
+  /** The first target's twin, weighed in the same round (an A/A check), when asked for. */
+  twin?: { rps: number; cpuUs: number };
 }
 
 export interface Interleaved {
@@ -25,6 +33,8 @@ export interface Interleaved {
   medianRatio: number;
   /** The median over rounds of the first's CPU per request ÷ the second's (the ratio a core of its own would give). */
   medianCpuRatio: number;
+  /** The same two medians for the twin against the first target: how far apart identical processes land. */
+  noise?: { medianRatio: number; medianCpuRatio: number };
 }
 
 const CLOCK_TICKS = 100;
@@ -43,17 +53,35 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Which side goes first rotates round by round, so each takes each place in turn. */
+export function orderOfRound(n: number, sides: number): number[] {
+  return Array.from({ length: sides }, (_, i) => (i + n - 1) % sides);
+}
+
 export async function interleave(
   pair: readonly [Target, Target],
   mock: RunningMock,
   env: TargetEnv,
-  options: { rounds: number; seconds: number; onRound?: (round: InterleavedRound, n: number) => void },
+  options: {
+    rounds: number;
+    seconds: number;
+    /** Also run a second process of the first target in every round, for an A/A check of the noise. */
+    twin?: boolean;
+    onRound?: (round: InterleavedRound, n: number) => void;
+  },
 ): Promise<Interleaved> {
   const running: RunningTarget[] = [];
+  // Side 2, when asked for, is the first target again, started in a folder of its own.
+  const sides: [Target, TargetEnv][] = pair.map((t) => [t, env]);
+  if (options.twin) {
+    const workDir = join(env.workDir, 'twin');
+    mkdirSync(workDir, { recursive: true });
+    sides.push([pair[0], { ...env, workDir }]);
+  }
   try {
     const specs = [];
-    for (const target of pair) {
-      const started = await target.start(mock, env);
+    for (const [target, targetEnv] of sides) {
+      const started = await target.start(mock, targetEnv);
       running.push(started);
       const spec = readinessSpec(started.url, target.route('openai-chat', mock)!);
       // Until the first health check has found the mock, routing answers 503.
@@ -66,25 +94,34 @@ export async function interleave(
     }
     const rounds: InterleavedRound[] = [];
     for (let n = 1; n <= options.rounds; n++) {
-      const round: InterleavedRound = { rps: [0, 0], cpuUs: [0, 0] };
-      for (const i of n % 2 === 1 ? [0, 1] : [1, 0]) {
+      const rps: number[] = [];
+      const cpuUs: number[] = [];
+      for (const i of orderOfRound(n, sides.length)) {
         // A warm-up second before each side's first round, outside the CPU reading.
         if (n === 1) await throughput(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
         const before = cpuMs(running[i]!.pid);
         const r = await throughput(specs[i]!, { connections: 64, seconds: options.seconds, warmupSeconds: 0 });
-        if (r.errors > 0) throw new Error(`${pair[i]!.name} answered ${r.errors} errors`);
-        round.rps[i] = r.rps;
-        round.cpuUs[i] = ((cpuMs(running[i]!.pid) - before) * 1000) / r.requests;
+        if (r.errors > 0) throw new Error(`${sides[i]![0].name} answered ${r.errors} errors`);
+        rps[i] = r.rps;
+        cpuUs[i] = ((cpuMs(running[i]!.pid) - before) * 1000) / r.requests;
       }
+      const round: InterleavedRound = { rps: [rps[0]!, rps[1]!], cpuUs: [cpuUs[0]!, cpuUs[1]!] };
+      if (options.twin) round.twin = { rps: rps[2]!, cpuUs: cpuUs[2]! };
       rounds.push(round);
       options.onRound?.(round, n);
     }
-    return {
+    const weighed: Interleaved = {
       targets: [pair[0].name, pair[1].name],
       rounds,
       medianRatio: median(rounds.map((r) => r.rps[1] / r.rps[0])),
       medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.cpuUs[1])),
     };
+    if (options.twin)
+      weighed.noise = {
+        medianRatio: median(rounds.map((r) => r.twin!.rps / r.rps[0])),
+        medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.twin!.cpuUs)),
+      };
+    return weighed;
   } finally {
     for (const r of running) await r.stop();
   }

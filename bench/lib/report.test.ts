@@ -59,6 +59,42 @@ describe('judgeGoals', () => {
     expect(verdict(facts(run.cells), 'request logging at info costs')).toBe(false);
   });
 
+  it('passes an interleaved feature cost only when requests/s and CPU per request are both within the goal', () => {
+    const weighed = (medianRatio: number, medianCpuRatio: number) => {
+      const run = facts([]);
+      run.costs = [
+        {
+          targets: ['olla', 'olla-keys'],
+          rounds: [{ rps: [10_000, 10_000 * medianRatio], cpuUs: [100, 100 / medianCpuRatio] }],
+          medianRatio,
+          medianCpuRatio,
+        },
+      ];
+      return run;
+    };
+    expect(verdict(weighed(0.97, 0.96), 'client API keys')).toBe(true);
+    // A lucky round of requests/s does not hide a request that costs 8 % more CPU, nor the reverse.
+    expect(verdict(weighed(1.02, 0.92), 'client API keys')).toBe(false);
+    expect(verdict(weighed(0.93, 0.99), 'client API keys')).toBe(false);
+  });
+
+  it('shows the A/A noise beside an interleaved feature cost', () => {
+    const run = facts([]);
+    run.costs = [
+      {
+        targets: ['olla', 'olla-keys'],
+        rounds: [{ rps: [10_000, 9_800], cpuUs: [100, 102], twin: { rps: 10_300, cpuUs: 99 } }],
+        medianRatio: 0.98,
+        medianCpuRatio: 0.98,
+        noise: { medianRatio: 1.03, medianCpuRatio: 1.01 },
+      },
+    ];
+    expect(judgeGoals(run).find((g) => g.goal.startsWith('client API keys'))?.measured).toBe(
+      '0.980× olla (−2.0 %), median of 1 interleaved rounds; CPU per request 0.980×; ' +
+        'A/A: a second olla 1.030× requests/s, 1.010× CPU per request',
+    );
+  });
+
   it('draws no throughput verdict against a reference whose row answered errors', () => {
     const run = facts([
       cell('direct', 'json-1', { p50: 0.2 }),

@@ -29,6 +29,15 @@ export function stateKeysOf(name: string): StateKeys {
   return { rpm: `rpm:${name}`, tpm: `tpm:${name}`, tpd: `tpd:${name}`, slots: `conc:${name}`, usage: `usage:${name}` };
 }
 
+/** What the gate holds for one key name: its counters and the store keys of its state. */
+interface KeyState {
+  readonly counts: KeyCounts;
+  readonly ids: StateKeys;
+}
+
+/** How many model names a key's allow-list verdicts are remembered for, before they start over. */
+const MODEL_VERDICTS = 256;
+
 /** Counts one key's traffic in this process, for Prometheus. */
 export interface KeyCounts {
   requests: number;
@@ -73,8 +82,12 @@ export class ClientKeyGate {
   readonly #namesOf: (model: string) => readonly string[];
   readonly #now: () => number;
   readonly #warn: NonNullable<GateOptions['warn']>;
-  readonly #counts = new Map<string, KeyCounts>();
-  readonly #stateKeys = new Map<string, StateKeys>();
+  readonly #state = new Map<string, KeyState>();
+  /** Per key, whether a model name itself passes its globs (a pure function of the two, so safe to keep). */
+  readonly #verdicts = new WeakMap<ClientKey, Map<string, boolean>>();
+  // Reused for each write to a synchronous store, which copies the values before it returns.
+  readonly #lastSeen = { last_seen: 0 };
+  readonly #tokens = { tokens_in: 0, tokens_out: 0 };
   #unauthenticated = 0;
 
   constructor(directory: ClientKeyDirectory, store: StateStore, options: GateOptions = {}) {
@@ -99,10 +112,10 @@ export class ClientKeyGate {
   /** Counters for keys not seen before; a revoked key's stay, for its requests still in flight. */
   #track(directory: ClientKeyDirectory): void {
     for (const key of directory.all()) {
-      if (this.#counts.has(key.name)) continue;
+      if (this.#state.has(key.name)) continue;
       const rejections = Object.fromEntries(KEY_REJECTIONS.map((r) => [r, 0])) as Record<KeyRejection, number>;
-      this.#counts.set(key.name, { requests: 0, tokensIn: 0, tokensOut: 0, rejections });
-      this.#stateKeys.set(key.name, stateKeysOf(key.name));
+      const counts = { requests: 0, tokensIn: 0, tokensOut: 0, rejections };
+      this.#state.set(key.name, { counts, ids: stateKeysOf(key.name) });
     }
   }
 
@@ -129,16 +142,32 @@ export class ClientKeyGate {
   }
 
   counts(name: string): KeyCounts | undefined {
-    return this.#counts.get(name);
+    return this.#state.get(name)?.counts;
   }
 
   /** Whether `key` may use the model requested as `model`, by any name the model is known by. */
   mayUse(key: ClientKey, model: string): boolean {
     const globs = key.models;
     if (globs === undefined) return true;
-    if (matchesAny(model, globs)) return true;
+    if (this.#passes(key, globs, model)) return true;
     for (const name of this.#namesOf(model)) if (matchesAny(name, globs)) return true;
     return false;
+  }
+
+  #passes(key: ClientKey, globs: readonly string[], model: string): boolean {
+    let verdicts = this.#verdicts.get(key);
+    if (verdicts === undefined) {
+      verdicts = new Map();
+      this.#verdicts.set(key, verdicts);
+    }
+    let verdict = verdicts.get(model);
+    if (verdict === undefined) {
+      // Model names come from clients: the memo starts over rather than grow without bound.
+      if (verdicts.size >= MODEL_VERDICTS) verdicts.clear();
+      verdict = matchesAny(model, globs);
+      verdicts.set(model, verdict);
+    }
+    return verdict;
   }
 
   /** Whether a listed model is shown to `key`. */
@@ -163,7 +192,8 @@ export class ClientKeyGate {
     const local = this.#store.sync;
     if (local === undefined) return this.#admitShared(key, now);
     const limits = key.limits;
-    const ids = this.#stateKeys.get(key.name)!;
+    const state = this.#state.get(key.name)!;
+    const ids = state.ids;
     if (limits.tokensPerMinute > 0)
       this.#checkTokens(key, 'tokens_per_minute', local.windowUse(ids.tpm, MINUTE, now), now);
     if (limits.tokensPerDay > 0) this.#checkTokens(key, 'tokens_per_day', local.windowUse(ids.tpd, DAY, now), now);
@@ -175,14 +205,15 @@ export class ClientKeyGate {
         this.#refuseRequests(key, now);
       }
     }
-    return this.#admitted(key, slot, now);
+    return this.#admitted(key, state, slot, now);
   }
 
   /** `admit` on a store that answers asynchronously: the same steps in the same order. */
   async #admitShared(key: ClientKey, now: number): Promise<Admission> {
     const limits = key.limits;
     const store = this.#store;
-    const ids = this.#stateKeys.get(key.name)!;
+    const state = this.#state.get(key.name)!;
+    const ids = state.ids;
     if (limits.tokensPerMinute > 0)
       this.#checkTokens(key, 'tokens_per_minute', (await store.windowUse(ids.tpm, MINUTE, now)).used, now);
     if (limits.tokensPerDay > 0)
@@ -195,7 +226,7 @@ export class ClientKeyGate {
         this.#refuseRequests(key, now);
       }
     }
-    return this.#admitted(key, slot, now);
+    return this.#admitted(key, state, slot, now);
   }
 
   #checkModel(key: ClientKey, model: string | undefined, method: string): void {
@@ -225,25 +256,33 @@ export class ClientKeyGate {
     this.#refuse(key, 'requests_per_minute', key.limits.requestsPerMinute, 0, windowEnd(now, MINUTE), now);
   }
 
-  #admitted(key: ClientKey, slot: boolean, now: number): Admission {
-    this.#counts.get(key.name)!.requests++;
-    this.#update(this.#stateKeys.get(key.name)!.usage, ONE_REQUEST, now);
+  #admitted(key: ClientKey, state: KeyState, slot: boolean, now: number): Admission {
+    state.counts.requests++;
+    this.#update(state.ids.usage, ONE_REQUEST, now);
     return new Admission(this, key, slot);
   }
 
   /** Called by `Admission.finish`: gives the slot back and counts the tokens. */
   settle(key: ClientKey, slot: boolean, tokens: TokenUsage): void {
-    const ids = this.#stateKeys.get(key.name)!;
+    const state = this.#state.get(key.name)!;
+    const ids = state.ids;
     const total = tokens.input + tokens.output;
     if (slot) this.#release(ids.slots);
     if (total === 0) return;
     const now = this.#now();
     if (key.limits.tokensPerMinute > 0) this.#add(ids.tpm, total, MINUTE, now);
     if (key.limits.tokensPerDay > 0) this.#add(ids.tpd, total, DAY, now);
-    const counts = this.#counts.get(key.name)!;
-    counts.tokensIn += tokens.input;
-    counts.tokensOut += tokens.output;
-    this.#update(ids.usage, { tokens_in: tokens.input, tokens_out: tokens.output });
+    state.counts.tokensIn += tokens.input;
+    state.counts.tokensOut += tokens.output;
+    const local = this.#store.sync;
+    if (local === undefined) {
+      const used = { tokens_in: tokens.input, tokens_out: tokens.output };
+      this.#store.updateCounters(ids.usage, used).catch(this.#storeFailed);
+      return;
+    }
+    this.#tokens.tokens_in = tokens.input;
+    this.#tokens.tokens_out = tokens.output;
+    local.updateCounters(ids.usage, this.#tokens);
   }
 
   #refuse(key: ClientKey, reason: KeyRejection, limit: number, remaining: number, resetAt: number, now: number): never {
@@ -258,17 +297,21 @@ export class ClientKeyGate {
   }
 
   #reject(key: ClientKey, reason: KeyRejection): void {
-    this.#counts.get(key.name)!.rejections[reason]++;
-    this.#update(this.#stateKeys.get(key.name)!.usage, { [`rejected_${reason}`]: 1 }, this.#now());
+    const state = this.#state.get(key.name)!;
+    state.counts.rejections[reason]++;
+    this.#update(state.ids.usage, { [`rejected_${reason}`]: 1 }, this.#now());
   }
 
   // What the request path writes and does not wait for: at once to a local store, else in the
   // background, a failure only logged (a store failure never fails a request already served).
-  #update(usageKey: string, increments: Readonly<Record<string, number>>, now?: number): void {
-    const set = now === undefined ? undefined : { last_seen: now };
+  #update(usageKey: string, increments: Readonly<Record<string, number>>, now: number): void {
     const local = this.#store.sync;
-    if (local !== undefined) local.updateCounters(usageKey, increments, set);
-    else this.#store.updateCounters(usageKey, increments, set).catch(this.#storeFailed);
+    if (local === undefined) {
+      this.#store.updateCounters(usageKey, increments, { last_seen: now }).catch(this.#storeFailed);
+      return;
+    }
+    this.#lastSeen.last_seen = now;
+    local.updateCounters(usageKey, increments, this.#lastSeen);
   }
 
   #add(windowKey: string, amount: number, windowMs: number, now: number): void {
@@ -318,6 +361,8 @@ export class MeteringTap implements ResponseTap {
   readonly #meter = new UsageMeter();
   readonly #filter: UsageChunkFilter | undefined;
   readonly #requestBytes: number;
+  /** What `tokens` answered, until more bytes arrive: the recorder and the admission both ask. */
+  #tokens: TokenUsage | undefined = undefined;
 
   constructor(requestBytes: number, dropUsageChunk: boolean) {
     this.#requestBytes = requestBytes;
@@ -325,6 +370,7 @@ export class MeteringTap implements ResponseTap {
   }
 
   data(chunk: Buffer): Buffer {
+    this.#tokens = undefined;
     this.#meter.observe(chunk);
     return this.#filter === undefined ? chunk : this.#filter.data(chunk);
   }
@@ -335,8 +381,10 @@ export class MeteringTap implements ResponseTap {
   }
 
   tokens(): TokenUsage {
+    if (this.#tokens !== undefined) return this.#tokens;
     this.#meter.end();
-    return this.#meter.usage(this.#requestBytes);
+    this.#tokens = this.#meter.usage(this.#requestBytes);
+    return this.#tokens;
   }
 }
 

@@ -26,6 +26,7 @@ describe('askForStreamUsage', () => {
   it('leaves alone a request that asked, or does not stream', () => {
     expect(askForStreamUsage(Buffer.from('{"stream":true,"stream_options":{"include_usage":true}}'))).toBeUndefined();
     expect(askForStreamUsage(Buffer.from('{"model":"m","stream":false}'))).toBeUndefined();
+    expect(askForStreamUsage(Buffer.from('{"model":"m","stream":false,"logprobs":true}'))).toBeUndefined();
     expect(askForStreamUsage(Buffer.from('{"model":"m"}'))).toBeUndefined();
     // A nested `"stream": true` (a tool's parameters) does not make the request stream.
     const nested = '{"model":"m","tools":[{"parameters":{"stream": true}}],"stream":false}';

@@ -44,6 +44,8 @@ const STREAM_KEY = Buffer.from('"stream"');
 
 /** Whether `"stream": true` appears anywhere in the body (top level or not; the field scan decides). */
 function mayStream(body: Buffer): boolean {
+  // A body with no `true` at all cannot stream: one native search, where `"stream":false` took two.
+  if (body.indexOf(TRUE) < 0) return false;
   let at = body.indexOf(STREAM_KEY);
   while (at >= 0) {
     let i = skipSpace(body, at + STREAM_KEY.length);

@@ -41,12 +41,17 @@ const COUNT_KEYS: readonly [word: Buffer, side: Side][] = [
   [Buffer.from(''), 'output'],
 ];
 
-/** Which side the word in `buf[start, end)` counts for, comparing bytes without decoding them. */
+/**
+ * Which side the word in `buf[start, end)` counts for, comparing bytes without decoding them: in
+ * a loop, as the words are a few bytes and `Buffer.compare` costs a call into C++ each.
+ */
 function sideOf(buf: Buffer, start: number, end: number, keys: readonly [Buffer, Side][]): Side | undefined {
   const length = end - start;
   for (const [word, side] of keys) {
     if (word.length !== length) continue;
-    if (length === 0 || (buf[start] === word[0] && buf.compare(word, 0, length, start, end) === 0)) return side;
+    let i = 0;
+    while (i < length && buf[start + i] === word[i]) i++;
+    if (i === length) return side;
   }
   return undefined;
 }
