@@ -94,20 +94,42 @@ export class BatchedDestination {
     this.#writeOut(Date.now() + EXIT_FLUSH_LIMIT_MS);
   }
 
-  /** Everything held as one buffer (leftovers first), with a line for lines dropped meanwhile. */
-  #take(): Buffer {
+  /** The lines held as one text, with a line for lines dropped meanwhile. */
+  #takeLines(): string {
     if (this.#dropped > 0) {
       this.#pending.push(
         `${JSON.stringify({ level: 40, time: new Date().toISOString(), dropped: this.#dropped, msg: 'log lines dropped: the log reader was not keeping up' })}\n`,
       );
       this.#dropped = 0;
     }
-    const text = Buffer.from(this.#pending.join(''));
+    const text = this.#pending.join('');
     this.#pending = [];
     this.#pendingBytes = 0;
+    return text;
+  }
+
+  /** Everything held as one buffer, leftovers first. */
+  #take(): Buffer {
+    const text = Buffer.from(this.#takeLines());
     const head = this.#head;
     this.#head = undefined;
     return head ? Buffer.concat([head, text]) : text;
+  }
+
+  /**
+   * The usual case, nothing left over: the batch in one write that encodes the text itself (no
+   * Buffer made per batch). Returns what is still to write, if anything (none once logging has ended).
+   */
+  #writeLines(): Buffer | undefined {
+    const text = this.#takeLines();
+    try {
+      const sent = writeSync(this.#fd, text);
+      return sent === Buffer.byteLength(text) ? undefined : Buffer.from(text).subarray(sent);
+    } catch (err) {
+      if (errorCode(err) === 'EAGAIN') return Buffer.from(text);
+      this.#close();
+      return undefined;
+    }
   }
 
   /**
@@ -116,7 +138,8 @@ export class BatchedDestination {
    */
   #writeOut(deadline?: number): void {
     if (this.#closed || (this.#pendingBytes === 0 && !this.#head && this.#dropped === 0)) return;
-    let bytes = this.#take();
+    let bytes = this.#head === undefined ? this.#writeLines() : this.#take();
+    if (bytes === undefined) return;
     while (bytes.length > 0) {
       try {
         bytes = bytes.subarray(writeSync(this.#fd, bytes));
