@@ -69,12 +69,13 @@ function optional(key: string, value: string | undefined): string {
 /** Where pino keeps what the line needs: the child's bindings and its destination. */
 interface PinoInternals {
   [pino.symbols.chindingsSym]: string;
-  [pino.symbols.streamSym]: { write(line: string): unknown; [pino.symbols.needsMetadataGsym]?: boolean };
+  [pino.symbols.streamSym]: { write(line: string): unknown };
 }
 
 /**
  * Writes a request line at info through `logger`, a child made with `FLAT_FIELDS_ONLY` from a
- * logger `createLogger` made (its level labels, time field and lack of hooks are what this writes).
+ * logger `createLogger` made: its level labels, time field and lack of hooks are what this writes,
+ * and its destination takes lines alone (no multistream, which wants each line's level beside it).
  */
 export function logRequestLine(logger: Logger, fields: RequestLineFields): void {
   // The level is read on every line: a reload may change it.
@@ -82,11 +83,6 @@ export function logRequestLine(logger: Logger, fields: RequestLineFields): void 
   const internals = logger as unknown as PinoInternals;
   const stream = internals[pino.symbols.streamSym];
   const msg = fields.error === undefined ? 'request completed' : 'request failed';
-  // A multistream wants the level and object beside the line: pino's own path sets them.
-  if (stream[pino.symbols.needsMetadataGsym] === true) {
-    logger.info(fields, msg);
-    return;
-  }
   stream.write(
     `${LEVEL}${isoTimeField()}${internals[pino.symbols.chindingsSym]},"request_id":${quoted(fields.request_id)}` +
       `,"method":${quoted(fields.method)},"path":${quoted(fields.path)}` +
