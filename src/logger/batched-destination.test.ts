@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchedDestination, LOG_BATCH_BYTES, LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
 
@@ -30,7 +31,7 @@ describe('BatchedDestination', () => {
   it('writes a full batch without waiting for the timer, and keeps every line in order', async () => {
     const file = tempFile();
     const destination = BatchedDestination.toFile(file);
-    const lines = Array.from({ length: 2000 }, (_, i) => line(i));
+    const lines = Array.from({ length: Math.ceil((5 * LOG_BATCH_BYTES) / 30) }, (_, i) => line(i));
     for (const l of lines) destination.write(l);
     expect(lines.join('').length).toBeGreaterThan(4 * LOG_BATCH_BYTES);
     await until(() => readFileSync(file, 'utf8').length >= LOG_BATCH_BYTES);
@@ -55,4 +56,22 @@ describe('BatchedDestination', () => {
     expect(() => destination.flushSync()).not.toThrow();
     expect(destination.write(line(1000))).toBe(true);
   });
+});
+
+describe('BatchedDestination on a pipe that is not being read', () => {
+  it('holds what the pipe refuses and writes it all, in order, once the reader catches up', async () => {
+    const file = tempFile();
+    mkdirSync(dirname(file), { recursive: true });
+    // A reader that starts late: until then the (non-blocking) pipe fills and refuses writes.
+    const reader = spawn('sh', ['-c', `sleep 0.5; cat > "${file}"`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const fd = (reader.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+    const destination = new BatchedDestination(fd);
+    // Several times the pipe's 64 KiB and the destination's buffer, so lines wait in its backlog.
+    const lines = Array.from({ length: 20_000 }, (_, i) => line(i));
+    for (const l of lines) destination.write(l);
+    destination.flushSync();
+    reader.stdin.end();
+    await new Promise((resolve) => reader.once('close', resolve));
+    expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+  }, 30_000);
 });

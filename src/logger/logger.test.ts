@@ -61,6 +61,21 @@ describe('createLogger', () => {
     };
     expect(JSON.parse((await fileText()).trim())).toMatchObject({ msg: 'to both', endpoint: 'desk' });
   });
+
+  it('writes to the console and the log file at a level lowered later (a reload)', async () => {
+    process.env.OLLA_LOG_DIR = mkdtempSync(join(tmpdir(), 'olla-logs-'));
+    const out = memory();
+    const logger = createLogger(
+      { level: 'info', format: 'json', output: 'file' },
+      { destination: out.stream, pretty: false },
+    );
+    logger.level = 'debug';
+    logger.debug('now at debug');
+    expect(out.text()).toContain('now at debug');
+    for (let i = 0; i < 200 && !(existsSync(logFilePath()) && readFileSync(logFilePath(), 'utf8')); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(JSON.parse(readFileSync(logFilePath(), 'utf8').trim())).toMatchObject({ level: 20, msg: 'now at debug' });
+  });
 });
 
 const FIXTURE = new URL('./flush-fixture.ts', import.meta.url).pathname;

@@ -81,12 +81,19 @@ export function createLogger(
   const console: DestinationStream = options.destination ?? (pretty ? prettyDestination() : new BatchedDestination(1));
   if (config.output !== 'file') return pino(base, console);
   // As the original: the console keeps its lines and a JSON copy goes to the log file too.
-  const file = BatchedDestination.toFile(logFilePath());
-  return pino(
-    base,
-    pino.multistream([
-      { level: config.level, stream: console },
-      { level: config.level, stream: file },
-    ]),
-  );
+  return pino(base, both(console, BatchedDestination.toFile(logFilePath())));
+}
+
+/**
+ * Every line to both destinations. Not pino's multistream: its streams keep the level they were
+ * made with, so a reload that lowered the level reached neither, and it needs the level beside
+ * each line, which keeps the request line on pino's generic path.
+ */
+function both(first: DestinationStream, second: DestinationStream): DestinationStream {
+  return {
+    write(line: string) {
+      first.write(line);
+      second.write(line);
+    },
+  };
 }

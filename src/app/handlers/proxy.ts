@@ -9,6 +9,7 @@ import { readTopLevelStringAndList, replaceTopLevelString } from '../../core/jso
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
+import { logRequestLine } from '../../logger/request-line.js';
 import { dialectForPath } from '../dialect.js';
 import { requestIdFrom } from '../request-id.js';
 import { requestPriority } from '../request-priority.js';
@@ -171,23 +172,20 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     );
     status = result.status;
     if (deps.requestLogging) {
-      deps.logger.info(
-        {
-          request_id: requestId,
-          method: request.method,
-          path: rawUrl.split('?', 1)[0],
-          model: proxyRequest?.model,
-          endpoint: result.endpoint?.name,
-          status: result.status,
-          duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
-          bytes: result.bytes,
-          retries: result.retries,
-          sticky: proxyRequest?.selection.sticky?.result,
-          ...(admission ? { key: admission.key.name } : {}),
-          ...(result.error ? { error: result.error.message } : {}),
-        },
-        result.error ? 'request failed' : 'request completed',
-      );
+      logRequestLine(deps.logger, {
+        request_id: requestId,
+        method: request.method,
+        path: rawUrl.split('?', 1)[0]!,
+        model: proxyRequest?.model,
+        endpoint: result.endpoint?.name,
+        status: result.status,
+        duration_ms: Math.round((performance.now() - startTime) * 10) / 10,
+        bytes: result.bytes,
+        retries: result.retries,
+        sticky: proxyRequest?.selection.sticky?.result,
+        key: admission?.key.name,
+        error: result.error?.message,
+      });
     }
   } finally {
     admission?.finish(status, metered?.tap);
