@@ -162,7 +162,7 @@ function ollaEngine(engine: string, variant?: OllaVariant): Target {
   const name = variant ? `${engine}-${variant.suffix}` : engine;
   return {
     name,
-    description: `Olla (TypeScript), ${engine} engine${variant ? `, ${variant.describe}` : ''}: node dist/src/cli/main.js`,
+    description: `Olla (TypeScript), ${engine} engine${variant ? `, ${variant.describe}` : ''}: node dist/bundle/olla.js`,
     unavailable: () => undefined,
     async start(mock, env) {
       const { proc, url } = await startOllaProcess(name, env.project(OLLA_ENTRY), engine, mock, env, variant?.edit);

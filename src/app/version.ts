@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: two levels up from src/app (tsx) or three from dist/src/app (built). */
+/** The package root: two levels up from src/app (tsx) or dist/bundle (built), three from dist/src/app. */
 function findPackageRoot(): URL {
   for (const rel of ['../../', '../../../']) {
     const url = new URL(rel, import.meta.url);

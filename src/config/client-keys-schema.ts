@@ -5,7 +5,7 @@
  * path and never the secret.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { resolveSecret, type SecretSources } from './secret.js';
 import { bool, count, oneOf, optional, text, textList } from './fields.js';
 import type { ClientKeyConfig, ClientPriority } from './types.js';

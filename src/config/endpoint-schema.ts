@@ -3,7 +3,7 @@
  * in when a field is left out), its outbound auth and headers resolved, and the checks the original
  * makes before it accepts the list.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AuthBlock, resolveEndpointAuth } from './auth.js';
 import { formatDuration } from './duration.js';
 import { parseEndpointUrl } from './endpoint-url.js';

@@ -1,5 +1,5 @@
 /** `model_fallbacks`: the models to try, in order, when the one asked for cannot be served. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { optional, textList } from './fields.js';
 
 /**

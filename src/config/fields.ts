@@ -3,7 +3,7 @@
  * each message names the bad value and what is allowed (`70000 is not a port (1-65535)`); the schema
  * only arranges them into sections. A missing or null key takes the leaf's default.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.js';
 import { type ParseResult, parsed, rejected } from './parse-result.js';
 import { parseSize } from './size.js';

@@ -2,7 +2,7 @@
  * `proxy.outlier_detection` and an endpoint's own `outlier_detection` block. Both take the same
  * keys; the proxy's has defaults, an endpoint's has none (a key it leaves out takes the proxy's).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDuration } from './duration.js';
 import { bool, integer, maybe, optional, positiveDuration, section } from './fields.js';
 import type { OutlierDetectionConfig } from './types.js';

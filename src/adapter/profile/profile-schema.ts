@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { bool, duration, integer, maybe, optional, required, section, text, textList } from '../../config/fields.js';
 import { type ParseResult, parsed, rejected } from '../../config/parse-result.js';
 

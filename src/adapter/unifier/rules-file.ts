@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatKeyPath } from '../../config/issues.js';
 import { ConfigError } from '../../core/errors.js';
 import { DEFAULT_RULES, type ExtractionRules, type FamilyPattern } from './extraction-rules.js';
