@@ -39,9 +39,7 @@ export function buildProject(
     log('the build did not produce dist/; running the TypeScript sources under tsx instead');
     return { command: (entry) => [...NODE_TS, join(root, entry)], built };
   }
-  // The steps `npm run build` runs after tsc: the shipped profiles precompiled to JSON, then the bundle.
-  const profiles = buildStep(root, compiled('src/cli/compile-profiles.ts'));
-  if (profiles) log(`compiling the profiles failed (start-up parses them instead):\n${profiles}`);
+  // The step `npm run build` runs after tsc: the bundle, with the shipped profiles precompiled beside it.
   const bundle = buildStep(root, compiled('src/cli/bundle.ts'));
   if (bundle) log(`bundling failed (Olla runs from the unbundled dist/src instead):\n${bundle}`);
   const bundled = join(root, BUNDLED_ENTRY);

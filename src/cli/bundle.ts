@@ -1,5 +1,5 @@
 /**
- * Build step (`npm run build`, after tsc and compile-profiles): bundles the compiled entry and
+ * Build step (`npm run build`, after tsc): bundles the compiled entry and
  * everything it imports into `dist/bundle/olla.js`, the file the `olla` bin runs. Loading some
  * 300 modules one by one (resolving each, reading its package.json, lexing CommonJS for its
  * exports, compiling each file) was a third of start-up; one minified file is compiled once.
@@ -8,10 +8,12 @@
  * into chunks of their own (`import()` in app.ts), and the packages they and the metrics registry
  * load, with pino-pretty, are left external, read from node_modules only when a config asks.
  */
-import { copyFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { COMPILED_PROFILES_FILE } from '../adapter/profile/compiled-profiles.js';
+import { compileProfiles } from '../adapter/profile/load-profiles.js';
 import { PACKAGE_ROOT } from '../app/version.js';
 
 const BUNDLE_DIR = join(PACKAGE_ROOT, 'dist', 'bundle');
@@ -33,27 +35,43 @@ const NEVER_AT_RUN_TIME = ['@fastify/ajv-compiler', '@fastify/fast-json-stringif
 const REQUIRE_BANNER =
   "import { createRequire as __olla_require } from 'node:module'; const require = __olla_require(import.meta.url);";
 
-// Chunk names carry a content hash: clear the last build's, so none is left behind.
-await rm(BUNDLE_DIR, { recursive: true, force: true });
-await build({
-  entryPoints: { olla: join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js') },
-  outdir: BUNDLE_DIR,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: [...ON_DEMAND_PACKAGES, ...NEVER_AT_RUN_TIME],
-  banner: { js: REQUIRE_BANNER },
-  // Half the source to compile and to keep in the heap; names kept, so errors and the classes
-  // that report their own name read as in the sources, and a source map beside it for
-  // `node --enable-source-maps` (Node reads it only with that flag).
-  minify: true,
-  keepNames: true,
-  sourcemap: 'linked',
-  legalComments: 'linked',
-  logLevel: 'warning',
-});
-// The profiles are read from beside the running code (compiled-profiles.ts), which in the bundle
-// is the bundle's own folder.
-await copyFile(COMPILED_PROFILES_FILE, join(BUNDLE_DIR, 'built-in-profiles.json'));
+export interface BundleOptions {
+  /** The entry module: the compiled main.js at build time (esbuild reads TypeScript as well). */
+  readonly entry: string;
+  /** Inside the package, where the bundle resolves config/, public/ and node_modules from. */
+  readonly outDir: string;
+}
+
+/** Writes the bundle and the compiled profiles beside it into `outDir`, emptied first. */
+export async function bundleOlla({ entry, outDir }: BundleOptions): Promise<void> {
+  // Chunk names carry a content hash: clear the last build's, so none is left behind.
+  await rm(outDir, { recursive: true, force: true });
+  await build({
+    entryPoints: { olla: entry },
+    outdir: outDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: [...ON_DEMAND_PACKAGES, ...NEVER_AT_RUN_TIME],
+    banner: { js: REQUIRE_BANNER },
+    // Half the source to compile and to keep in the heap; names kept, so errors and the classes
+    // that report their own name read as in the sources, and a source map beside it for
+    // `node --enable-source-maps` (Node reads it only with that flag).
+    minify: true,
+    keepNames: true,
+    sourcemap: 'linked',
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+  // The profiles are read from beside the running code (compiled-profiles.ts), which in the bundle
+  // is the bundle's own folder.
+  // Parsed and validated here once, so start-up reads JSON instead of twelve YAML files.
+  const profilesFile = join(outDir, basename(fileURLToPath(COMPILED_PROFILES_FILE)));
+  await writeFile(profilesFile, JSON.stringify(await compileProfiles()));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await bundleOlla({ entry: join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js'), outDir: BUNDLE_DIR });
+}

@@ -50,7 +50,7 @@ export async function loadProfileRegistry(options: LoadProfilesOptions = {}): Pr
 
 /**
  * Every profile below `dir` parsed, keyed by path relative to it, with the digest of its source:
- * what the build writes to `COMPILED_PROFILES_FILE` (see src/cli/compile-profiles.ts).
+ * what the build writes to `COMPILED_PROFILES_FILE` (see src/cli/bundle.ts).
  */
 export async function compileProfiles(dir: string = builtInProfilesDir()): Promise<Record<string, CompiledProfile>> {
   const compiled: Record<string, CompiledProfile> = {};
