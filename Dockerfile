@@ -12,6 +12,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build precompiles the shipped profiles (config/profiles) beside the bundle.
+COPY config ./config
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:22-slim
