@@ -5,7 +5,7 @@ import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.
 import { Header } from '../../core/constants.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { RouteNotFoundError } from '../../core/errors.js';
-import { readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
+import { readTopLevelString, readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
@@ -106,8 +106,14 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
 
   const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
   const json = body !== undefined && isJsonObject(body);
-  // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`).
-  const [model, listed] = json ? readTopLevelStringAndList(body, 'model', 'models') : [undefined, undefined];
+  // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`,
+  // OpenRouter's convention, so only on OpenAI-shaped paths). Elsewhere the scan stops at `model`
+  // rather than walk the rest of a large body for a list nobody reads.
+  const openAiShaped = pathOnly.startsWith('/v1/');
+  let model: string | undefined;
+  let listed: string[] | undefined;
+  if (json && openAiShaped) [model, listed] = readTopLevelStringAndList(body, 'model', 'models');
+  else if (json) model = readTopLevelString(body, 'model');
   reply.header(Header.requestId, requestId);
   // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
   let admission = deps.keys === undefined ? undefined : admitClient(deps.keys, request, reply, model);
@@ -136,8 +142,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
         scoped,
         {
           model,
-          // OpenRouter's convention, so only on OpenAI-shaped paths.
-          listed: pathOnly.startsWith('/v1/') ? listed : undefined,
+          listed,
           required,
           sink: reply,
           client: reply.raw,

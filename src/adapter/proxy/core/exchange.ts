@@ -15,7 +15,14 @@ import type { AttemptSpan } from '../../../core/ports/tracer.js';
 import type { EndpointCounters, EndpointTally } from './counters.js';
 import { ClientClosedError, isConnectionFailure, isTimeout, ResponseTimeoutError } from './failure.js';
 import { buildUpstreamHeaders, type ClientFacts, type ProxyIdentity } from './request-headers.js';
-import { addOllaHeaders, addRoutingHeaders, copyUpstreamHeaders } from './response-headers.js';
+import {
+  addOllaHeaders,
+  addRoutingHeaders,
+  applyPresetHeaders,
+  copyUpstreamHeaders,
+  flatHead,
+  presetOf,
+} from './response-headers.js';
 import { buildTargetPath } from './target-url.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -421,8 +428,9 @@ export class Exchange implements AttemptListener {
     try {
       const interceptor = request.interceptor;
       if (interceptor === undefined) {
-        const out = copyUpstreamHeaders(headers, ctx.targets.get(endpoint), res.getHeader('vary'));
-        res.writeHead(status, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId));
+        const preset = presetOf(res);
+        const out = copyUpstreamHeaders(headers, ctx.targets.get(endpoint), preset?.vary ?? res.getHeader('vary'));
+        res.writeHead(status, flatHead(preset, addOllaHeaders(out, request, endpoint, ctx.identity, sessionId)));
         // A response without a length is a stream (SSE, NDJSON): send the head now so the client
         // sees it before the first token, not with it.
         if (headers['content-length'] === undefined) {
@@ -432,6 +440,7 @@ export class Exchange implements AttemptListener {
         this.#status = status;
       } else {
         const shaped = interceptor.onResponse(status, headers);
+        applyPresetHeaders(res);
         const out = addOllaHeaders({ ...shaped.headers }, request, endpoint, ctx.identity, sessionId);
         if (String(out['content-type']).startsWith('text/event-stream')) {
           res.writeHead(shaped.status, out);
@@ -591,6 +600,7 @@ export class Exchange implements AttemptListener {
     const headers: OutgoingHttpHeaders = answer.headers;
     headers[Header.requestId] = requestId;
     addRoutingHeaders(headers, this.#request);
+    applyPresetHeaders(res);
     res.writeHead(answer.status, headers);
     res.end(answer.body);
     this.#status = answer.status;

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Header, RoutingReason } from '../../../core/constants.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
 import type { ProxyRequest } from '../../../core/ports/proxy.js';
@@ -111,4 +111,55 @@ export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyReques
   if (request.selection.modelLoaded === true && isModelFound(routing.reason)) {
     out[Header.routingReason] = RoutingReason.modelLoaded;
   } else if (routing.reason) out[Header.routingReason] = routing.reason;
+}
+
+const kPreset = Symbol('olla.proxy.presetHeaders');
+type Preset = { [kPreset]?: PresetHeaders | undefined };
+
+/** Header values by lower-case name, as fastify's `reply.getHeaders()` gives them. */
+export type PresetHeaders = Record<string, OutgoingHttpHeader | undefined>;
+
+/**
+ * Hands the engine the headers set before it took over the response (CORS, X-RateLimit-*, the
+ * request ID), kept beside the response rather than set on it: a response with no header set
+ * yet takes Node's fast path for `writeHead` with a flat list, where every `setHeader` would
+ * otherwise be validated, lower-cased and stored twice over. Names must be lower case.
+ */
+export function presetHeaders(res: ServerResponse, headers: PresetHeaders): void {
+  (res as ServerResponse & Preset)[kPreset] = headers;
+}
+
+/** The headers `presetHeaders` left on `res`, if any. */
+export function presetOf(res: ServerResponse): PresetHeaders | undefined {
+  return (res as ServerResponse & Preset)[kPreset];
+}
+
+/** Sets the preset headers on the response itself, for answers that set their own headers one by one. */
+export function applyPresetHeaders(res: ServerResponse): void {
+  const preset = presetOf(res);
+  if (preset === undefined) return;
+  (res as ServerResponse & Preset)[kPreset] = undefined;
+  for (const name in preset) {
+    const value = preset[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+}
+
+/**
+ * One flat `[name, value, …]` head from the preset headers and the engine's own (both lower
+ * case), the engine's winning on a clash (its `Vary` already merged with the preset's).
+ */
+export function flatHead(preset: PresetHeaders | undefined, own: OutgoingHttpHeaders): OutgoingHttpHeader[] {
+  const head: OutgoingHttpHeader[] = [];
+  if (preset !== undefined) {
+    for (const name in preset) {
+      const value = preset[name];
+      if (value !== undefined && own[name] === undefined) head.push(name, value);
+    }
+  }
+  for (const name in own) {
+    const value = own[name];
+    if (value !== undefined) head.push(name, value);
+  }
+  return head;
 }

@@ -1,4 +1,5 @@
 import { Agent, type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ProxyConfig } from '../../../config/types.js';
 import { ConnectTimeoutError, HeadersTimeoutError, ReadTimeoutError, UpstreamClosedError } from '../core/failure.js';
@@ -14,7 +15,9 @@ import type { UpstreamTarget } from '../core/upstream-target.js';
 /**
  * The Sherpa engine's transport: plain `node:http`/`https` requests over a keep-alive Agent per
  * endpoint origin, with the three timeouts kept by one timer per request. Written for clarity;
- * the Olla engine is the fast one.
+ * the Olla engine is the fast one. Its listeners are shared top-level functions that find their
+ * attempt through a symbol on the emitter (as the exchange's are), so a request allocates no
+ * closures for them.
  */
 export class SherpaTransport implements UpstreamTransport {
   readonly #agents = new Map<string, Agent>();
@@ -60,14 +63,51 @@ export class SherpaTransport implements UpstreamTransport {
   }
 }
 
+const kAttempt = Symbol('olla.sherpa.attempt');
+type Tagged = { [kAttempt]?: SherpaAttempt };
+
+/** What the one timer is waiting for, so its expiry names the right timeout. */
+type Wait = 'connect' | 'headers' | 'read';
+
+function onRequestSocket(this: ClientRequest & Tagged, socket: Socket): void {
+  if (socket.connecting) this[kAttempt]?.connecting(socket);
+}
+function onSocketConnect(this: Socket & Tagged): void {
+  const attempt = this[kAttempt];
+  this[kAttempt] = undefined;
+  attempt?.connected();
+}
+function onRequestFinish(this: ClientRequest & Tagged): void {
+  this[kAttempt]?.sent();
+}
+function onResponse(this: ClientRequest & Tagged, response: IncomingMessage): void {
+  this[kAttempt]?.responded(response);
+}
+function onError(this: (ClientRequest | IncomingMessage) & Tagged, error: Error): void {
+  this[kAttempt]?.fail(error);
+}
+function onResponseData(this: IncomingMessage & Tagged, chunk: Buffer): void {
+  this[kAttempt]?.data(chunk);
+}
+function onResponseEnd(this: IncomingMessage & Tagged): void {
+  this[kAttempt]?.ended();
+}
+function onResponseClose(this: IncomingMessage & Tagged): void {
+  if (!this.complete) this[kAttempt]?.fail(new UpstreamClosedError('upstream closed the connection mid-response'));
+}
+function onTimer(attempt: SherpaAttempt): void {
+  attempt.timedOut();
+}
+
 class SherpaAttempt implements UpstreamAttempt {
   readonly #listener: AttemptListener;
   readonly #spec: AttemptSpec;
   readonly #agent: Agent;
   readonly #timeouts: AttemptTimeouts;
-  #request: ClientRequest | null = null;
-  #response: IncomingMessage | null = null;
+  #request: (ClientRequest & Tagged) | null = null;
+  #response: (IncomingMessage & Tagged) | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #waiting: Wait = 'connect';
   #ended = false;
 
   constructor(listener: AttemptListener, spec: AttemptSpec, agent: Agent, timeouts: AttemptTimeouts) {
@@ -80,7 +120,7 @@ class SherpaAttempt implements UpstreamAttempt {
   start(): void {
     const { target, method, path, headers, body } = this.#spec;
     const send = target.secure ? httpsRequest : httpRequest;
-    const request = send({
+    const request: ClientRequest & Tagged = send({
       hostname: target.hostname,
       port: target.port,
       method,
@@ -90,40 +130,49 @@ class SherpaAttempt implements UpstreamAttempt {
       setHost: false,
     });
     this.#request = request;
-
-    request.on('socket', (socket) => {
-      // A pooled socket is already connected; a new one gets the connect timeout.
-      if (!socket.connecting) return;
-      this.#arm(this.#timeouts.connect, () => new ConnectTimeoutError('upstream connect timed out'));
-      socket.once('connect', () => this.#disarm());
-    });
-    // The header clock starts once the whole request has been handed to the socket, as Go's.
-    request.on('finish', () => {
-      if (this.#response !== null || this.#ended) return;
-      this.#arm(this.#timeouts.headers, () => new HeadersTimeoutError('upstream sent no response headers in time'));
-    });
-    request.on('response', (response) => this.#onResponse(response));
-    request.on('error', (error) => this.#fail(error));
+    request[kAttempt] = this;
+    request.on('socket', onRequestSocket);
+    request.on('finish', onRequestFinish);
+    request.on('response', onResponse);
+    request.on('error', onError);
     request.end(body);
   }
 
-  #onResponse(response: IncomingMessage): void {
+  connecting(socket: Socket & Tagged): void {
+    this.#arm(this.#timeouts.connect, 'connect');
+    socket[kAttempt] = this;
+    socket.once('connect', onSocketConnect);
+  }
+
+  connected(): void {
+    if (this.#waiting === 'connect') this.#disarm();
+  }
+
+  sent(): void {
+    if (this.#response !== null || this.#ended) return;
+    this.#arm(this.#timeouts.headers, 'headers');
+  }
+
+  responded(response: IncomingMessage & Tagged): void {
     this.#response = response;
     this.#armIdle();
-    response.on('data', (chunk: Buffer) => {
-      this.#timer?.refresh();
-      this.#listener.onUpstreamData(this, chunk);
-    });
-    response.on('end', () => {
-      this.#ended = true;
-      this.#disarm();
-      this.#listener.onUpstreamEnd(this);
-    });
-    response.on('error', (error) => this.#fail(error));
-    response.on('close', () => {
-      if (!response.complete) this.#fail(new UpstreamClosedError('upstream closed the connection mid-response'));
-    });
+    response[kAttempt] = this;
+    response.on('data', onResponseData);
+    response.on('end', onResponseEnd);
+    response.on('error', onError);
+    response.on('close', onResponseClose);
     this.#listener.onUpstreamHeaders(this, response.statusCode ?? 502, response.headers);
+  }
+
+  data(chunk: Buffer): void {
+    this.#timer?.refresh();
+    this.#listener.onUpstreamData(this, chunk);
+  }
+
+  ended(): void {
+    this.#ended = true;
+    this.#disarm();
+    this.#listener.onUpstreamEnd(this);
   }
 
   pause(): void {
@@ -144,7 +193,7 @@ class SherpaAttempt implements UpstreamAttempt {
     this.#request?.destroy(reason);
   }
 
-  #fail(error: Error): void {
+  fail(error: Error): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#disarm();
@@ -152,13 +201,19 @@ class SherpaAttempt implements UpstreamAttempt {
     this.#listener.onUpstreamError(this, error);
   }
 
-  #armIdle(): void {
-    this.#arm(this.#timeouts.read, () => new ReadTimeoutError('upstream went quiet mid-response'));
+  timedOut(): void {
+    this.#timer = null;
+    this.fail(timeoutError(this.#waiting));
   }
 
-  #arm(ms: number, failure: () => Error): void {
+  #armIdle(): void {
+    this.#arm(this.#timeouts.read, 'read');
+  }
+
+  #arm(ms: number, waiting: Wait): void {
     this.#disarm();
-    if (ms > 0) this.#timer = setTimeout(() => this.#fail(failure()), ms);
+    this.#waiting = waiting;
+    if (ms > 0) this.#timer = setTimeout(onTimer, ms, this);
   }
 
   #disarm(): void {
@@ -167,4 +222,10 @@ class SherpaAttempt implements UpstreamAttempt {
       this.#timer = null;
     }
   }
+}
+
+function timeoutError(waiting: Wait): Error {
+  if (waiting === 'connect') return new ConnectTimeoutError('upstream connect timed out');
+  if (waiting === 'headers') return new HeadersTimeoutError('upstream sent no response headers in time');
+  return new ReadTimeoutError('upstream went quiet mid-response');
 }
