@@ -168,8 +168,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
             nativeModelName: served.route.nativeName?.bind(served.route),
             selection: { ...selection, model: served.model, body: forwarded },
             dialect,
-            ...(trace ? { trace } : {}),
-            ...(metered ? { tap: metered.tap } : {}),
+            trace,
+            tap: metered?.tap,
           };
           return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
         },
