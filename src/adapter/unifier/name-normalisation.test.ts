@@ -73,6 +73,18 @@ describe('model name normalisation', () => {
     );
   });
 
+  it("makes one model of a name listed without a digest before the same name arrives with another name's digest", () => {
+    // fast-check's counterexample: `K` is `A` by digest d1 and the digestless `K` by name.
+    const models = unifyModels([
+      source('node-0', [toInfo({ name: 'K', digest: undefined })]),
+      source('node-1', [toInfo({ name: 'A', digest: 'd1' })]),
+      source('node-2', [toInfo({ name: 'K', digest: 'd1' })]),
+    ]);
+    expect(models.map((m) => [m.id, m.aliases, m.sourceEndpoints.map((e) => e.endpointName)])).toEqual([
+      ['K', ['K', 'A'], ['node-0', 'node-1', 'node-2']],
+    ]);
+  });
+
   it('routes any spelling of a listed name to the endpoints of its unified model', () => {
     fc.assert(
       fc.property(

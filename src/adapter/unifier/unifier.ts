@@ -33,7 +33,9 @@ interface Draft {
  * 2. otherwise the same name, compared case-insensitively against every name the model is
  *    already known by, is the same model, unless both sides carry different digests;
  * 3. otherwise it is a new model whose ID is its first native name (suffixed with the last eight
- *    characters of its digest when that ID is taken by a different binary).
+ *    characters of its digest when that ID is taken by a different binary);
+ * 4. a listing that is one model by its digest and another by its name makes them one (the first
+ *    listed keeps its ID): the rules hold whatever order the endpoints list in.
  *
  * So `llama3.2:3b` on Ollama and `meta-llama/Llama-3.2-3B-Instruct` on vLLM stay two models
  * (different names, and vLLM reports no digest); `phi3:mini` on two Ollamas, or `Llama3:8B` and
@@ -55,21 +57,41 @@ export function unifyModels(
     if (!byName.has(key)) byName.set(key, draft);
   };
 
+  const listed = new Map<Draft, [ModelInfo, EndpointModels][]>();
+
+  /**
+   * The later of two drafts folded into the earlier (which keeps its ID): a listing can prove two
+   * drafts one model only once both exist, e.g. `k` without a digest, then `a` with digest d1, then
+   * `k` with d1, which is `a` by its digest and `k` by its name.
+   */
+  const join = (one: Draft, other: Draft): Draft => {
+    const [kept, folded] = drafts.indexOf(one) < drafts.indexOf(other) ? [one, other] : [other, one];
+    for (const [info, source] of listed.get(folded)!) mergeInto(kept, info, source, rules);
+    listed.get(kept)!.push(...listed.get(folded)!);
+    if (!kept.digest) kept.digest = folded.digest;
+    drafts.splice(drafts.indexOf(folded), 1);
+    byId.delete(folded.model.id);
+    for (const map of [byName, byDigest]) for (const [key, draft] of map) if (draft === folded) map.set(key, kept);
+    return kept;
+  };
+
   for (const source of sources) {
     for (const info of source.models) {
       const digest = info.details?.digest ?? '';
-      let draft = digest ? byDigest.get(digest) : undefined;
-      if (!draft) {
-        const named = byId.get(info.name) ?? byName.get(info.name.toLowerCase());
-        if (named && !(digest && named.digest && named.digest !== digest)) draft = named;
-      }
+      const sameDigest = digest ? byDigest.get(digest) : undefined;
+      const named = byId.get(info.name) ?? byName.get(info.name.toLowerCase());
+      const sameName = named && !(digest && named.digest && named.digest !== digest) ? named : undefined;
+      let draft =
+        sameDigest && sameName && sameDigest !== sameName ? join(sameDigest, sameName) : (sameDigest ?? sameName);
       if (draft) {
         mergeInto(draft, info, source, rules);
       } else {
         draft = createDraft(uniqueId(info.name, digest, byId), info, source, rules);
         drafts.push(draft);
+        listed.set(draft, []);
         byId.set(draft.model.id, draft);
       }
+      listed.get(draft)!.push([info, source]);
       if (digest && !byDigest.has(digest)) byDigest.set(digest, draft);
       if (!draft.digest && digest) draft.digest = digest;
       index(draft, info.name);
