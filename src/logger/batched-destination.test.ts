@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BatchedDestination, LOG_BATCH_BYTES, LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
+import fc from 'fast-check';
+import { BatchedDestination, isWarningOrWorse, LOG_BATCH_BYTES, LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
 
 const line = (i: number) => `${JSON.stringify({ i, msg: 'request completed' })}\n`;
 
@@ -38,6 +39,29 @@ describe('BatchedDestination', () => {
     destination.flushSync();
     await until(() => readFileSync(file, 'utf8').length === lines.join('').length);
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
+  });
+
+  it('writes a warning or worse at once, after the lines held before it', () => {
+    const file = tempFile();
+    const destination = BatchedDestination.toFile(file);
+    const info = `${JSON.stringify({ level: 30, time: 't', msg: 'request completed' })}\n`;
+    const warning = `${JSON.stringify({ level: 40, time: 't', msg: 'config reload refused' })}\n`;
+    destination.write(info);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    destination.write(warning);
+    expect(readFileSync(file, 'utf8')).toBe(info + warning);
+  });
+
+  it("reads a line as a warning or worse only from pino's leading level field, at 40 and above", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 99 }), fc.string(), (level, rest) => {
+        const line = `${JSON.stringify({ level, msg: rest })}\n`;
+        expect(isWarningOrWorse(line)).toBe(level >= 40);
+      }),
+    );
+    expect(isWarningOrWorse('{"msg":"level 50","level":50}\n')).toBe(false);
+    expect(isWarningOrWorse('{"level":100,"msg":"x"}\n')).toBe(false);
+    expect(isWarningOrWorse('')).toBe(false);
   });
 
   it('flushSync writes everything held at once', () => {

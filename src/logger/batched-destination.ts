@@ -44,6 +44,17 @@ function flushAllAtExit(): void {
   for (const destination of open) destination.flushSync();
 }
 
+/**
+ * Whether a pino JSON line is at warn (40) or above, read from its first field (`{"level":40,`):
+ * such a line is written at once, with the batch before it, so an operator tailing the log sees a
+ * refused reload or a failing node when it happens, and a process killed a moment later (SIGKILL,
+ * OOM) has still told why. Info lines, the request log among them, wait for the batch.
+ */
+export function isWarningOrWorse(line: string): boolean {
+  const tens = line.charCodeAt(9);
+  return line.startsWith('{"level":') && tens >= 52 && tens <= 57 && line.charCodeAt(11) === 44;
+}
+
 function errorCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
@@ -91,7 +102,7 @@ export class BatchedDestination {
     this.#append(line);
     // A pipe that refused the last write (EAGAIN) is tried again by the timer, not on every line:
     // each try is a system call that fails.
-    if (this.#used >= LOG_BATCH_BYTES && this.#backlog.length === 0) this.#writeOut();
+    if ((this.#used >= LOG_BATCH_BYTES || isWarningOrWorse(line)) && this.#backlog.length === 0) this.#writeOut();
     return true;
   }
 
