@@ -69,7 +69,14 @@ function asksForCode(data: Record<string, unknown>, messages: unknown[]): boolea
   });
 }
 
-const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "image"'].map((m) => Buffer.from(m));
+export const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "image"'].map((m) =>
+  Buffer.from(m),
+);
+/**
+ * What every image marker holds: one search for it rules out a body without images, where four
+ * searches walked it four times (5 % of the CPU with 10 MB bodies).
+ */
+export const IMAGE_MARKER_CORE = Buffer.from('"image');
 
 /**
  * The same needs read from the raw request bytes, for the proxy's hot path: top-level fields
@@ -78,7 +85,8 @@ const IMAGE_MARKERS = ['"image_url"', '"images"', '"type":"image"', '"type": "im
  */
 export function requiredCapabilitiesOfBody(body: Buffer, path = ''): ModelCapability[] {
   const needs: ModelCapability[] = [];
-  if (IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body)) needs.push('vision');
+  if (body.includes(IMAGE_MARKER_CORE) && IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body))
+    needs.push('vision');
   // optimisation: one pass over the top-level members finds every field of interest.
   const spans = findTopLevelFields(body, FIELDS);
   if (TOOL_FIELD_INDEXES.some((k) => hasValue(body, spans[k]))) needs.push('tools');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FallbackBehavior, ModelRegistryConfig, RoutingStrategyName } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { ModelInfo } from '../../core/domain/model.js';
-import { requiredCapabilities, requiredCapabilitiesOfBody } from './capabilities.js';
+import { IMAGE_MARKER_CORE, IMAGE_MARKERS, requiredCapabilities, requiredCapabilitiesOfBody } from './capabilities.js';
 import { ModelCatalogue } from './model-catalogue.js';
 import { ModelRouter } from './model-router.js';
 import { statusForDecision } from './routing/strategies.js';
@@ -211,6 +211,11 @@ describe('requiredCapabilitiesOfBody', () => {
     expect(needs({ input: 'text' })).toEqual(['embeddings']);
     expect(needs({ input: 'text' }, '/api/embed')).toEqual(['embeddings']);
     expect(needs({ model: 'm', input: 'Write a haiku' }, '/v1/responses')).toEqual([]);
+  });
+
+  it('searches first for what every image marker holds, so the one search rules out no image', () => {
+    for (const marker of IMAGE_MARKERS) expect(marker.includes(IMAGE_MARKER_CORE)).toBe(true);
+    expect(needs({ messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] })).toEqual(['vision']);
   });
 
   it('agrees with the parsed reading on vision, tools and embeddings', () => {
