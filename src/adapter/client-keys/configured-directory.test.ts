@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ClientKeyConfig } from '../../config/types.js';
 import { ConfiguredKeyDirectory } from './configured-directory.js';
+import { keyConfig } from './key-config.fixture.js';
 
 // Counts the hashes the directory makes, to see which secrets it remembers.
 const hashed = vi.hoisted(() => ({ count: 0 }));
@@ -15,19 +14,6 @@ vi.mock('node:crypto', async (importOriginal) => {
     },
   };
 });
-
-function keyConfig(name: string): ClientKeyConfig {
-  return {
-    name,
-    sha256: createHash('sha256').update(`${name}-secret`).digest('hex'),
-    models: undefined,
-    requestsPerMinute: 0,
-    tokensPerMinute: 0,
-    tokensPerDay: 0,
-    maxConcurrent: 0,
-    priority: 'normal',
-  };
-}
 
 describe('ConfiguredKeyDirectory', () => {
   beforeEach(() => {

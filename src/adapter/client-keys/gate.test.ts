@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ClientKeyConfig } from '../../config/types.js';
 import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
@@ -6,23 +5,10 @@ import type { ResponseTap } from '../../core/ports/proxy.js';
 import type { StateStore } from '../../core/ports/state-store.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import { ConfiguredKeyDirectory } from './configured-directory.js';
+import { keyConfig } from './key-config.fixture.js';
 import { ClientKeyGate, presentedKey } from './gate.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 10);
-
-function keyConfig(name: string, over: Partial<ClientKeyConfig> = {}): ClientKeyConfig {
-  return {
-    name,
-    sha256: createHash('sha256').update(`${name}-secret`).digest('hex'),
-    models: undefined,
-    requestsPerMinute: 0,
-    tokensPerMinute: 0,
-    tokensPerDay: 0,
-    maxConcurrent: 0,
-    priority: 'normal',
-    ...over,
-  };
-}
 
 /** The memory store without its synchronous face, as a networked store would be. */
 function asynchronousStore(): StateStore {
