@@ -274,15 +274,9 @@ export class ClientKeyGate {
     if (key.limits.tokensPerDay > 0) this.#add(ids.tpd, total, DAY, now);
     state.counts.tokensIn += tokens.input;
     state.counts.tokensOut += tokens.output;
-    const local = this.#store.sync;
-    if (local === undefined) {
-      const used = { tokens_in: tokens.input, tokens_out: tokens.output };
-      this.#store.updateCounters(ids.usage, used).catch(this.#storeFailed);
-      return;
-    }
     this.#tokens.tokens_in = tokens.input;
     this.#tokens.tokens_out = tokens.output;
-    local.updateCounters(ids.usage, this.#tokens);
+    this.#update(ids.usage, this.#tokens);
   }
 
   #refuse(key: ClientKey, reason: KeyRejection, limit: number, remaining: number, resetAt: number, now: number): never {
@@ -304,14 +298,18 @@ export class ClientKeyGate {
 
   // What the request path writes and does not wait for: at once to a local store, else in the
   // background, a failure only logged (a store failure never fails a request already served).
-  #update(usageKey: string, increments: Readonly<Record<string, number>>, now: number): void {
+  // `now`, when given, is the key's last sighting.
+  #update(usageKey: string, increments: Readonly<Record<string, number>>, now?: number): void {
     const local = this.#store.sync;
     if (local === undefined) {
-      this.#store.updateCounters(usageKey, increments, { last_seen: now }).catch(this.#storeFailed);
+      // A store that answers later may read its arguments after this returns, when the reused
+      // objects below hold the next request's values: it gets copies.
+      const set = now === undefined ? undefined : { last_seen: now };
+      this.#store.updateCounters(usageKey, { ...increments }, set).catch(this.#storeFailed);
       return;
     }
-    this.#lastSeen.last_seen = now;
-    local.updateCounters(usageKey, increments, this.#lastSeen);
+    if (now !== undefined) this.#lastSeen.last_seen = now;
+    local.updateCounters(usageKey, increments, now === undefined ? undefined : this.#lastSeen);
   }
 
   #add(windowKey: string, amount: number, windowMs: number, now: number): void {
