@@ -4,10 +4,11 @@ import type { PlatformProfile } from '../../core/domain/profile.js';
 
 /**
  * The shipped profiles, parsed and validated at build time (`npm run build` writes this file beside
- * the bundle that holds this loader; see src/cli/bundle.ts). Parsing twelve YAML files and validating them with zod cost a third of
- * start-up; reading the result back is a single JSON.parse. Each entry carries the SHA-256 of the
- * YAML it came from, so a profile edited after the build is parsed afresh rather than served stale.
- * Unbundled (tsx, or dist/src) there is no such file beside the loader, and the YAML is parsed.
+ * the bundle that holds this loader; see src/cli/bundle.ts). Parsing twelve YAML files and
+ * validating them with zod cost a third of start-up; reading the result back is a single
+ * JSON.parse. Each entry carries the SHA-256 of the YAML it came from, so a profile edited after
+ * the build is parsed afresh rather than served stale. Unbundled (tsx, or dist/src) there is no
+ * such file beside the loader, and the YAML is parsed.
  */
 export const COMPILED_PROFILES_FILE = new URL('./built-in-profiles.json', import.meta.url);
 
