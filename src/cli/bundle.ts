@@ -60,8 +60,8 @@ export async function bundleOlla({ entry, outDir }: BundleOptions): Promise<void
     // Half the source to compile and to keep in the heap; names kept, so errors and the classes
     // that report their own name read as in the sources, and a source map beside it for
     // `node --enable-source-maps` (Node reads it only with that flag).
-    minify: true,
-    keepNames: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: 'linked',
     legalComments: 'linked',
     logLevel: 'warning',
