@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { ReloadableSelector } from '../adapter/balancer/reloadable-selector.js';
 import { ConfiguredKeyDirectory } from '../adapter/client-keys/configured-directory.js';
 import { ClientKeyGate } from '../adapter/client-keys/gate.js';
@@ -45,7 +46,8 @@ import { registerDashboardRoutes } from './handlers/dashboard.js';
 import { registerExplainRoutes } from './handlers/explain.js';
 import { registerMetricsRoutes } from './handlers/metrics.js';
 import { registerModelRoutes } from './handlers/models.js';
-import { type ProviderScope, registerProxyRoutes } from './handlers/proxy.js';
+import { type ProviderScope, type ProxyRouteDeps, registerProxyRoutes } from './handlers/proxy.js';
+import { mountRawProxyRoutes } from './handlers/raw-proxy.js';
 import { registerResponsesRoutes } from './handlers/responses.js';
 import { registerStatsRoutes } from './handlers/stats.js';
 import { registerStatusRoutes } from './handlers/status.js';
@@ -55,12 +57,13 @@ import { registerClientAuth } from './middleware/client-auth.js';
 import { registerCors } from './middleware/cors.js';
 import { registerDashboardAccess } from './middleware/dashboard-access.js';
 import { registerPathGuard } from './middleware/path-guard.js';
-import { registerRateLimit } from './middleware/rate-limit.js';
+import { RequestRateLimit, registerRateLimit } from './middleware/rate-limit.js';
 import { registerSizeLimits } from './middleware/size-limit.js';
 import { applyConfig, endpointModelFilters } from './reload/apply-config.js';
 import { ReloadController, type ReloadStatus, type ReloadTrigger } from './reload/reload-controller.js';
 import { LiveTranslators } from './reload/live-translators.js';
 import { type FileWatch, watchFile } from './reload/watch-file.js';
+import { RawLane } from './raw-lane.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -318,7 +321,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     ? (await import('../adapter/telemetry/otlp-tracer.js')).createOtlpTracer(config.telemetry.otlp, VERSION.version)
     : undefined;
 
-  const server = createHttpServer(config.server, logger);
+  // CORS is fastify's plugin, so with it on every request takes fastify's lifecycle; otherwise
+  // the proxy routes run on the raw lane (raw-lane.ts). Switching CORS on or off takes a restart.
+  const lane = config.server.cors.enabled ? undefined : new RawLane();
+  const server = createHttpServer(config.server, logger, lane);
   const routes: string[] = [];
   server.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -330,20 +336,22 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   const resolveClientIp = clientIpPolicy.resolve;
   const limiter = new RateLimiter(config.server.rateLimits, shared ? { shared: shared.rateBuckets } : {});
   const sizeLimits = new RequestSizeLimits(config.server.requestLimits);
+  const rateLimits = {
+    limiter,
+    clientIp: resolveClientIp,
+    onRejected: (ip: string, scope: 'health' | 'proxy') => {
+      security.recordRateLimit(ip);
+      metrics.countRateLimited(scope);
+    },
+  };
+  const onSizeRefused = () => security.recordSizeLimit();
   const cors = await registerCors(server, config.server.cors);
   registerPathGuard(server);
   registerAdminAuth(server, config.server.auth);
   registerDashboardAccess(server, config.dashboard);
-  registerRateLimit(server, {
-    limiter,
-    clientIp: resolveClientIp,
-    onRejected: (ip, scope) => {
-      security.recordRateLimit(ip);
-      metrics.countRateLimited(scope);
-    },
-  });
+  registerRateLimit(server, rateLimits);
   registerClientAuth(server, keys);
-  registerSizeLimits(server, sizeLimits, () => security.recordSizeLimit());
+  registerSizeLimits(server, sizeLimits, onSizeRefused);
 
   registerSystemRoutes(server, { startedAt, routes: () => routes });
   registerStatusRoutes(server, {
@@ -370,8 +378,8 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     recentEvents: () => stats.recentEvents(),
   });
 
-  const clientIp = (request: FastifyRequest) =>
-    resolveClientIp(request.raw.socket.remoteAddress ?? '', request.headers);
+  const clientIp = (request: { readonly raw: IncomingMessage }) =>
+    resolveClientIp(request.raw.socket.remoteAddress ?? '', request.raw.headers);
   const providers: ProviderScope[] = [];
   for (const prefix of profiles.prefixes()) {
     const scope = profiles.scopeFor(prefix);
@@ -395,7 +403,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       : {}),
     keys,
   });
-  registerProxyRoutes(server, {
+  const proxyRoutes: ProxyRouteDeps = {
     endpoints,
     models,
     ...fleet,
@@ -408,7 +416,18 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     requestLogging: config.server.requestLogging,
     tracer,
     keys,
-  });
+  };
+  registerProxyRoutes(server, proxyRoutes);
+  if (lane) {
+    mountRawProxyRoutes(lane, proxyRoutes, {
+      rateLimit: new RequestRateLimit(rateLimits),
+      sizeLimits,
+      onSizeRefused,
+      startupBodyLimit: config.server.requestLimits.maxBodySize,
+      keys,
+      logger,
+    });
+  }
 
   const responses = config.translators.responses;
   const translators = new LiveTranslators(config.translators, {

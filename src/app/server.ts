@@ -20,6 +20,7 @@ import {
 } from '../core/errors.js';
 import type { Logger } from '../logger/logger.js';
 import { dialectForPath } from './dialect.js';
+import { type RawLane, ROUTER_OPTIONS } from './raw-lane.js';
 
 /** Turns fastify's own errors (body too large, bad content) into Olla's typed errors. */
 function toOllaError(err: FastifyError): OllaError | FastifyError {
@@ -38,6 +39,11 @@ function toOllaError(err: FastifyError): OllaError | FastifyError {
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new BadRequestError(err.message);
       return err;
   }
+}
+
+/** Logs an error no handler expected (Olla's own errors are answers, not faults). */
+export function reportUnexpected(logger: Logger, err: unknown, url: string | undefined): void {
+  if (!(err instanceof OllaError)) logger.error({ err, url }, 'unhandled error in handler');
 }
 
 function writeRawError(socket: Socket, status: number, reason: string, body: string): void {
@@ -81,18 +87,27 @@ function lazySchemaCompilers(): CompilersFactory {
   };
 }
 
-export function createHttpServer(config: ServerConfig, logger: Logger): FastifyInstance {
+/**
+ * The fastify instance Olla serves from. With a raw lane, each request goes to the lane first and
+ * to fastify only when no raw route takes it; the lane then follows fastify's routes.
+ */
+export function createHttpServer(config: ServerConfig, logger: Logger, lane?: RawLane): FastifyInstance {
   const app = Fastify({
     logger: false,
     // Node's parser enforces the header limit before any handler runs; clientError below
     // answers it in JSON rather than a bare status line.
     serverFactory: (handler) => {
+      const viaFastify = handler as (req: IncomingMessage, res: ServerResponse) => void;
       const server: Server = createServer(
         {
           maxHeaderSize: nodeMaxHeaderSize(config.requestLimits),
           ...nodeServerTimeouts(config),
         },
-        handler as (req: IncomingMessage, res: ServerResponse) => void,
+        lane === undefined
+          ? viaFastify
+          : (req: IncomingMessage, res: ServerResponse) => {
+              if (!lane.dispatch(req, res)) viaFastify(req, res);
+            },
       );
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
         if (err.code === 'HPE_HEADER_OVERFLOW') {
@@ -121,7 +136,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     },
     bodyLimit: config.requestLimits.maxBodySize,
     // Paths like /olla/proxy/../../etc are passed through verbatim and rejected by routing.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    routerOptions: { ...ROUTER_OPTIONS },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: () => '',
@@ -135,9 +150,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const err = toOllaError(error);
-    if (!(err instanceof OllaError)) {
-      logger.error({ err, url: request.url }, 'unhandled error in handler');
-    }
+    reportUnexpected(logger, err, request.url);
     // A proxy route names its request before routing can fail; the body carries the same ID.
     const requestId = reply.getHeader(Header.requestId);
     const res = errorResponse(err, dialectForPath(request.url), typeof requestId === 'string' ? requestId : undefined);
@@ -154,5 +167,6 @@ export function createHttpServer(config: ServerConfig, logger: Logger): FastifyI
     reply.code(res.status).headers(res.headers).send(res.body);
   });
 
+  lane?.follow(app);
   return app;
 }

@@ -109,6 +109,12 @@ export class NoHealthyEndpointError extends OllaError {
   readonly status = 503;
 }
 
+/** Olla is stopping: it takes no new request, so a load balancer in front sends it elsewhere. */
+export class ShuttingDownError extends OllaError {
+  readonly code = 'OLLA_ERR_SHUTTING_DOWN';
+  readonly status = 503;
+}
+
 export class UpstreamTimeoutError extends OllaError {
   readonly code = 'OLLA_ERR_UPSTREAM_TIMEOUT';
   readonly status = 504;
@@ -147,6 +153,7 @@ export const ERROR_CODES: Readonly<Record<string, readonly [number, string]>> = 
   OLLA_ERR_CAPACITY: [503, 'Every node for the model is at max_concurrent_requests; retry after Retry-After.'],
   OLLA_ERR_UPSTREAM_FAILED: [502, 'Every candidate endpoint failed to answer.'],
   OLLA_ERR_NO_HEALTHY_ENDPOINT: [503, 'No endpoint is routable right now.'],
+  OLLA_ERR_SHUTTING_DOWN: [503, 'Olla is shutting down and takes no new request; send it to another instance.'],
   OLLA_ERR_UPSTREAM_TIMEOUT: [504, 'The endpoint did not answer in time.'],
   OLLA_ERR_INTERNAL: [500, 'An unexpected error inside Olla.'],
 };

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Admission, type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
+import type { ClientKey } from '../../core/domain/client-key.js';
 import { KeyLimitError } from '../../core/errors.js';
+import type { HeaderSink } from './route-request.js';
 
 /**
  * Admits a request under its client key once the handler knows the model, or throws the 403 or
@@ -10,27 +12,27 @@ import { KeyLimitError } from '../../core/errors.js';
  */
 export function admitClient(
   gate: ClientKeyGate,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  key: ClientKey | null,
+  method: string,
+  sink: HeaderSink,
   model: string | undefined,
 ): Admission | undefined | Promise<Admission> {
-  const key = request.clientKey;
   if (key === null) return undefined;
   try {
-    const admitted = gate.admit(key, model, request.method);
+    const admitted = gate.admit(key, model, method);
     return admitted instanceof Promise
-      ? admitted.catch((err) => Promise.reject(withLimitHeaders(reply, err)))
+      ? admitted.catch((err) => Promise.reject(withLimitHeaders(sink, err)))
       : admitted;
   } catch (err) {
-    throw withLimitHeaders(reply, err);
+    throw withLimitHeaders(sink, err);
   }
 }
 
-function withLimitHeaders(reply: FastifyReply, err: unknown): unknown {
+function withLimitHeaders(sink: HeaderSink, err: unknown): unknown {
   if (err instanceof KeyLimitError) {
-    reply.header('x-ratelimit-limit', err.window.limit);
-    reply.header('x-ratelimit-remaining', err.window.remaining);
-    reply.header('x-ratelimit-reset', err.window.reset);
+    sink.header('x-ratelimit-limit', err.window.limit);
+    sink.header('x-ratelimit-remaining', err.window.remaining);
+    sink.header('x-ratelimit-reset', err.window.reset);
   }
   return err;
 }
@@ -49,7 +51,8 @@ export async function underClientKey(
   bodyLength: number,
   run: (tap: MeteringTap | undefined) => Promise<number>,
 ): Promise<void> {
-  const admission = gate === undefined ? undefined : await admitClient(gate, request, reply, model);
+  const admission =
+    gate === undefined ? undefined : await admitClient(gate, request.clientKey, request.method, reply, model);
   if (admission === undefined) {
     await run(undefined);
     return;

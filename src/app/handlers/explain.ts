@@ -189,7 +189,7 @@ async function walkChain(
   for (const [i, model] of chain.entries()) {
     const last = i === chain.length - 1;
     try {
-      const routed = await routeRequest(deps, scope, model, required, { header: (n, v) => (headers[n] = v) });
+      const routed = await routeRequest(deps, scope, model, required, { header: (n, v) => (headers[n] = String(v)) });
       const full = deps.limits !== undefined && routed.endpoints.every((e) => hasNoRoom(deps, e));
       if (routed.panic !== undefined && (!last || panicked !== undefined)) {
         links.push({ model: model ?? '', outcome: 'panic' });

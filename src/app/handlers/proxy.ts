@@ -1,8 +1,10 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientKeyGate, meteredRequest } from '../../adapter/client-keys/gate.js';
 import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
+import type { ClientKey } from '../../core/domain/client-key.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelString, readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
@@ -11,13 +13,14 @@ import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { logRequestLine } from '../../logger/request-line.js';
 import { dialectForPath } from '../dialect.js';
+import { pathOf } from '../middleware/reply-error.js';
 import { requestIdFrom } from '../request-id.js';
 import { requestPriority } from '../request-priority.js';
 import { admitClient } from './client-admission.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
-import { routeRequest } from './route-request.js';
+import { type HeaderSink, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
@@ -33,7 +36,7 @@ export interface ProxyRouteDeps extends FleetRoutingDeps {
   engine: ProxyEngine;
   providers: readonly ProviderScope[];
   isPathAllowed(profile: PlatformProfile, path: string): boolean;
-  clientIp(request: FastifyRequest): string;
+  clientIp(request: { readonly raw: IncomingMessage }): string;
   logger: Logger;
   requestLogging: boolean;
   /** Only while telemetry is on. */
@@ -85,13 +88,69 @@ export function isJsonObject(body: Buffer): boolean {
 }
 
 /**
- * Parse, pick candidates, hand over to the engine. Everything that decides *where* a request
- * goes lives here; everything about *how* bytes move lives in the engine.
+ * One proxied request as the handler sees it, whichever lane served it: the raw node:http lane
+ * (`raw-proxy.ts`) or fastify's, which runs while CORS is on. Headers set on it before the engine
+ * takes the response (the request ID, routing and limit headers) go out with whatever is answered.
  */
-async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: FastifyRequest, reply: FastifyReply) {
+export interface ProxyCall extends HeaderSink {
+  readonly raw: IncomingMessage;
+  /** The client's response, until `takeResponse` hands it over. */
+  readonly res: ServerResponse;
+  /** The request body; undefined when there is none. */
+  readonly body: Buffer | undefined;
+  /** The client API key the request presented; null while keys are off. */
+  readonly clientKey: ClientKey | null;
+  /** Hands the response to an engine, with every header set on the call so far. */
+  takeResponse(): ServerResponse;
+}
+
+/** Fastify's request and reply as a proxy call. */
+class FastifyProxyCall implements ProxyCall {
+  readonly #request: FastifyRequest;
+  readonly #reply: FastifyReply;
+
+  constructor(request: FastifyRequest, reply: FastifyReply) {
+    this.#request = request;
+    this.#reply = reply;
+  }
+
+  get raw(): IncomingMessage {
+    return this.#request.raw;
+  }
+
+  get res(): ServerResponse {
+    return this.#reply.raw;
+  }
+
+  get body(): Buffer | undefined {
+    const body = this.#request.body;
+    return Buffer.isBuffer(body) && body.length > 0 ? body : undefined;
+  }
+
+  get clientKey(): ClientKey | null {
+    // Decorated only while keys are on.
+    return this.#request.clientKey ?? null;
+  }
+
+  header(name: string, value: string | number): void {
+    this.#reply.header(name, value);
+  }
+
+  takeResponse(): ServerResponse {
+    return hijackKeepingHeaders(this.#reply);
+  }
+}
+
+/**
+ * Parse, pick candidates, hand over to the engine. Everything that decides *where* a request
+ * goes lives here; everything about *how* bytes move lives in the engine. Throws the refusal a
+ * request draws before the engine takes it; the lane answers it.
+ */
+export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call: ProxyCall): Promise<void> {
   const startTime = performance.now();
+  const request = call.raw;
   const requestId = requestIdFrom(request.headers[Header.incomingRequestId]);
-  const rawUrl = originForm(request.raw.url ?? '/');
+  const rawUrl = originForm(request.url ?? '/');
   const targetPath = targetAfterBase(rawUrl, scope.base);
   const dialect = dialectForPath(rawUrl);
   const queryAt = targetPath.indexOf('?');
@@ -104,7 +163,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     }
   }
 
-  const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+  const body = call.body;
   const json = body !== undefined && isJsonObject(body);
   // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`,
   // OpenRouter's convention, so only on OpenAI-shaped paths). Elsewhere the scan stops at `model`
@@ -114,9 +173,10 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   let listed: string[] | undefined;
   if (json && openAiShaped) [model, listed] = readTopLevelStringAndList(body, 'model', 'models');
   else if (json) model = readTopLevelString(body, 'model');
-  reply.header(Header.requestId, requestId);
+  call.header(Header.requestId, requestId);
   // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
-  let admission = deps.keys === undefined ? undefined : admitClient(deps.keys, request, reply, model);
+  let admission =
+    deps.keys === undefined ? undefined : admitClient(deps.keys, call.clientKey, request.method!, call, model);
   if (admission instanceof Promise) admission = await admission;
   const metered = admission === undefined ? undefined : meteredRequest(pathOnly, body, json);
   // What goes upstream: the client's bytes, or with the usage request a key's metering added.
@@ -124,14 +184,14 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
   const selection = {
     model,
     headers: request.headers,
-    clientIp: deps.clientIp(request),
+    clientIp: deps.clientIp(call),
     body,
     priority: requestPriority(request.headers, admission?.key),
   };
   const scoped = candidateScopeOf(scope);
   const required = json ? requiredCapabilitiesOfBody(body, targetPath) : undefined;
   // One trace per client request; each fallback model tried is an attempt under it.
-  const trace = deps.tracer?.startRequest({ method: request.method, targetPath, model, headers: request.headers });
+  const trace = deps.tracer?.startRequest({ method: request.method!, targetPath, model, headers: request.headers });
   let proxyRequest: ProxyRequest | undefined;
   // What the client was answered; a request that fails before the exchange answers 5xx or 4xx.
   let status = 500;
@@ -144,8 +204,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
           model,
           listed,
           required,
-          sink: reply,
-          client: reply.raw,
+          sink: call,
+          client: call.res,
           priority: selection.priority,
         },
         (served) => {
@@ -156,7 +216,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
           proxyRequest = {
             requestId,
             startTime,
-            method: request.method,
+            method: request.method!,
             targetPath,
             body: forwarded,
             candidates: served.route.endpoints,
@@ -171,7 +231,7 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
             trace,
             tap: metered?.tap,
           };
-          return deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest);
+          return deps.engine.handle(request, call.takeResponse(), proxyRequest);
         },
       ),
     );
@@ -179,8 +239,8 @@ async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, request: Fas
     if (deps.requestLogging) {
       logRequestLine(deps.logger, {
         request_id: requestId,
-        method: request.method,
-        path: rawUrl.split('?', 1)[0]!,
+        method: request.method!,
+        path: pathOf(rawUrl),
         model: proxyRequest?.model,
         endpoint: result.endpoint?.name,
         status: result.status,
@@ -208,7 +268,8 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
     scoped.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, payload, done) => done(null, payload));
 
     const mount = (scope: RouteScope) => {
-      const handler = (request: FastifyRequest, reply: FastifyReply) => handleProxy(deps, scope, request, reply);
+      const handler = (request: FastifyRequest, reply: FastifyReply) =>
+        handleProxy(deps, scope, new FastifyProxyCall(request, reply));
       scoped.all(`${scope.base}*`, handler);
     };
 

@@ -24,8 +24,9 @@ export interface RoutingDeps {
   ejections?: { withoutEjected<T extends { name: string }>(candidates: readonly T[]): readonly T[] };
 }
 
+/** Where response headers are set before the response is written; names are lower case. */
 export interface HeaderSink {
-  header(name: string, value: string): unknown;
+  header(name: string, value: string | number): unknown;
 }
 
 export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | undefined): void {

@@ -1,6 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ClientIpResolver } from '../../adapter/security/client-ip.js';
 import type { RateLimiter, RateLimitVerdict } from '../../adapter/security/rate-limit.js';
+import type { OllaError } from '../../core/errors.js';
+import type { HeaderSink } from '../handlers/route-request.js';
 import { replyWithError } from './reply-error.js';
 import { addRouteHook } from './route-hook.js';
 
@@ -24,47 +27,65 @@ export interface RateLimitDeps {
   onRejected?: (clientIp: string, scope: 'health' | 'proxy') => void;
 }
 
+/** A limited request's verdict: undefined when admitted, else the refusal to answer with. */
+export type RateLimitRefusal = OllaError | undefined;
+
 /**
- * Rate-limits requests on the root instance. Every limited request gets X-RateLimit-Limit,
- * -Remaining and -Reset, allowed or not; a refused one gets 429 with Retry-After in its route's
- * error dialect. Register after CORS so browser preflights are answered before they count.
+ * The per-client-IP rate limit for one request. Every limited request gets X-RateLimit-Limit,
+ * -Remaining and -Reset on its sink, allowed or not. While the limits are off (the original then
+ * lets every request through) a request costs one flag read and gets no X-RateLimit-* headers.
+ * Shared limits need a round trip to the store; local ones answer synchronously.
+ */
+export class RequestRateLimit {
+  readonly #deps: RateLimitDeps;
+
+  constructor(deps: RateLimitDeps) {
+    this.#deps = deps;
+  }
+
+  check(
+    remoteAddress: string,
+    headers: IncomingHttpHeaders,
+    isHealth: boolean,
+    sink: HeaderSink,
+  ): RateLimitRefusal | Promise<RateLimitRefusal> {
+    const limiter = this.#deps.limiter;
+    if (!limiter.active) return undefined;
+    const ip = this.#deps.clientIp(remoteAddress, headers);
+    if (!limiter.shared) return this.#answer(sink, limiter.check(ip, isHealth), ip, isHealth);
+    return limiter.checkShared(ip, isHealth).then((verdict) => this.#answer(sink, verdict, ip, isHealth));
+  }
+
+  #answer(sink: HeaderSink, verdict: RateLimitVerdict, ip: string, isHealth: boolean): RateLimitRefusal {
+    sink.header('x-ratelimit-limit', verdict.limit);
+    sink.header('x-ratelimit-remaining', verdict.remaining);
+    sink.header('x-ratelimit-reset', verdict.reset);
+    if (verdict.error !== undefined) this.#deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
+    return verdict.error;
+  }
+}
+
+/**
+ * Rate-limits requests on the root instance; a refused one gets 429 with Retry-After in its
+ * route's error dialect. Registered whatever the limits, so a config reload can switch them on.
+ * Register after CORS so browser preflights are answered before they count.
  */
 export function registerRateLimit(app: FastifyInstance, deps: RateLimitDeps): void {
-  const { limiter, clientIp } = deps;
-  const appliesTo = deps.appliesTo ?? isProxyCatchAll;
-
-  const answer = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    verdict: RateLimitVerdict,
-    ip: string,
-    isHealth: boolean,
-  ): boolean => {
-    reply.header('x-ratelimit-limit', verdict.limit);
-    reply.header('x-ratelimit-remaining', verdict.remaining);
-    reply.header('x-ratelimit-reset', verdict.reset);
-    if (verdict.error === undefined) return true;
-    deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
-    replyWithError(request, reply, verdict.error);
-    return false;
-  };
-  // Registered whatever the limits, so a config reload can switch them on; while they are off
-  // (the original then lets every request through) a request costs one flag read, and gets no
-  // X-RateLimit-* headers. Shared limits need a round trip to the store; local ones stay synchronous.
+  const limit = new RequestRateLimit(deps);
   const hookFor = (isHealth: boolean) =>
     function rateLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-      if (!limiter.active) return done();
-      const ip = clientIp(request.raw.socket.remoteAddress ?? '', request.headers);
-      if (!limiter.shared) {
-        if (answer(request, reply, limiter.check(ip, isHealth), ip, isHealth)) done();
-        return;
-      }
-      limiter.checkShared(ip, isHealth).then(
-        (verdict) => answer(request, reply, verdict, ip, isHealth) && done(),
-        (err: Error) => done(err),
-      );
+      const refusal = limit.check(request.raw.socket.remoteAddress ?? '', request.headers, isHealth, reply);
+      if (refusal instanceof Promise) {
+        refusal.then(
+          (shared) => (shared === undefined ? done() : replyWithError(request, reply, shared)),
+          (err: Error) => done(err),
+        );
+      } else if (refusal === undefined) done();
+      else replyWithError(request, reply, refusal);
     };
   const proxyHook = hookFor(false);
   const healthHook = hookFor(true);
-  addRouteHook(app, appliesTo, (route: string) => (route === HEALTH_ROUTE ? healthHook : proxyHook));
+  addRouteHook(app, deps.appliesTo ?? isProxyCatchAll, (route: string) =>
+    route === HEALTH_ROUTE ? healthHook : proxyHook,
+  );
 }

@@ -1,7 +1,29 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { RequestSizeLimits } from '../../adapter/security/size-limit.js';
+import type { HeadersTooLargeError, PayloadTooLargeError } from '../../core/errors.js';
+import type { HeaderSink } from '../handlers/route-request.js';
 import { pathOf, replyWithError } from './reply-error.js';
+
+/**
+ * The refusal a request's size draws before any of its body is read, or undefined: 431 for
+ * oversized headers, 413 for an oversized declared body, which also closes the connection
+ * (`Connection: close` on `sink`) because the rest of that body is never read.
+ */
+export function sizeRefusal(
+  limits: RequestSizeLimits,
+  method: string,
+  url: string,
+  rawHeaders: readonly string[],
+  contentLength: string | undefined,
+  sink: HeaderSink,
+): HeadersTooLargeError | PayloadTooLargeError | undefined {
+  const headerError = limits.checkHeaders(method, pathOf(url), rawHeaders);
+  if (headerError !== undefined) return headerError;
+  const bodyError = limits.checkContentLength(contentLength);
+  if (bodyError !== undefined) sink.header('connection', 'close');
+  return bodyError;
+}
 
 /**
  * Enforces request size limits on every route, as the original does: oversized headers get 431 and
@@ -13,19 +35,17 @@ export function registerSizeLimits(app: FastifyInstance, limits: RequestSizeLimi
   app.addHook(
     'onRequest',
     function sizeLimits(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-      const raw = request.raw;
-      const headerError = limits.checkHeaders(request.method, pathOf(request.url), raw.rawHeaders);
-      if (headerError !== undefined) {
-        onRejected?.();
-        return void replyWithError(request, reply, headerError);
-      }
-      const bodyError = limits.checkContentLength(request.headers['content-length']);
-      if (bodyError !== undefined) {
-        onRejected?.();
-        reply.header('connection', 'close');
-        return void replyWithError(request, reply, bodyError);
-      }
-      done();
+      const refusal = sizeRefusal(
+        limits,
+        request.method,
+        request.url,
+        request.raw.rawHeaders,
+        request.headers['content-length'],
+        reply,
+      );
+      if (refusal === undefined) return done();
+      onRejected?.();
+      replyWithError(request, reply, refusal);
     },
   );
 
