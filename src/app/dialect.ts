@@ -8,7 +8,8 @@ export function dialectForPath(url: string): ErrorDialect {
   if (!url.startsWith('/olla/')) return 'olla';
   if (url.startsWith('/olla/anthropic/')) return 'anthropic';
   // The Responses API is OpenAI's under every prefix, /olla/proxy/ included: its SDKs read `error.message`.
-  if (url.split('?', 1)[0]!.endsWith('/v1/responses')) return 'openai';
+  const queryAt = url.indexOf('?');
+  if ((queryAt < 0 ? url : url.slice(0, queryAt)).endsWith('/v1/responses')) return 'openai';
   if (url.startsWith('/olla/ollama/') || url.startsWith('/olla/proxy/') || url.startsWith('/olla/models')) {
     return 'olla';
   }

@@ -87,16 +87,23 @@ export function requiredCapabilitiesOfBody(body: Buffer, path = ''): ModelCapabi
   const needs: ModelCapability[] = [];
   if (body.includes(IMAGE_MARKER_CORE) && IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body))
     needs.push('vision');
-  // optimisation: one pass over the top-level members finds every field of interest.
-  const spans = findTopLevelFields(body, FIELDS);
-  if (TOOL_FIELD_INDEXES.some((k) => hasValue(body, spans[k]))) needs.push('tools');
   // `input` means embeddings only on an embeddings path: the Responses API (`/v1/responses`)
   // carries its prompt in `input` too, and must not be steered to embedding models.
-  if (path.includes('embed') && hasValue(body, spans[INPUT])) needs.push('embeddings');
+  const embeddings = path.includes('embed');
+  // optimisation: a native byte search rules out most bodies (a plain chat names no tool and no
+  // input anywhere), so the scanner walks only those that might carry one of the fields.
+  if (!TOOL_MARKERS.some((m) => body.includes(m)) && !(embeddings && body.includes(INPUT_MARKER))) return needs;
+  // One pass over the top-level members finds every field of interest.
+  const spans = findTopLevelFields(body, FIELDS);
+  if (TOOL_FIELD_INDEXES.some((k) => hasValue(body, spans[k]))) needs.push('tools');
+  if (embeddings && hasValue(body, spans[INPUT])) needs.push('embeddings');
   return needs;
 }
 
 const FIELDS = ['tools', 'functions', 'tool_choice', 'function_call', 'input'];
+/** What every tool field's key starts with (`"tools"`, `"tool_choice"`; `"functions"`, `"function_call"`). */
+const TOOL_MARKERS = [Buffer.from('"tool'), Buffer.from('"function')];
+const INPUT_MARKER = Buffer.from('"input"');
 const TOOL_FIELD_INDEXES = [0, 1, 2, 3];
 const INPUT = 4;
 

@@ -218,6 +218,12 @@ describe('requiredCapabilitiesOfBody', () => {
     expect(needs({ messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] })).toEqual(['vision']);
   });
 
+  it('rules out tool fields by their key prefixes, so the byte search skips none', () => {
+    for (const key of ['tools', 'functions', 'tool_choice', 'function_call'])
+      expect(needs({ model: 'm', [key]: 'auto' })).toEqual(['tools']);
+    expect(needs({ model: 'm', messages: [{ role: 'user', content: 'which "tool" is best?' }] })).toEqual([]);
+  });
+
   it('agrees with the parsed reading on vision, tools and embeddings', () => {
     const bodies = [
       { messages: [{ role: 'user', content: [{ type: 'image', source: {} }] }] },

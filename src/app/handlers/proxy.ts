@@ -45,6 +45,9 @@ export interface ProxyRouteDeps extends FleetRoutingDeps {
   keys?: ClientKeyGate;
 }
 
+/** A native byte search rules the fallback list out of most bodies before the scanner looks for it. */
+const MODELS_KEY = Buffer.from('"models"');
+
 /** A retry's re-routing sets no headers: the first routing's are already on the reply. */
 const NO_HEADERS = { header: () => undefined };
 
@@ -166,12 +169,12 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
   const body = call.body;
   const json = body !== undefined && isJsonObject(body);
   // One pass finds both `model` and an OpenAI body's per-request fallback list (`models`,
-  // OpenRouter's convention, so only on OpenAI-shaped paths). Elsewhere the scan stops at `model`
-  // rather than walk the rest of a large body for a list nobody reads.
-  const openAiShaped = pathOnly.startsWith('/v1/');
+  // OpenRouter's convention, so only on OpenAI-shaped paths), when the body names `models` at all.
+  // Otherwise the scan stops at `model` rather than walk the rest of the body for a list it lacks.
+  const listable = json && pathOnly.startsWith('/v1/') && body.includes(MODELS_KEY);
   let model: string | undefined;
   let listed: string[] | undefined;
-  if (json && openAiShaped) [model, listed] = readTopLevelStringAndList(body, 'model', 'models');
+  if (listable) [model, listed] = readTopLevelStringAndList(body, 'model', 'models');
   else if (json) model = readTopLevelString(body, 'model');
   call.header(Header.requestId, requestId);
   // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
