@@ -5,17 +5,17 @@ import type { RequestSizeLimits } from '../../adapter/security/size-limit.js';
 import { Header } from '../../core/constants.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
 import { errorResponse } from '../../core/error-body.js';
-import { PayloadTooLargeError, ShuttingDownError, UnauthorisedError } from '../../core/errors.js';
+import { type BadRequestError, PayloadTooLargeError, ShuttingDownError, UnauthorisedError } from '../../core/errors.js';
 import type { Logger } from '../../logger/logger.js';
 import { dialectForPath } from '../dialect.js';
 import { identifyClient } from '../middleware/client-auth.js';
 import { traversalRefusal } from '../middleware/path-guard.js';
-import type { RequestRateLimit } from '../middleware/rate-limit.js';
+import type { RateLimitRefusal, RequestRateLimit } from '../middleware/rate-limit.js';
 import { sizeRefusal } from '../middleware/size-limit.js';
 import type { RawLane } from '../raw-lane.js';
 import { reportUnexpected } from '../server.js';
 import { handleProxy, type ProxyCall, type ProxyRouteDeps, type RouteScope, routeScopes } from './proxy.js';
-import { hasRequestBody, readRequestBody } from './request-body.js';
+import { type BodyReceiver, collectRequestBody, hasRequestBody } from './request-body.js';
 
 /** The checks fastify's hooks make on a proxy route, made here in the same order. */
 export interface RawProxyGuards {
@@ -30,18 +30,34 @@ export interface RawProxyGuards {
   logger: Logger;
 }
 
-/** A proxy request on the raw lane: its headers wait here until an answer or the engine writes them. */
-class RawProxyCall implements ProxyCall {
+/** What every request on one raw proxy route shares. */
+class RawProxyRoute {
+  constructor(
+    readonly lane: RawLane,
+    readonly deps: ProxyRouteDeps,
+    readonly guards: RawProxyGuards,
+    readonly scope: RouteScope,
+  ) {}
+}
+
+/**
+ * A proxy request on the raw lane, from the checks to the handler. Its headers wait here until an
+ * answer or the engine writes them. It steps on by plain method calls (a promise only where the
+ * shared rate limit answers asynchronously), so a request allocates no closures to get there.
+ */
+class RawProxyCall implements ProxyCall, BodyReceiver {
   readonly raw: IncomingMessage;
   readonly res: ServerResponse;
   body: Buffer | undefined = undefined;
   clientKey: ClientKey | null = null;
   readonly headers: PresetHeaders = {};
+  readonly #route: RawProxyRoute;
   #taken = false;
 
-  constructor(raw: IncomingMessage, res: ServerResponse) {
+  constructor(raw: IncomingMessage, res: ServerResponse, route: RawProxyRoute) {
     this.raw = raw;
     this.res = res;
+    this.#route = route;
   }
 
   header(name: string, value: string | number): void {
@@ -57,6 +73,79 @@ class RawProxyCall implements ProxyCall {
   get taken(): boolean {
     return this.#taken;
   }
+
+  /** The checks fastify's hooks make, in their order: shutdown, path, rate limit, then the rest. */
+  start(): void {
+    try {
+      const req = this.raw;
+      if (this.#route.lane.closing) {
+        this.header('connection', 'close');
+        throw new ShuttingDownError('Olla is shutting down; send the request to another instance');
+      }
+      const traversal = traversalRefusal(req.url ?? '/');
+      if (traversal !== undefined) throw traversal;
+      const limited = this.#route.guards.rateLimit.check(req.socket.remoteAddress ?? '', req.headers, false, this);
+      if (limited instanceof Promise) {
+        limited.then(
+          (refusal) => this.#limited(refusal),
+          (err: unknown) => this.fail(err),
+        );
+      } else this.#limited(limited);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  #limited(refusal: RateLimitRefusal): void {
+    try {
+      if (refusal !== undefined) throw refusal;
+      const { guards } = this.#route;
+      const req = this.raw;
+      if (guards.keys !== undefined) {
+        const key = identifyClient(guards.keys, req.headers, this);
+        if (key instanceof UnauthorisedError) throw key;
+        this.clientKey = key;
+      }
+      const limits = guards.sizeLimits;
+      const url = req.url ?? '/';
+      const tooBig = sizeRefusal(limits, req.method!, url, req.rawHeaders, req.headers['content-length'], this);
+      if (tooBig !== undefined) {
+        guards.onSizeRefused?.();
+        throw tooBig;
+      }
+      if (!hasRequestBody(req)) this.#handle();
+      else {
+        const live = limits.maxBodySize > 0 ? limits.maxBodySize : Number.POSITIVE_INFINITY;
+        collectRequestBody(req, Math.min(live, guards.startupBodyLimit), this);
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  bodyRead(body: Buffer): void {
+    if (body.length > 0) this.body = body;
+    this.#handle();
+  }
+
+  bodyTooLarge(limit: number): void {
+    this.#route.guards.onSizeRefused?.();
+    this.header('connection', 'close');
+    this.fail(new PayloadTooLargeError('Request body too large', { limit }));
+  }
+
+  bodyFailed(error: BadRequestError): void {
+    this.fail(error);
+  }
+
+  #handle(): void {
+    const { deps, scope } = this.#route;
+    handleProxy(deps, scope, this).catch((err: unknown) => this.fail(err));
+  }
+
+  fail(err: unknown): void {
+    answerError(this, err, this.#route.guards.logger);
+  }
 }
 
 /**
@@ -66,53 +155,9 @@ class RawProxyCall implements ProxyCall {
  */
 export function mountRawProxyRoutes(lane: RawLane, deps: ProxyRouteDeps, guards: RawProxyGuards): void {
   for (const scope of routeScopes(deps.providers)) {
-    lane.mount(`${scope.base}*`, (req, res) => {
-      const call = new RawProxyCall(req, res);
-      serve(lane, deps, guards, scope, call).catch((err: unknown) => answerError(call, err, guards.logger));
-    });
+    const route = new RawProxyRoute(lane, deps, guards, scope);
+    lane.mount(`${scope.base}*`, (req, res) => new RawProxyCall(req, res, route).start());
   }
-}
-
-async function serve(
-  lane: RawLane,
-  deps: ProxyRouteDeps,
-  guards: RawProxyGuards,
-  scope: RouteScope,
-  call: RawProxyCall,
-): Promise<void> {
-  const req = call.raw;
-  if (lane.closing) {
-    call.header('connection', 'close');
-    throw new ShuttingDownError('Olla is shutting down; send the request to another instance');
-  }
-  const url = req.url ?? '/';
-  const traversal = traversalRefusal(url);
-  if (traversal !== undefined) throw traversal;
-  let limited = guards.rateLimit.check(req.socket.remoteAddress ?? '', req.headers, false, call);
-  if (limited instanceof Promise) limited = await limited;
-  if (limited !== undefined) throw limited;
-  if (guards.keys !== undefined) {
-    const key = identifyClient(guards.keys, req.headers, call);
-    if (key instanceof UnauthorisedError) throw key;
-    call.clientKey = key;
-  }
-  const limits = guards.sizeLimits;
-  const tooBig = sizeRefusal(limits, req.method!, url, req.rawHeaders, req.headers['content-length'], call);
-  if (tooBig !== undefined) {
-    guards.onSizeRefused?.();
-    throw tooBig;
-  }
-  if (hasRequestBody(req)) {
-    const live = limits.maxBodySize > 0 ? limits.maxBodySize : Number.POSITIVE_INFINITY;
-    const limit = Math.min(live, guards.startupBodyLimit);
-    const body = await readRequestBody(req, limit, () => {
-      guards.onSizeRefused?.();
-      call.header('connection', 'close');
-      return new PayloadTooLargeError('Request body too large', { limit });
-    });
-    if (body.length > 0) call.body = body;
-  }
-  await handleProxy(deps, scope, call);
 }
 
 /** Answers a refusal, unless the engine already owns the response (it answers its own failures). */

@@ -12,44 +12,78 @@ export function hasRequestBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Told how reading a request body ended; exactly one of these is called. */
+export interface BodyReceiver {
+  bodyRead(body: Buffer): void;
+  /** More than the limit arrived; the rest is not read. */
+  bodyTooLarge(limit: number): void;
+  /** The client went away (or the stream failed) before the body ended. */
+  bodyFailed(error: BadRequestError): void;
+}
+
+const kBody = Symbol('olla.requestBody');
+type Collecting = IncomingMessage & { [kBody]?: BodyCollector };
+
+class BodyCollector {
+  readonly receiver: BodyReceiver;
+  readonly limit: number;
+  size = 0;
+  // Most bodies arrive in one chunk; the list is made only for a second.
+  first: Buffer | undefined = undefined;
+  rest: Buffer[] | undefined = undefined;
+
+  constructor(receiver: BodyReceiver, limit: number) {
+    this.receiver = receiver;
+    this.limit = limit;
+  }
+
+  whole(): Buffer {
+    if (this.first === undefined) return Buffer.alloc(0);
+    // Always a copy of its own, never a view over the socket's read buffer, which would keep
+    // that alive for as long as the request lives.
+    return Buffer.concat(this.rest === undefined ? [this.first] : [this.first, ...this.rest], this.size);
+  }
+}
+
 /**
- * Reads a request body whole into one buffer of its own (never a view over a socket's read
- * buffer, which would keep that alive for as long as the request lives). Rejects with
- * `tooLarge()` once more than `limit` bytes have arrived, without reading the rest, and with a
- * BadRequestError when the client goes away before the body ends.
+ * Reads a request body whole into one buffer and tells `receiver`. The listeners are shared
+ * functions that find their collector through a symbol on the request, so a request allocates
+ * no closures for them; once an outcome is told they are removed.
  */
-export function readRequestBody(req: IncomingMessage, limit: number, tooLarge: () => Error): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const settle = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        settle();
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      settle();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (err: Error) => {
-      settle();
-      reject(new BadRequestError(`the request body could not be read: ${err.message}`));
-    };
-    // A client that leaves mid-body may close without an error on some Node versions.
-    const onClose = () => {
-      if (!req.complete) onError(new Error('the client closed the connection before the body ended'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+export function collectRequestBody(req: IncomingMessage, limit: number, receiver: BodyReceiver): void {
+  (req as Collecting)[kBody] = new BodyCollector(receiver, limit);
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  // With an 'error' listener, Node reports a client that leaves mid-body as an error ('aborted').
+  req.on('error', onBodyError);
+}
+
+function detach(req: Collecting): BodyCollector | undefined {
+  const collector = req[kBody];
+  req[kBody] = undefined;
+  req.off('data', onBodyData);
+  req.off('end', onBodyEnd);
+  req.off('error', onBodyError);
+  return collector;
+}
+
+function onBodyData(this: Collecting, chunk: Buffer): void {
+  const collector = this[kBody];
+  if (collector === undefined) return;
+  collector.size += chunk.length;
+  if (collector.size > collector.limit) {
+    detach(this);
+    collector.receiver.bodyTooLarge(collector.limit);
+  } else if (collector.first === undefined) collector.first = chunk;
+  else if (collector.rest === undefined) collector.rest = [chunk];
+  else collector.rest.push(chunk);
+}
+
+function onBodyEnd(this: Collecting): void {
+  const collector = detach(this);
+  collector?.receiver.bodyRead(collector.whole());
+}
+
+function onBodyError(this: Collecting, err: Error): void {
+  detach(this)?.receiver.bodyFailed(new BadRequestError(`the request body could not be read: ${err.message}`));
 }
