@@ -607,7 +607,7 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     const up = await upstream();
     const ep = endpoint('lms', up.url);
     const proxy = await rig(engineName, [ep], {
-      request: { model: 'gpt-oss', nativeModelName: (e) => (e === ep ? 'openai/gpt-oss-20b' : undefined) },
+      request: { model: 'gpt-oss', nativeNames: { nativeName: (e) => (e === ep ? 'openai/gpt-oss-20b' : undefined) } },
     });
     const body = '{ "messages": [{"role":"user","content":"model"}],\n  "model" : "gpt-oss", "n": 1.50 }';
 

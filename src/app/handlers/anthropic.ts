@@ -21,6 +21,7 @@ import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { visibleModels } from './models.js';
 import { useRawBodies } from './raw-body-scope.js';
+import { nativeNamesOf } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 import { logTranslatedRequest } from './translated-request-log.js';
 
@@ -157,7 +158,7 @@ async function forwardMessages(
             method: 'POST',
             model,
             routing: link.decision,
-            nativeModelName: route.nativeName?.bind(route),
+            nativeNames: nativeNamesOf(route),
             selection: { ...selection, model, body: raw },
             dialect: 'anthropic' as const,
             ...(tap ? { tap } : {}),

@@ -20,7 +20,7 @@ import { BadRequestError, ModelNotFoundError, NoHealthyEndpointError, OllaError 
 import { readTopLevelStringAndList } from '../../core/json-field.js';
 import type { Ejection } from '../../core/ports/ejections.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
-import { candidateScopeOf, isJsonObject, type ProviderScope, routeScopes } from './proxy.js';
+import { isJsonObject, type ProviderScope, routeScopes } from './proxy.js';
 import { targetAfterBase } from './proxy-target.js';
 import {
   type CandidateScope,
@@ -158,7 +158,7 @@ function routeOf(deps: ExplainDeps, path: string): ExplainedRoute {
       target_path: targetPath,
       path_allowed: allowed,
     },
-    scope: candidateScopeOf(scope),
+    scope: scope.candidates,
     allowed,
     pathOnly,
     targetPath,

@@ -8,6 +8,7 @@ import type { ClientKey } from '../../core/domain/client-key.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
 import { RouteNotFoundError } from '../../core/errors.js';
 import { readTopLevelString, readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
+import type { SelectionContext } from '../../core/ports/balancer.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
@@ -20,7 +21,7 @@ import { admitClient } from './client-admission.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import { originForm, targetAfterBase } from './proxy-target.js';
-import { type HeaderSink, routeRequest } from './route-request.js';
+import { type CandidateScope, type HeaderSink, nativeNamesOf, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 
 /** A provider route: the profile whose paths it allows and the endpoint types it may use. */
@@ -57,25 +58,25 @@ export interface RouteScope {
   profile?: PlatformProfile;
   types: readonly string[];
   failClosed: boolean;
+  /** How routing names the scope in its messages and candidate narrowing (made once, not per request). */
+  candidates: CandidateScope;
+}
+
+function routeScope(base: string, types: readonly string[], failClosed: boolean, profile?: PlatformProfile) {
+  const candidates = { types, failClosed, label: profile ? `${profile.displayName} ` : '' };
+  return profile === undefined
+    ? { base, types, failClosed, candidates }
+    : { base, profile, types, failClosed, candidates };
 }
 
 /** Every proxy route family, in the order they are mounted. */
 export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
-  const scopes: RouteScope[] = [{ base: '/olla/proxy/', types: [], failClosed: false }];
+  const scopes: RouteScope[] = [routeScope('/olla/proxy/', [], false)];
   for (const p of providers) {
     if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
-    scopes.push({ base: `/olla/${p.prefix}/`, profile: p.profile, types: p.types, failClosed: p.failClosed });
+    scopes.push(routeScope(`/olla/${p.prefix}/`, p.types, p.failClosed, p.profile));
   }
   return scopes;
-}
-
-/** How routing names a scope in its messages and candidate narrowing. */
-export function candidateScopeOf(scope: RouteScope) {
-  return {
-    types: scope.types,
-    failClosed: scope.failClosed,
-    label: scope.profile ? `${scope.profile.displayName} ` : '',
-  };
 }
 
 /**
@@ -184,14 +185,15 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
   const metered = admission === undefined ? undefined : meteredRequest(pathOnly, body, json);
   // What goes upstream: the client's bytes, or with the usage request a key's metering added.
   const sent = metered === undefined ? body : metered.body;
-  const selection = {
+  // The engine's selection context; the link that serves sets its model and body below.
+  const selection: SelectionContext = {
     model,
     headers: request.headers,
     clientIp: deps.clientIp(call),
     body,
     priority: requestPriority(request.headers, admission?.key),
   };
-  const scoped = candidateScopeOf(scope);
+  const scoped = scope.candidates;
   const required = json ? requiredCapabilitiesOfBody(body, targetPath) : undefined;
   // One trace per client request; each fallback model tried is an attempt under it.
   const trace = deps.tracer?.startRequest({ method: request.method!, targetPath, model, headers: request.headers });
@@ -216,6 +218,8 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
             served.fellBack && sent !== undefined && served.model !== undefined
               ? (replaceTopLevelString(sent, 'model', served.model) ?? sent)
               : sent;
+          selection.model = served.model;
+          selection.body = forwarded;
           proxyRequest = {
             requestId,
             startTime,
@@ -228,8 +232,8 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
             reroute: async () => (await routeRequest(deps, scoped, served.model, required, NO_HEADERS)).endpoints,
             model: served.model,
             routing: served.decision,
-            nativeModelName: served.route.nativeName?.bind(served.route),
-            selection: { ...selection, model: served.model, body: forwarded },
+            nativeNames: nativeNamesOf(served.route),
+            selection,
             dialect,
             trace,
             tap: metered?.tap,

@@ -14,7 +14,7 @@ import { underClientKey } from './client-admission.js';
 import { hijackKeepingHeaders } from './hijack.js';
 import type { ProviderScope } from './proxy.js';
 import { useRawBodies } from './raw-body-scope.js';
-import { type CandidateScope, type RoutingDeps, routeRequest } from './route-request.js';
+import { type CandidateScope, nativeNamesOf, type RoutingDeps, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 import { logTranslatedRequest } from './translated-request-log.js';
 
@@ -124,7 +124,7 @@ async function forwardResponses(
     method: 'POST',
     model: parsed.model,
     routing: route.decision,
-    nativeModelName: route.nativeName?.bind(route),
+    nativeNames: nativeNamesOf(route),
     selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
     dialect: 'openai' as const,
     ...(tap ? { tap } : {}),

@@ -7,7 +7,7 @@ import type { RoutingDecision } from '../../core/domain/routing.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
-import type { PanicFallback } from '../../core/ports/proxy.js';
+import type { NativeModelNames, PanicFallback } from '../../core/ports/proxy.js';
 
 export interface CandidateScope {
   types: readonly string[];
@@ -34,6 +34,11 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
   sink.header(Header.routingStrategy, decision.strategy);
   sink.header(Header.routingDecision, decision.action);
   if (decision.reason) sink.header(Header.routingReason, decision.reason);
+}
+
+/** The route as the engine's source of native model names, when it renames any. */
+export function nativeNamesOf(route: RoutedRequest): NativeModelNames | undefined {
+  return route.nativeName === undefined ? undefined : (route as NativeModelNames);
 }
 
 /** Routable endpoints of the scope's types, widened to every routable one unless the scope fails closed. */

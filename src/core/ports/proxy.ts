@@ -15,6 +15,11 @@ export interface PanicFallback {
 }
 
 /** Everything the handler worked out before the proxy engine takes over. */
+/** The name an endpoint knows a model by; a method, so a route passes itself without a bound closure. */
+export interface NativeModelNames {
+  nativeName(endpoint: Endpoint): string | undefined;
+}
+
 export interface ProxyRequest {
   requestId: string;
   /** `performance.now()` when Olla received the request. */
@@ -35,8 +40,8 @@ export interface ProxyRequest {
   reroute?: () => Promise<readonly Endpoint[]>;
   model?: string;
   routing?: RoutingDecision;
-  /** Name the chosen endpoint knows the model by, when it differs (aliases). */
-  nativeModelName?: (endpoint: Endpoint) => string | undefined;
+  /** Names the endpoints know the model by, when they differ (aliases): the model's route itself. */
+  nativeNames?: NativeModelNames;
   selection: SelectionContext;
   /** Which error body shape the client expects (default `olla`). */
   dialect?: ErrorDialect;

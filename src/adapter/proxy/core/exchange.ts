@@ -273,8 +273,8 @@ export class Exchange implements AttemptListener {
   #bodyFor(endpoint: Endpoint): Buffer | undefined {
     const request = this.#request;
     const body = request.body;
-    if (body === undefined || body.length === 0 || request.nativeModelName === undefined) return body;
-    const native = request.nativeModelName(endpoint);
+    if (body === undefined || body.length === 0 || request.nativeNames === undefined) return body;
+    const native = request.nativeNames.nativeName(endpoint);
     return native && native !== request.model ? (replaceTopLevelString(body, 'model', native) ?? body) : body;
   }
 
