@@ -140,7 +140,8 @@ async function forwardMessages(
     headers: request.headers,
   });
   try {
-    result = await underTrace(trace, () =>
+    result = await underTrace(
+      trace,
       routeThroughFleet(
         deps,
         { ...ANY_TYPE, label: '' },

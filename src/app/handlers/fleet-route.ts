@@ -64,12 +64,19 @@ export async function routeThroughFleet<T>(
   run: (served: FleetRoute) => T,
 ): Promise<Awaited<T>> {
   const requested = request.model;
-  const chain =
-    request.listed !== undefined && request.listed.length > 0
-      ? requestChain(requested, request.listed)
-      : requested !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty
-        ? deps.fallbacks.chainFor(requested)
-        : [requested];
+  const listed = request.listed !== undefined && request.listed.length > 0;
+  const configured = requested !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty;
+  if (!listed && !configured && deps.admission === undefined) {
+    // optimisation: one link and no queue, the common request: route and run, nothing to chain.
+    const routed = routeRequest(deps, scope, requested, request.required, request.sink);
+    const route = routed instanceof Promise ? await routed : routed;
+    return await run({ route, model: requested, decision: route.decision, fellBack: false });
+  }
+  const chain = listed
+    ? requestChain(requested, request.listed!)
+    : configured
+      ? deps.fallbacks!.chainFor(requested!)
+      : [requested];
   const primary = chain[0];
   let reason: string | undefined;
   // A link whose nodes are all down routes in panic (configured nodes tried anyway); a later

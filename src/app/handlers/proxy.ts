@@ -201,7 +201,8 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
   // What the client was answered; a request that fails before the exchange answers 5xx or 4xx.
   let status = 500;
   try {
-    const result = await underTrace(trace, () =>
+    const result = await underTrace(
+      trace,
       routeThroughFleet(
         deps,
         scoped,

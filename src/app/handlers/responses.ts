@@ -153,9 +153,7 @@ async function forwardResponses(
     };
   }
 
-  const result = await underTrace(trace, () =>
-    deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest),
-  );
+  const result = await underTrace(trace, deps.engine.handle(request.raw, hijackKeepingHeaders(reply), proxyRequest));
   const success = logTranslatedRequest(
     deps.logger,
     {

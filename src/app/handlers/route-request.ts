@@ -83,19 +83,33 @@ async function panicRoute(
  * The endpoints that may serve a request: routable ones of the scope's types, narrowed by the
  * model catalogue. Throws the error the original answers when none is left: 404 when nobody
  * has the model (`model_not_found`), 503 when it exists but no node holding it is routable.
- * Decision headers go on `sink` either way so clients can see why.
+ * Decision headers go on `sink` either way so clients can see why. A promise only when the model
+ * lookup answers asynchronously or no node is routable (panic routing); otherwise the route itself,
+ * so the common request awaits nothing here. Throws rather than rejects when it answers at once.
  */
-export async function routeRequest(
+export function routeRequest(
   deps: RoutingDeps,
   scope: CandidateScope,
   model: string | undefined,
   required: readonly ModelCapability[] | undefined,
   sink: HeaderSink,
-): Promise<RoutedRequest> {
+): RoutedRequest | Promise<RoutedRequest> {
   let candidates = candidatePool(deps.endpoints, scope);
   if (deps.ejections !== undefined) candidates = deps.ejections.withoutEjected(candidates);
-  const route =
-    candidates.length === 0 ? { endpoints: candidates } : await deps.models.route(model, candidates, required);
+  const route = candidates.length === 0 ? { endpoints: candidates } : deps.models.route(model, candidates, required);
+  if (route instanceof Promise)
+    return route.then((found) => routedOrRefused(deps, scope, model, required, sink, found));
+  return routedOrRefused(deps, scope, model, required, sink, route);
+}
+
+function routedOrRefused(
+  deps: RoutingDeps,
+  scope: CandidateScope,
+  model: string | undefined,
+  required: readonly ModelCapability[] | undefined,
+  sink: HeaderSink,
+  route: ModelRouteResult,
+): RoutedRequest | Promise<RoutedRequest> {
   if (route.endpoints.length > 0) return route;
   if (model && route.decision?.reason === 'model_not_found') {
     setRoutingHeaders(sink, route.decision);
@@ -113,8 +127,9 @@ export async function routeRequest(
       { hint: 'see /internal/status/endpoints for each endpoint health', ...(model ? { model } : {}) },
     ),
   };
-  const panic = await panicRoute(deps, scope, model, required);
-  if (panic !== undefined) return { ...panic, panic: rejection };
-  setRoutingHeaders(sink, route.decision);
-  throw rejection.error;
+  return panicRoute(deps, scope, model, required).then((panic) => {
+    if (panic !== undefined) return { ...panic, panic: rejection };
+    setRoutingHeaders(sink, route.decision);
+    throw rejection.error;
+  });
 }

@@ -4,16 +4,22 @@ import type { RequestSpan } from '../../core/ports/tracer.js';
 /**
  * Runs a request's routing and proxying under its trace span. A request refused before any
  * upstream attempt (no model, no healthy node, a full queue) still ends its span, with the status
- * the client is answered with, so traces show refusals too.
+ * the client is answered with, so traces show refusals too. Without a trace, `running` itself.
  */
-export async function underTrace<T extends { status: number; retries: number; error?: Error }>(
+export function underTrace<T extends { status: number; retries: number; error?: Error }>(
   trace: RequestSpan | undefined,
-  run: () => Promise<T>,
+  running: Promise<T>,
 ): Promise<T> {
-  if (trace === undefined) return run();
+  return trace === undefined ? running : endingSpan(trace, running);
+}
+
+async function endingSpan<T extends { status: number; retries: number; error?: Error }>(
+  trace: RequestSpan,
+  running: Promise<T>,
+): Promise<T> {
   let result: T;
   try {
-    result = await run();
+    result = await running;
   } catch (err) {
     trace.end({ status: err instanceof OllaError ? err.status : 500, retries: 0, error: err as Error });
     throw err;
