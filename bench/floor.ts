@@ -1,7 +1,9 @@
 /**
  * The floor: the leanest pass-through Node can do, so the bench can show what Olla's features cost
  * over Node itself. A `node:http` server forwards each request through an undici Pool with a bare
- * dispatch handler; hop-by-hop headers are dropped (RFC 9110 §7.6.1) and nothing else is done.
+ * dispatch handler; hop-by-hop headers are dropped (RFC 9110 §7.6.1) and nothing else is done,
+ * except what any streaming proxy must do: a response without a length (SSE, NDJSON) has its head
+ * sent at once, as Olla's engines send it, not held back until the first token.
  *
  *   node --import tsx bench/floor.ts <upstream origin> [port]     prints {"url": "..."} when listening
  */
@@ -36,6 +38,8 @@ const server = http.createServer((req, res) => {
     },
     onResponseStart(controller, status, headers) {
       res.writeHead(status, endToEnd(headers));
+      // node:http holds a head until the first body write; a stream's first token may be seconds away.
+      if (headers['content-length'] === undefined) res.flushHeaders();
       res.on('drain', () => controller.resume());
     },
     onResponseData(controller, chunk) {

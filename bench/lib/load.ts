@@ -27,6 +27,9 @@ export interface StreamResult {
   chunksPerStream: number;
   ttfb: Spread;
   gap: Spread;
+  /** With a baseline: the first-byte times of the streams to it, interleaved with the target's. */
+  baselineTtfb?: Spread;
+  baselineStreams?: number;
 }
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -149,7 +152,9 @@ export function latency(spec: RequestSpec, options: LatencyOptions): Promise<Loa
 }
 
 export function streams(spec: RequestSpec, options: StreamOptions): Promise<StreamResult> {
-  const timeout = (options.seconds + options.warmupSeconds + 60) * 1000;
+  // The minimum stream count may hold the client past its seconds: a 200-token stream is ~0.25 s.
+  const extra = (options.minStreams ?? 0) * (options.baseline ? 2 : 1) * 0.5;
+  const timeout = (options.seconds + options.warmupSeconds + extra + 60) * 1000;
   return runToJson(
     'stream client',
     NODE_TS[0],

@@ -172,6 +172,18 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'sse-200: inter-token gap')).toBe(true);
     expect(verdict(run, 'ndjson-200: inter-token gap')).toBeUndefined();
   });
+
+  it('judges the first byte on the interleaved baseline when the cell has one, not on the direct row', () => {
+    const run = facts([
+      cell('direct', 'sse-200', { p50: 1 }),
+      cell('olla', 'sse-200', { p50: 2.4, ttfbAdded: 0.3 }),
+      cell('direct', 'ndjson-200', { p50: 3 }),
+      cell('olla', 'ndjson-200', { p50: 2.4, ttfbAdded: 0.7 }),
+    ]);
+    expect(verdict(run, 'sse-200: added time to first byte')).toBe(true);
+    expect(verdict(run, 'ndjson-200: added time to first byte')).toBe(false);
+    expect(renderTable(run)).toContain('| olla | sse-200 | – | 2.400 | – | – | +0.300 |');
+  });
 });
 
 describe('renderTable', () => {

@@ -137,7 +137,7 @@ export function renderTable(facts: RunFacts): string {
         ms(m.p50),
         ms(m.p99),
         ms(m.max),
-        added(m.p50, direct?.p50),
+        m.ttfbAdded === undefined ? added(m.p50, direct?.p50) : signedMs(m.ttfbAdded),
         added(m.p99, direct?.p99),
         ratio(m.rps, cellOf(facts, 'nginx', cell.scenario)?.rps),
         ratio(m.rps, cellOf(facts, 'floor', cell.scenario)?.rps),
@@ -222,7 +222,7 @@ export function judgeGoals(facts: RunFacts): Goal[] {
   for (const s of ['sse-200', 'ndjson-200'] as const) {
     const m = olla(s);
     const d = of('direct', s);
-    const ttfb = minus(m?.p50, d?.p50);
+    const ttfb = m?.ttfbAdded ?? minus(m?.p50, d?.p50);
     goals.push(
       judged(
         `${s}: added time to first byte ≤ 0.5 ms (p50)`,

@@ -21,6 +21,11 @@ export interface Measurement extends Partial<Spread> {
   errors: number;
   /** Streams: the gap between successive chunks. */
   gap?: Spread;
+  /**
+   * Streams: the first-byte p50 over that of streams straight to the mock interleaved with the
+   * target's, which the added-p50 figure uses instead of the direct row's (measured seconds apart).
+   */
+  ttfbAdded?: number;
   chunksPerStream?: number;
   /** Request body megabytes per second. */
   mbPerSecond?: number;
@@ -33,6 +38,8 @@ export interface Pace {
   warmupSeconds: number;
   /** Streams held open in idle-1000. */
   idleStreams: number;
+  /** The fewest streams a stream cell times on each side, however long that takes. */
+  minStreams: number;
   openTimeoutMs: number;
 }
 
@@ -43,6 +50,8 @@ export interface ScenarioContext {
   pid: number;
   pace: Pace;
   workDir: string;
+  /** The mock hit directly for the same API, when the target is not the mock itself. */
+  direct?: { url: string; route: Route };
 }
 
 export interface Scenario {
@@ -129,12 +138,15 @@ function streaming(id: ScenarioId, title: string, api: Api): Scenario {
     id,
     title,
     api,
-    async measure({ url, route, pace }) {
+    async measure({ url, route, pace, direct }) {
+      const body = chatBody(true);
       // One stream at a time: eight at once on two cores would time the contention, not the proxy.
-      const result = await streams(specFor(url, route, chatBody(true)), {
+      const result = await streams(specFor(url, route, body), {
         seconds: pace.seconds,
         warmupSeconds: pace.warmupSeconds,
         concurrency: 1,
+        minStreams: pace.minStreams,
+        ...(direct ? { baseline: specFor(direct.url, direct.route, body) } : {}),
       });
       // A target that answers every stream with an error has no timings worth a row.
       if (result.errors >= result.streams) throw new Error(`every stream failed (${result.streams} tried)`);
@@ -144,6 +156,7 @@ function streaming(id: ScenarioId, title: string, api: Api): Scenario {
         errors: result.errors,
         gap: result.gap,
         chunksPerStream: result.chunksPerStream,
+        ...(result.baselineTtfb ? { ttfbAdded: result.ttfb.p50 - result.baselineTtfb.p50 } : {}),
       };
     },
   };

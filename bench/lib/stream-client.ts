@@ -2,16 +2,26 @@
  * Streams (SSE or NDJSON) timed chunk by chunk: time to the first body byte, and the gap between
  * successive chunks, which is where a proxy that buffers or coalesces tokens shows. Runs as its
  * own process, `concurrency` streams at a time, and prints one JSON line (milliseconds).
+ *
+ * With a `baseline` (the mock hit directly), each worker alternates one stream through the target
+ * with one straight to the mock, which goes first alternating too, so the first-byte times of both
+ * come from the same seconds of the same machine. One after the other, a 200-token stream takes
+ * 0.22 s and a cell holds some twenty of them: on a shared two-core machine a neighbour's burst
+ * during one cell and not the other moved the added first byte by ±1 ms, twice the 0.5 ms goal.
  */
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
-import { clientArgs } from './request-spec.js';
-import { spreadOf } from './stats.js';
+import { clientArgs, type RequestSpec } from './request-spec.js';
+import { type Spread, spreadOf } from './stats.js';
 
 export interface StreamOptions {
   seconds: number;
   warmupSeconds: number;
   concurrency: number;
+  /** Keep going past `seconds` until each side has this many streams (the first-byte p50 needs them). */
+  minStreams?: number;
+  /** The same request straight to the mock, interleaved with the target's. */
+  baseline?: RequestSpec;
 }
 
 interface Samples {
@@ -20,21 +30,41 @@ interface Samples {
   chunks: number;
   streams: number;
   errors: number;
+  /** Seconds spent in this side's streams, summed over the workers. */
+  busy: number;
+}
+
+/** One place streams go: its pool, its request, and what its streams measured. */
+interface Side {
+  pool: Pool;
+  request: Dispatcher.RequestOptions;
+  samples: Samples;
 }
 
 const { spec, options } = clientArgs<StreamOptions>(process.argv.slice(2));
-const url = new URL(spec.url);
-const pool = new Pool(url.origin, { connections: options.concurrency, pipelining: 1 });
-const request: Dispatcher.RequestOptions = {
-  path: url.pathname + url.search,
-  method: spec.method,
-  headers: spec.headers,
-  body: spec.body ?? null,
-};
 
-async function stream(samples: Samples): Promise<void> {
+function sideFor(target: RequestSpec): Side {
+  const url = new URL(target.url);
+  return {
+    pool: new Pool(url.origin, { connections: options.concurrency, pipelining: 1 }),
+    request: {
+      path: url.pathname + url.search,
+      method: target.method,
+      headers: target.headers,
+      body: target.body ?? null,
+    },
+    samples: emptySamples(),
+  };
+}
+
+function emptySamples(): Samples {
+  return { ttfb: [], gaps: [], chunks: 0, streams: 0, errors: 0, busy: 0 };
+}
+
+async function stream(side: Side): Promise<void> {
+  const { samples } = side;
   const start = performance.now();
-  const res = await pool.request(request);
+  const res = await side.pool.request(side.request);
   let last = 0;
   for await (const _chunk of res.body) {
     const now = performance.now();
@@ -47,32 +77,43 @@ async function stream(samples: Samples): Promise<void> {
   samples.streams++;
 }
 
-async function worker(end: number, samples: Samples): Promise<void> {
-  while (performance.now() < end) {
-    await stream(samples).catch(() => {
-      samples.errors++;
-    });
+async function counted(side: Side): Promise<void> {
+  const start = performance.now();
+  await stream(side).catch(() => {
+    side.samples.errors++;
+  });
+  side.samples.busy += (performance.now() - start) / 1000;
+}
+
+async function worker(end: number, minStreams: number, sides: Side[], first: number): Promise<void> {
+  const [target] = sides;
+  for (let round = first; performance.now() < end || target!.samples.streams < minStreams; round++) {
+    for (let i = 0; i < sides.length; i++) await counted(sides[(round + i) % sides.length]!);
   }
 }
 
-async function run(seconds: number): Promise<{ samples: Samples; elapsed: number }> {
-  const samples: Samples = { ttfb: [], gaps: [], chunks: 0, streams: 0, errors: 0 };
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(Array.from({ length: options.concurrency }, () => worker(end, samples)));
-  return { samples, elapsed: (performance.now() - started) / 1000 };
+async function run(seconds: number, minStreams: number, sides: Side[]): Promise<void> {
+  for (const side of sides) side.samples = emptySamples();
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(end, minStreams, sides, i)));
 }
 
-await run(options.warmupSeconds);
-const { samples, elapsed } = await run(options.seconds);
-await pool.close();
+const sides = [sideFor(spec), ...(options.baseline ? [sideFor(options.baseline)] : [])];
+await run(options.warmupSeconds, 0, sides);
+await run(options.seconds, options.minStreams ?? 0, sides);
+await Promise.all(sides.map((side) => side.pool.close()));
+const [target, baseline] = sides as [Side, Side | undefined];
+const { samples } = target;
+const baselineTtfb: Spread | undefined = baseline ? spreadOf(baseline.samples.ttfb) : undefined;
 console.log(
   JSON.stringify({
     streams: samples.streams,
     errors: samples.errors,
-    rps: samples.streams / elapsed,
+    // Streams a second while streaming to the target (the baseline's turns left out).
+    rps: samples.busy > 0 ? (samples.streams * options.concurrency) / samples.busy : 0,
     chunksPerStream: samples.streams ? samples.chunks / samples.streams : 0,
     ttfb: spreadOf(samples.ttfb),
     gap: spreadOf(samples.gaps),
+    ...(baselineTtfb ? { baselineTtfb, baselineStreams: baseline!.samples.streams } : {}),
   }),
 );
