@@ -10,7 +10,7 @@ import type { AttemptListener, UpstreamAttempt } from '../core/transport.js';
 import { toUpstreamTarget } from '../core/upstream-target.js';
 import { SherpaTransport, sherpaFailure } from './sherpa-transport.js';
 
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
