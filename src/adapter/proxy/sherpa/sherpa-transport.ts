@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { ProxyConfig } from '../../../config/types.js';
 import { Agent, type Dispatcher } from '../../http/undici.js';
+import { DispatchAttempt } from '../core/dispatch-attempt.js';
 import { ConnectTimeoutError, HeadersTimeoutError, ReadTimeoutError, UpstreamClosedError } from '../core/failure.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
@@ -26,13 +26,14 @@ export class SherpaTransport implements UpstreamTransport {
   }
 
   open(listener: AttemptListener, spec: AttemptSpec): UpstreamAttempt {
-    return new SherpaAttempt(listener, this.#agent, {
+    const options: Dispatcher.DispatchOptions = {
       origin: spec.target.origin,
       path: spec.path,
       method: spec.method as Dispatcher.HttpMethod,
       headers: spec.headers,
       body: spec.body ?? null,
-    });
+    };
+    return new DispatchAttempt(listener, this.#agent, options, sherpaFailure);
   }
 
   retire(): void {
@@ -42,68 +43,6 @@ export class SherpaTransport implements UpstreamTransport {
 
   async close(): Promise<void> {
     await this.#agent.destroy();
-  }
-}
-
-/** One request as an undici dispatch handler: fields fixed in the constructor, no closures. */
-class SherpaAttempt implements UpstreamAttempt, Dispatcher.DispatchHandler {
-  readonly #listener: AttemptListener;
-  readonly #agent: Agent;
-  readonly #options: Dispatcher.DispatchOptions;
-  #controller: Dispatcher.DispatchController | null = null;
-  #pendingAbort: Error | null = null;
-  #responded = false;
-  #ended = false;
-
-  constructor(listener: AttemptListener, agent: Agent, options: Dispatcher.DispatchOptions) {
-    this.#listener = listener;
-    this.#agent = agent;
-    this.#options = options;
-  }
-
-  start(): void {
-    this.#agent.dispatch(this.#options, this);
-  }
-
-  pause(): void {
-    // undici stops the idle-read clock while paused: the stream is waiting on the client.
-    this.#controller?.pause();
-  }
-
-  resume(): void {
-    this.#controller?.resume();
-  }
-
-  abort(reason: Error): void {
-    if (this.#ended) return;
-    // A request still queued for a connection has no controller yet; abort it once it gets one.
-    if (this.#controller === null) this.#pendingAbort = reason;
-    else this.#controller.abort(reason);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#pendingAbort !== null) controller.abort(this.#pendingAbort);
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    if (statusCode < 200) return;
-    this.#responded = true;
-    this.#listener.onUpstreamHeaders(this, statusCode, headers);
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#listener.onUpstreamData(this, chunk);
-  }
-
-  onResponseEnd(): void {
-    this.#ended = true;
-    this.#listener.onUpstreamEnd(this);
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#ended = true;
-    this.#listener.onUpstreamError(this, sherpaFailure(error, this.#responded));
   }
 }
 
