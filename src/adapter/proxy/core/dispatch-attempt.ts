@@ -1,6 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Dispatcher } from '../../http/undici.js';
+import type { ProxyConfig } from '../../../config/types.js';
+import type { Dispatcher, Pool } from '../../http/undici.js';
 import type { AttemptListener, UpstreamAttempt } from './transport.js';
+
+/** The proxy's connect, header and idle-read timeouts and TCP keep-alive, as undici's pool options. */
+export function undiciTimeouts(config: ProxyConfig): Pool.Options {
+  return {
+    headersTimeout: config.responseHeaderTimeout,
+    bodyTimeout: config.readTimeout,
+    connect: {
+      timeout: Math.max(config.connectionTimeout, config.tlsHandshakeTimeout),
+      keepAlive: true,
+      keepAliveInitialDelay: config.connectionKeepAlive,
+    },
+  };
+}
 
 /**
  * What a transport makes of an undici failure before the exchange sees it; `responded` says

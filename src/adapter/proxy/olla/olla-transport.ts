@@ -1,6 +1,6 @@
 import { type Dispatcher, Pool } from '../../http/undici.js';
 import type { ProxyConfig } from '../../../config/types.js';
-import { DispatchAttempt } from '../core/dispatch-attempt.js';
+import { DispatchAttempt, undiciTimeouts } from '../core/dispatch-attempt.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
 /**
@@ -29,13 +29,7 @@ export class OllaTransport implements UpstreamTransport {
     this.#poolOptions = {
       connections: OLLA_CONNECTIONS_PER_ENDPOINT,
       pipelining: 1,
-      headersTimeout: config.responseHeaderTimeout,
-      bodyTimeout: config.readTimeout,
-      connect: {
-        timeout: Math.max(config.connectionTimeout, config.tlsHandshakeTimeout),
-        keepAlive: true,
-        keepAliveInitialDelay: config.connectionKeepAlive,
-      },
+      ...undiciTimeouts(config),
     };
   }
 

@@ -1,6 +1,6 @@
 import type { ProxyConfig } from '../../../config/types.js';
 import { Agent, type Dispatcher } from '../../http/undici.js';
-import { DispatchAttempt } from '../core/dispatch-attempt.js';
+import { DispatchAttempt, undiciTimeouts } from '../core/dispatch-attempt.js';
 import { ConnectTimeoutError, HeadersTimeoutError, ReadTimeoutError, UpstreamClosedError } from '../core/failure.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
@@ -14,15 +14,7 @@ export class SherpaTransport implements UpstreamTransport {
   readonly #agent: Agent;
 
   constructor(config: ProxyConfig) {
-    this.#agent = new Agent({
-      headersTimeout: config.responseHeaderTimeout,
-      bodyTimeout: config.readTimeout,
-      connect: {
-        timeout: Math.max(config.connectionTimeout, config.tlsHandshakeTimeout),
-        keepAlive: true,
-        keepAliveInitialDelay: config.connectionKeepAlive,
-      },
-    });
+    this.#agent = new Agent(undiciTimeouts(config));
   }
 
   open(listener: AttemptListener, spec: AttemptSpec): UpstreamAttempt {
