@@ -41,15 +41,6 @@ export interface UpstreamAttempt {
   abort(reason: Error): void;
 }
 
-/** Timeouts an attempt enforces itself, in ms; 0 switches one off. */
-export interface AttemptTimeouts {
-  readonly connect: number;
-  /** From the request being sent to the response head arriving. */
-  readonly headers: number;
-  /** Longest silence between body chunks (not counted while paused for a slow client). */
-  readonly read: number;
-}
-
 export interface UpstreamTransport {
   open(listener: AttemptListener, spec: AttemptSpec): UpstreamAttempt;
   /** Drop every pooled connection. */

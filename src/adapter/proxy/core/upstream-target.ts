@@ -8,10 +8,6 @@ import type { Endpoint } from '../../../core/domain/endpoint.js';
 export interface UpstreamTarget {
   /** `http://host:port`, the key for per-origin connection pools. */
   readonly origin: string;
-  readonly secure: boolean;
-  /** Host name without IPv6 brackets, as `net.connect` wants it. */
-  readonly hostname: string;
-  readonly port: number;
   /** The Host header the backend expects (its own authority, never the client's). */
   readonly hostHeader: string;
   /** Base path without a trailing slash; '' for the root. */
@@ -29,9 +25,6 @@ export interface UpstreamTarget {
 
 export function toUpstreamTarget(endpoint: Endpoint): UpstreamTarget {
   const url = new URL(endpoint.url);
-  const secure = url.protocol === 'https:';
-  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port);
-  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
 
   const merged = new Map<string, [string, string]>();
@@ -44,9 +37,6 @@ export function toUpstreamTarget(endpoint: Endpoint): UpstreamTarget {
 
   return {
     origin: url.origin,
-    secure,
-    hostname,
-    port,
     hostHeader: url.host,
     basePath,
     preservePath: endpoint.preservePath,

@@ -1,6 +1,6 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { type Dispatcher, Pool } from '../../http/undici.js';
 import type { ProxyConfig } from '../../../config/types.js';
+import { DispatchAttempt, undiciTimeouts } from '../core/dispatch-attempt.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
 /**
@@ -13,8 +13,9 @@ export const OLLA_CONNECTIONS_PER_ENDPOINT = null;
 
 /**
  * The Olla engine's transport: one undici Pool per endpoint origin (keep-alive, no pipelining,
- * created on first use) and a dispatch handler per request that hands each chunk straight to the
- * exchange, with undici enforcing the connect, header and idle-read timeouts on its coarse timers.
+ * created on first use) and a dispatch handler per request (../core/dispatch-attempt.ts) that
+ * hands each chunk straight to the exchange, with undici enforcing the connect, header and
+ * idle-read timeouts on its coarse timers.
  */
 export class OllaTransport implements UpstreamTransport {
   readonly #pools = new Map<string, Pool>();
@@ -28,13 +29,7 @@ export class OllaTransport implements UpstreamTransport {
     this.#poolOptions = {
       connections: OLLA_CONNECTIONS_PER_ENDPOINT,
       pipelining: 1,
-      headersTimeout: config.responseHeaderTimeout,
-      bodyTimeout: config.readTimeout,
-      connect: {
-        timeout: Math.max(config.connectionTimeout, config.tlsHandshakeTimeout),
-        keepAlive: true,
-        keepAliveInitialDelay: config.connectionKeepAlive,
-      },
+      ...undiciTimeouts(config),
     };
   }
 
@@ -45,7 +40,7 @@ export class OllaTransport implements UpstreamTransport {
       pool = new Pool(origin, this.#poolOptions);
       this.#pools.set(origin, pool);
     }
-    return new OllaAttempt(listener, pool, {
+    return new DispatchAttempt(listener, pool, {
       path: spec.path,
       method: spec.method as Dispatcher.HttpMethod,
       headers: spec.headers,
@@ -66,64 +61,5 @@ export class OllaTransport implements UpstreamTransport {
     const pools = [...this.#pools.values()];
     this.#pools.clear();
     await Promise.all(pools.map((pool) => pool.destroy()));
-  }
-}
-
-/** One request as an undici dispatch handler: fields fixed in the constructor, no closures. */
-class OllaAttempt implements UpstreamAttempt, Dispatcher.DispatchHandler {
-  readonly #listener: AttemptListener;
-  readonly #pool: Pool;
-  readonly #options: Dispatcher.DispatchOptions;
-  #controller: Dispatcher.DispatchController | null = null;
-  #pendingAbort: Error | null = null;
-  #ended = false;
-
-  constructor(listener: AttemptListener, pool: Pool, options: Dispatcher.DispatchOptions) {
-    this.#listener = listener;
-    this.#pool = pool;
-    this.#options = options;
-  }
-
-  start(): void {
-    this.#pool.dispatch(this.#options, this);
-  }
-
-  pause(): void {
-    this.#controller?.pause();
-  }
-
-  resume(): void {
-    this.#controller?.resume();
-  }
-
-  abort(reason: Error): void {
-    if (this.#ended) return;
-    // A request still queued for a connection has no controller yet; abort it once it gets one.
-    if (this.#controller === null) this.#pendingAbort = reason;
-    else this.#controller.abort(reason);
-  }
-
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.#controller = controller;
-    if (this.#pendingAbort !== null) controller.abort(this.#pendingAbort);
-  }
-
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
-    if (statusCode < 200) return;
-    this.#listener.onUpstreamHeaders(this, statusCode, headers);
-  }
-
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#listener.onUpstreamData(this, chunk);
-  }
-
-  onResponseEnd(): void {
-    this.#ended = true;
-    this.#listener.onUpstreamEnd(this);
-  }
-
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#ended = true;
-    this.#listener.onUpstreamError(this, error);
   }
 }
