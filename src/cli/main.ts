@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First, before the other modules allocate: see young-generation.ts.
+import './cap-young-generation.js';
 import { parseArgs } from 'node:util';
 import { createOlla } from '../app/app.js';
 import { VERSION } from '../app/version.js';
