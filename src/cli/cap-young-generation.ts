@@ -1,4 +1,4 @@
-/** Imported first by main.ts, so the cap is in place before the rest of Olla loads. */
-import { capYoungGeneration } from './young-generation.js';
+/** Imported first by main.ts, so the nursery is held small before the rest of Olla loads. */
+import { holdYoungGeneration } from './young-generation.js';
 
-capYoungGeneration();
+holdYoungGeneration();

@@ -7,6 +7,7 @@ import { VERSION } from '../app/version.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../logger/logger.js';
+import { releaseYoungGenerationUnderLoad } from './young-generation.js';
 
 const USAGE = `Olla ${VERSION.version}: a proxy and load balancer for LLM backends
 
@@ -116,6 +117,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Start-up's allocation is behind us: from here the nursery grows only for heavy load.
+  releaseYoungGenerationUnderLoad();
 }
 
 process.on('unhandledRejection', (reason) => {
