@@ -276,7 +276,7 @@ async function main(): Promise<void> {
   const { command, built } = buildProject(ROOT, log);
   const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
   const env: TargetEnv = { workDir, project: command, ollaConfig: ollaConfigKind };
-  const facts: RunFacts = { cells: [], skipped, compiled: built };
+  const facts: RunFacts = { cells: [], skipped, compiled: built, fileShortfall: fileLimit.shortfall };
   let failover: FailoverRow[] = [];
   try {
     for (const group of groups) {

@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Descriptors a proxy needs beside its held streams: listeners, pools, logs, Node's own. */
-const HEADROOM = 4096;
+/** Descriptors a proxy needs beside its held streams: listeners, probes, logs, Node's own (Olla: ~40). */
+const HEADROOM = 256;
 
 export interface FileLimit {
   /** The soft limit in force now. */
