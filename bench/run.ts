@@ -25,6 +25,7 @@ import { type FailoverRow, renderFailover, runFailoverScenario } from './lib/fai
 import { type Interleaved, interleave } from './lib/interleaved.js';
 import { THROUGHPUT_GENERATOR } from './lib/load.js';
 import { describeMachine, versionOf } from './lib/machine.js';
+import { ensureFileLimit, type FileLimit, filesNeeded } from './lib/file-limit.js';
 import { PeakRss, rssOf } from './lib/memory.js';
 import { measureMixedModels } from './lib/mixed-models.js';
 import { type RunningMock, startMock } from './lib/mock.js';
@@ -75,6 +76,14 @@ const pace: Pace = args.quick
   : { seconds: 5, warmupSeconds: 1, idleStreams, openTimeoutMs: 6000 + idleStreams, minStreams: 40 };
 
 const ollaConfigKind = args.tuned ? 'tuned' : 'shipped';
+// Raised before any process starts, so each inherits it (file-limit.ts).
+const fileLimit = ensureFileLimit(filesNeeded(idleStreams));
+
+/** The open-file limit line of the machine section. */
+function describeFileLimit(files: FileLimit): string {
+  const raised = files.raisedFrom === undefined ? '' : ` (raised from ${files.raisedFrom} with prlimit)`;
+  return `- open files per process: ${files.limit}${raised}${files.shortfall ? `; too few: ${files.shortfall}` : ''}`;
+}
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
@@ -198,6 +207,7 @@ function document(facts: RunFacts, targets: Target[]): string {
     '',
     ...describeMachine(),
     `- mode: ${args.quick ? '--quick, 2 s a cell' : '5 s a cell'} after a 1 s warm-up${args.only ? `, --only ${args.only}` : ''}${args.scenarios ? `, --scenarios ${args.scenarios}` : ''}, ${pace.idleStreams.toLocaleString('en-AU')} held streams`,
+    describeFileLimit(fileLimit),
     `- Olla and the floor: ${facts.compiled ? 'compiled with tsc into dist/, run with node' : 'TypeScript sources under tsx (the build failed)'}`,
     `- Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`,
     ...referenceVersions(),
@@ -266,11 +276,12 @@ async function main(): Promise<void> {
   for (const s of skipped) log(`skipping ${s.target}: ${s.reason}`);
   const started = Date.now();
   log(`Olla's configuration: ${describeOllaConfig(ollaConfigKind)}`);
+  if (fileLimit.shortfall) log(`open files: ${fileLimit.shortfall}; the held streams may fail`);
   log('building Olla and the floor (tsc -p bench/tsconfig.build.json)');
   const { command, built } = buildProject(ROOT, log);
   const workDir = mkdtempSync(join(tmpdir(), 'olla-bench-'));
   const env: TargetEnv = { workDir, project: command, ollaConfig: ollaConfigKind };
-  const facts: RunFacts = { cells: [], skipped, compiled: built };
+  const facts: RunFacts = { cells: [], skipped, compiled: built, fileShortfall: fileLimit.shortfall };
   let failover: FailoverRow[] = [];
   try {
     for (const group of groups) {

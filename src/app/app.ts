@@ -527,7 +527,6 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       if (!fleet.fallbacks.empty)
         void discovery.refresh().then(() => warnUnknownFallbacks(fleet.fallbacks, catalogue, logger));
       const address = await server.listen({ host: config.server.host, port: config.server.port });
-      metrics.start();
       const watched = options.configSource?.path;
       if (config.server.watchConfig && watched) {
         watch = watchFile(watched, () => reloads.reload('watch'), {

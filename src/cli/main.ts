@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+// First, before the other modules allocate: see young-generation.ts.
+import './cap-young-generation.js';
 import { parseArgs } from 'node:util';
 import { createOlla } from '../app/app.js';
 import { VERSION } from '../app/version.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../logger/logger.js';
+import { releaseYoungGenerationUnderLoad } from './young-generation.js';
 
 const USAGE = `Olla ${VERSION.version}: a proxy and load balancer for LLM backends
 
@@ -114,6 +117,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Start-up's allocation is behind us: from here the nursery grows only for heavy load.
+  releaseYoungGenerationUnderLoad();
 }
 
 process.on('unhandledRejection', (reason) => {

@@ -138,8 +138,9 @@ describe('Prometheus metrics', () => {
       collect: (out: Sample[]) => out.push({ labels: {}, value: 1 }),
     });
     f.metrics.add(gauge('olla_test_before'));
-    f.metrics.start();
+    const firstScrape = f.metrics.metrics();
     f.metrics.add(gauge('olla_test_during'));
+    await firstScrape;
     expect((await scrape(f.metrics)).types.get('olla_test_during')).toBe('gauge');
     f.metrics.add(gauge('olla_test_after'));
     const text = await f.metrics.metrics();

@@ -27,10 +27,10 @@ import { DURATION_BUCKETS, RequestCells, TTFB_BUCKETS } from './request-cells.js
  *   connections from the repository and selector, sticky-session counts, security figures, and
  *   Node's process metrics.
  *
- * prom-client (with its default metrics, some 80 modules) is imported only when the registry is
- * first needed: by `start()` right after Olla listens, or by the first scrape. Every Olla metric is
- * counted in plain numbers here from the first request either way; only Node's process metrics
- * (GC, event-loop lag) begin when the registry does.
+ * prom-client (with its default metrics and the OpenTelemetry API it requires, some 80 modules) is
+ * imported only at the first scrape: loaded at start-up it held some 2 MB of an idle Olla that no
+ * Prometheus may ever ask. Every Olla metric is counted in plain numbers here from the first
+ * request either way; only Node's process metrics (GC, event-loop lag) begin when the registry does.
  *
  * Label values are bounded: `endpoint` is a configured endpoint's name (or `none`), and `model`
  * is a model the registry knows (its unified ID), `other` for any name it does not know and
@@ -107,13 +107,6 @@ export class OllaMetrics implements RequestRecorder, CollectedMetrics {
     this.#registerModelMetrics();
     if (sources.queue) this.#registerQueueMetrics(sources.queue);
     this.#registerTranslatorMetrics();
-  }
-
-  /** Loads the registry in the background, so the first scrape finds it ready. */
-  start(): void {
-    this.#load().catch(() => {
-      // The first scrape awaits the same load and answers its error.
-    });
   }
 
   /** The exposition's content type; known once `metrics()` has resolved. */
