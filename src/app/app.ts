@@ -24,7 +24,7 @@ import { ModelCatalogue } from '../adapter/registry/model-catalogue.js';
 import { ModelRouter } from '../adapter/registry/model-router.js';
 import { ReloadableClientIp } from '../adapter/security/client-ip.js';
 import { RateLimiter } from '../adapter/security/rate-limit.js';
-import { RequestSizeLimits } from '../adapter/security/size-limit.js';
+import { bodyCap, RequestSizeLimits } from '../adapter/security/size-limit.js';
 import { MemoryStateStore } from '../adapter/state/memory-state-store.js';
 import { StatsCollector } from '../adapter/stats/collector.js';
 import { ProcessMonitor } from '../adapter/stats/process-report.js';
@@ -423,7 +423,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
       rateLimit: new RequestRateLimit(rateLimits),
       sizeLimits,
       onSizeRefused,
-      startupBodyLimit: config.server.requestLimits.maxBodySize,
+      startupBodyLimit: bodyCap(config.server.requestLimits),
       keys,
       logger,
     });

@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyServerOptions,
 } from 'fastify';
-import { nodeMaxHeaderSize } from '../adapter/security/size-limit.js';
+import { bodyCap, nodeMaxHeaderSize } from '../adapter/security/size-limit.js';
 import type { ServerConfig } from '../config/types.js';
 import { Header } from '../core/constants.js';
 import { errorResponse } from '../core/error-body.js';
@@ -134,7 +134,7 @@ export function createHttpServer(config: ServerConfig, logger: Logger, lane?: Ra
       });
       return server;
     },
-    bodyLimit: config.requestLimits.maxBodySize,
+    bodyLimit: bodyCap(config.requestLimits),
     // Paths like /olla/proxy/../../etc are passed through verbatim and rejected by routing.
     routerOptions: { ...ROUTER_OPTIONS },
     return503OnClosing: true,

@@ -47,6 +47,22 @@ describe('Olla protecting itself', () => {
       await response.arrayBuffer();
     });
 
+    it('reads max_body_size: 0 as no limit, as the original does, rather than refusing to start', async () => {
+      const running = await start({ server: { request_limits: { max_body_size: 0 } } });
+      for (const chunked of [false, true]) {
+        const body = chatBody(256 * 1024);
+        const response = await fetch(`${running.url}${CHAT}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // A stream has no declared length, so it goes chunked and is counted as it arrives.
+          body: chunked ? new Blob([body]).stream() : body,
+          ...(chunked ? { duplex: 'half' } : {}),
+        } as RequestInit);
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+    });
+
     it('answers 413 to a declared oversized body before the client has sent it, and closes the connection', async () => {
       const running = await start(LIMITS);
       const declared = 50 * 1024 * 1024;

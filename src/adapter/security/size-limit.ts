@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { ServerConfig } from '../../config/types.js';
 import { HeadersTooLargeError, PayloadTooLargeError } from '../../core/errors.js';
@@ -24,6 +25,15 @@ const PROTOCOL = 'HTTP/1.1';
 export function effectiveMaxHeaderSize(configured: number): number {
   if (configured <= 0) return DEFAULT_MAX_HEADER_SIZE;
   return Math.max(configured, MIN_HEADER_SIZE);
+}
+
+/**
+ * The most body bytes a request may bring at all (fastify's `bodyLimit`, the raw lane's cap): the
+ * configured `max_body_size`, or with 0 (no limit, as the original reads it) the largest buffer
+ * Node can hold, since a body is read whole.
+ */
+export function bodyCap(limits: RequestLimits): number {
+  return limits.maxBodySize > 0 ? limits.maxBodySize : bufferConstants.MAX_LENGTH;
 }
 
 /**
