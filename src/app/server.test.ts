@@ -1,8 +1,9 @@
+import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config/parse.js';
 import { createLogger } from '../logger/logger.js';
-import { createHttpServer } from './server.js';
+import { createHttpServer, nodeServerTimeouts } from './server.js';
 
 const quiet = createLogger(
   { level: 'error', format: 'json' },
@@ -30,5 +31,30 @@ describe('the HTTP server', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toMatch(/integer/);
     await app.close();
+  });
+});
+
+describe('nodeServerTimeouts', () => {
+  const timeouts = (readTimeout: number, readHeaderTimeout: number) =>
+    nodeServerTimeouts({ readTimeout, readHeaderTimeout, idleTimeout: 0 });
+
+  it('gives an unset header timeout the read timeout, as Go does', () => {
+    expect(timeouts(30_000, 0)).toMatchObject({ headersTimeout: 30_000, requestTimeout: 30_000 });
+    expect(timeouts(0, 0)).toMatchObject({ headersTimeout: 60_000, requestTimeout: 0 });
+    expect(timeouts(0, 5_000)).toMatchObject({ headersTimeout: 5_000, requestTimeout: 0 });
+  });
+
+  it('never asks Node for a header timeout past the request timeout, which Node refuses', () => {
+    for (const [read, header] of [
+      [30_000, 0],
+      [30_000, 90_000],
+      [1_000, 10_000],
+      [30_000, 10_000],
+    ] as const) {
+      const options = timeouts(read, header);
+      expect(options.headersTimeout).toBeLessThanOrEqual(options.requestTimeout);
+      // Node itself is the judge: it throws ERR_OUT_OF_RANGE on a pair it refuses.
+      createServer(options).close();
+    }
   });
 });

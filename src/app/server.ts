@@ -53,13 +53,23 @@ function writeRawError(socket: Socket, status: number, reason: string, body: str
   );
 }
 
-/** Node's server timeouts from `server.*`; a config reload sets them again on the running server. */
+/** Node's own wait for a request's headers, used when neither header nor read timeout is set. */
+const NODE_HEADERS_TIMEOUT = 60_000;
+
+/**
+ * Node's server timeouts from `server.*`; a config reload sets them again on the running server.
+ * As Go reads them: an unset `read_header_timeout` takes `read_timeout`. Node refuses a headers
+ * timeout longer than the request timeout, which means the same as the shorter one: the whole
+ * request, headers included, must arrive within `read_timeout`.
+ */
 export function nodeServerTimeouts(
   config: Pick<ServerConfig, 'readTimeout' | 'readHeaderTimeout' | 'idleTimeout'>,
 ): Pick<Server, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'> {
+  const requestTimeout = config.readTimeout;
+  const headers = config.readHeaderTimeout || requestTimeout || NODE_HEADERS_TIMEOUT;
   return {
-    headersTimeout: config.readHeaderTimeout || 60_000,
-    requestTimeout: config.readTimeout,
+    headersTimeout: requestTimeout > 0 ? Math.min(headers, requestTimeout) : headers,
+    requestTimeout,
     keepAliveTimeout: config.idleTimeout || 65_000,
   };
 }
