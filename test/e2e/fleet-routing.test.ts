@@ -334,4 +334,19 @@ describe('fallback chains', () => {
     await response.arrayBuffer();
     expect(lastModel(small)).toBe('small-model');
   });
+
+  it('falls back from a model named in any script, its name sent as UTF-8 in the routing reason', async () => {
+    const { small, running } = await fleet({ model_fallbacks: {} });
+    // Node refuses a header character past U+00FF: unencoded, the answer failed (502) and never arrived.
+    const asked = 'модель-\u6a21\u578b\r\nx-injected: 1';
+    const response = await chat(running, asked, { extra: { models: ['small-model'] } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-olla-endpoint')).toBe('small');
+    expect(response.headers.has('x-injected')).toBe(false);
+    // fetch reads header bytes as latin1; the bytes are the reason's UTF-8, line break as spaces.
+    const reason = Buffer.from(response.headers.get('x-olla-routing-reason') ?? '', 'latin1').toString('utf8');
+    expect(reason).toBe(`fallback from ${asked.replace('\r\n', '  ')} (model_not_found)`);
+    await response.arrayBuffer();
+    expect(lastModel(small)).toBe('small-model');
+  });
 });

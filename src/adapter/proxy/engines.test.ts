@@ -507,6 +507,15 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     balanced(proxy.selector);
   });
 
+  it('closes the connection rather than leave the client waiting when Node refuses its error head', async () => {
+    // A strategy name past U+00FF is one no route makes; it stands for any header Node will not send.
+    const proxy = await rig(engineName, [], {
+      request: { routing: { strategy: 'strict\u0100', action: 'rejected', reason: 'no_healthy' } },
+    });
+    await expect(call(`${proxy.url}/api/tags`)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect((await proxy.results[0]!).status).toBe(503);
+  });
+
   it('fails over to the next candidate when one refuses connections, and never picks it again', async () => {
     const live = await upstream();
     const dead = endpoint('dead', await refusedUrl());

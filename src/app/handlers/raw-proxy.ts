@@ -177,6 +177,12 @@ function answerError(call: RawProxyCall, err: unknown, logger: Logger): void {
   }
   for (const name in answer.headers) head.push(name, answer.headers[name]!);
   head.push('content-length', String(Buffer.byteLength(answer.body)));
-  res.writeHead(answer.status, head);
-  res.end(answer.body);
+  try {
+    res.writeHead(answer.status, head);
+    res.end(answer.body);
+  } catch (writeError) {
+    // A head Node refuses must not leave the client waiting for one: it sees the connection close.
+    logger.warn({ err: (writeError as Error).message, url }, 'error answer could not be written');
+    res.destroy();
+  }
 }

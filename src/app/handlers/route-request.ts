@@ -5,6 +5,7 @@ import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { ModelCapability } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
+import { headerSafe } from '../../core/header-value.js';
 import type { EndpointRepository } from '../../core/ports/endpoints.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
 import type { NativeModelNames, PanicFallback } from '../../core/ports/proxy.js';
@@ -33,7 +34,8 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
   if (!decision) return;
   sink.header(Header.routingStrategy, decision.strategy);
   sink.header(Header.routingDecision, decision.action);
-  if (decision.reason) sink.header(Header.routingReason, decision.reason);
+  // A reason may name the client's model: made safe to send.
+  if (decision.reason) sink.header(Header.routingReason, headerSafe(decision.reason));
 }
 
 /** The route as the engine's source of native model names, when it renames any. */

@@ -600,10 +600,17 @@ export class Exchange implements AttemptListener {
     const headers: OutgoingHttpHeaders = answer.headers;
     headers[Header.requestId] = requestId;
     addRoutingHeaders(headers, this.#request);
-    applyPresetHeaders(res);
-    res.writeHead(answer.status, headers);
-    res.end(answer.body);
+    // The status Olla answered with, whether or not the head goes out.
     this.#status = answer.status;
+    try {
+      applyPresetHeaders(res);
+      res.writeHead(answer.status, headers);
+      res.end(answer.body);
+    } catch (err) {
+      // A head Node refuses must not leave the client waiting for one: it sees the connection close.
+      this.#ctx.gatewayLog?.warn({ requestId, err: (err as Error).message }, 'error answer could not be written');
+      res.destroy();
+    }
   }
 
   #finish(): void {

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { Header, RoutingReason } from '../../../core/constants.js';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
+import { headerSafe } from '../../../core/header-value.js';
 import type { ProxyRequest } from '../../../core/ports/proxy.js';
 import { connectionTokens, HOP_BY_HOP, type ProxyIdentity } from './request-headers.js';
 import type { UpstreamTarget } from './upstream-target.js';
@@ -85,7 +86,8 @@ export function addOllaHeaders(
   out[Header.responseTime] = `${Math.trunc(performance.now() - request.startTime)}ms`;
   out[Header.endpoint] = endpoint.name;
   out[Header.backendType] = endpoint.type;
-  if (request.model) out[Header.model] = request.model;
+  // The model and the reason (which may name it) are the client's text: made safe to send.
+  if (request.model) out[Header.model] = headerSafe(request.model);
   addRoutingHeaders(out, request);
 
   const sticky = request.selection.sticky;
@@ -110,7 +112,7 @@ export function addRoutingHeaders(out: OutgoingHttpHeaders, request: ProxyReques
   // The residency selector chose among nodes holding the model: that is the reason worth showing.
   if (request.selection.modelLoaded === true && isModelFound(routing.reason)) {
     out[Header.routingReason] = RoutingReason.modelLoaded;
-  } else if (routing.reason) out[Header.routingReason] = routing.reason;
+  } else if (routing.reason) out[Header.routingReason] = headerSafe(routing.reason);
 }
 
 const kPreset = Symbol('olla.proxy.presetHeaders');
