@@ -1,4 +1,5 @@
 import type { ErrorDialect } from '../core/error-body.js';
+import { pathOf } from './handlers/proxy-target.js';
 
 /**
  * Which error shape a path's clients parse. Anthropic SDKs need Anthropic's envelope; OpenAI
@@ -8,8 +9,7 @@ export function dialectForPath(url: string): ErrorDialect {
   if (!url.startsWith('/olla/')) return 'olla';
   if (url.startsWith('/olla/anthropic/')) return 'anthropic';
   // The Responses API is OpenAI's under every prefix, /olla/proxy/ included: its SDKs read `error.message`.
-  const queryAt = url.indexOf('?');
-  if ((queryAt < 0 ? url : url.slice(0, queryAt)).endsWith('/v1/responses')) return 'openai';
+  if (pathOf(url).endsWith('/v1/responses')) return 'openai';
   if (url.startsWith('/olla/ollama/') || url.startsWith('/olla/proxy/') || url.startsWith('/olla/models')) {
     return 'olla';
   }

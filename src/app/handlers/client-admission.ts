@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Admission, type ClientKeyGate, MeteringTap } from '../../adapter/client-keys/gate.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
 import { KeyLimitError } from '../../core/errors.js';
-import type { HeaderSink } from './route-request.js';
+import { type HeaderSink, setRateLimitHeaders } from './route-request.js';
 
 /**
  * Admits a request under its client key once the handler knows the model, or throws the 403 or
@@ -29,11 +29,7 @@ export function admitClient(
 }
 
 function withLimitHeaders(sink: HeaderSink, err: unknown): unknown {
-  if (err instanceof KeyLimitError) {
-    sink.header('x-ratelimit-limit', err.window.limit);
-    sink.header('x-ratelimit-remaining', err.window.remaining);
-    sink.header('x-ratelimit-reset', err.window.reset);
-  }
+  if (err instanceof KeyLimitError) setRateLimitHeaders(sink, err.window);
   return err;
 }
 

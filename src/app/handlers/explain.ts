@@ -154,7 +154,7 @@ function routeOf(deps: ExplainDeps, path: string): ExplainedRoute {
     route: {
       base: scope.base,
       provider: scope.profile?.name ?? 'any',
-      types: scope.types,
+      types: scope.candidates.types,
       target_path: targetPath,
       path_allowed: allowed,
     },

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { originForm, targetAfterBase } from './proxy-target.js';
+import { originForm, pathOf, targetAfterBase } from './proxy-target.js';
+
+describe('pathOf', () => {
+  it('drops the query string', () => {
+    expect(pathOf('/olla/models?format=openai')).toBe('/olla/models');
+    expect(pathOf('/internal/health')).toBe('/internal/health');
+  });
+});
 
 describe('originForm', () => {
   it.each([

@@ -5,6 +5,12 @@
 
 const SLASH = 0x2f;
 
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}
+
 /** The origin form (`/path?query`), also when the client sent the absolute form (RFC 9112 §3.2.2). */
 export function originForm(url: string): string {
   if (url.charCodeAt(0) === SLASH) return url;

@@ -14,13 +14,12 @@ import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
 import { logRequestLine } from '../../logger/request-line.js';
 import { dialectForPath } from '../dialect.js';
-import { pathOf } from '../middleware/reply-error.js';
 import { requestIdFrom } from '../request-id.js';
 import { requestPriority } from '../request-priority.js';
 import { admitClient } from './client-admission.js';
 import { type FleetRoutingDeps, routeThroughFleet } from './fleet-route.js';
 import { hijackKeepingHeaders } from './hijack.js';
-import { originForm, targetAfterBase } from './proxy-target.js';
+import { originForm, pathOf, targetAfterBase } from './proxy-target.js';
 import { type CandidateScope, type HeaderSink, nativeNamesOf, routeRequest } from './route-request.js';
 import { underTrace } from './traced-routing.js';
 
@@ -56,25 +55,17 @@ const NO_HEADERS = { header: () => undefined };
 export interface RouteScope {
   base: string;
   profile?: PlatformProfile;
-  types: readonly string[];
-  failClosed: boolean;
-  /** How routing names the scope in its messages and candidate narrowing (made once, not per request). */
+  /** The endpoint types it may use and how routing names it (made once, not per request). */
   candidates: CandidateScope;
-}
-
-function routeScope(base: string, types: readonly string[], failClosed: boolean, profile?: PlatformProfile) {
-  const candidates = { types, failClosed, label: profile ? `${profile.displayName} ` : '' };
-  return profile === undefined
-    ? { base, types, failClosed, candidates }
-    : { base, profile, types, failClosed, candidates };
 }
 
 /** Every proxy route family, in the order they are mounted. */
 export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
-  const scopes: RouteScope[] = [routeScope('/olla/proxy/', [], false)];
+  const scopes: RouteScope[] = [{ base: '/olla/proxy/', candidates: { types: [], failClosed: false, label: '' } }];
   for (const p of providers) {
     if (p.prefix === 'proxy' || p.prefix === 'anthropic') continue;
-    scopes.push(routeScope(`/olla/${p.prefix}/`, p.types, p.failClosed, p.profile));
+    const candidates = { types: p.types, failClosed: p.failClosed, label: `${p.profile.displayName} ` };
+    scopes.push({ base: `/olla/${p.prefix}/`, profile: p.profile, candidates });
   }
   return scopes;
 }
@@ -157,8 +148,7 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
   const rawUrl = originForm(request.url ?? '/');
   const targetPath = targetAfterBase(rawUrl, scope.base);
   const dialect = dialectForPath(rawUrl);
-  const queryAt = targetPath.indexOf('?');
-  const pathOnly = queryAt < 0 ? targetPath : targetPath.slice(0, queryAt);
+  const pathOnly = pathOf(targetPath);
   if (scope.profile) {
     if (!deps.isPathAllowed(scope.profile, pathOnly)) {
       throw new RouteNotFoundError(`${pathOnly} is not a ${scope.profile.displayName} API path`, {

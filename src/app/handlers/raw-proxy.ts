@@ -1,7 +1,7 @@
-import type { IncomingMessage, OutgoingHttpHeader, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientKeyGate } from '../../adapter/client-keys/gate.js';
-import { type PresetHeaders, presetHeaders } from '../../adapter/proxy/core/response-headers.js';
-import type { RequestSizeLimits } from '../../adapter/security/size-limit.js';
+import { endOrClose, flatHead, type PresetHeaders, presetHeaders } from '../../adapter/proxy/core/response-headers.js';
+import { bodyCap, type RequestSizeLimits } from '../../adapter/security/size-limit.js';
 import { Header } from '../../core/constants.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
 import { errorResponse } from '../../core/error-body.js';
@@ -115,8 +115,8 @@ class RawProxyCall implements ProxyCall, BodyReceiver {
       }
       if (!hasRequestBody(req)) this.#handle();
       else {
-        const live = limits.maxBodySize > 0 ? limits.maxBodySize : Number.POSITIVE_INFINITY;
-        collectRequestBody(req, Math.min(live, guards.startupBodyLimit), this);
+        // The live limit (a reload may lower it), within the one fastify was created with.
+        collectRequestBody(req, Math.min(bodyCap(limits), guards.startupBodyLimit), this);
       }
     } catch (err) {
       this.fail(err);
@@ -171,18 +171,8 @@ function answerError(call: RawProxyCall, err: unknown, logger: Logger): void {
   }
   const requestId = call.headers[Header.requestId];
   const answer = errorResponse(err, dialectForPath(url), typeof requestId === 'string' ? requestId : undefined);
-  const head: OutgoingHttpHeader[] = [];
-  for (const name in call.headers) {
-    if (answer.headers[name] === undefined) head.push(name, call.headers[name]!);
-  }
-  for (const name in answer.headers) head.push(name, answer.headers[name]!);
+  const head = flatHead(call.headers, answer.headers);
   head.push('content-length', String(Buffer.byteLength(answer.body)));
-  try {
-    res.writeHead(answer.status, head);
-    res.end(answer.body);
-  } catch (writeError) {
-    // A head Node refuses must not leave the client waiting for one: it sees the connection close.
-    logger.warn({ err: (writeError as Error).message, url }, 'error answer could not be written');
-    res.destroy();
-  }
+  const refused = endOrClose(res, answer.status, head, answer.body);
+  if (refused !== undefined) logger.warn({ err: refused.message, url }, 'error answer could not be written');
 }

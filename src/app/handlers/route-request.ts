@@ -38,6 +38,13 @@ export function setRoutingHeaders(sink: HeaderSink, decision: RoutingDecision | 
   if (decision.reason) sink.header(Header.routingReason, headerSafe(decision.reason));
 }
 
+/** X-RateLimit-Limit, -Remaining and -Reset for the window a request was counted against. */
+export function setRateLimitHeaders(sink: HeaderSink, window: { limit: number; remaining: number; reset: number }) {
+  sink.header('x-ratelimit-limit', window.limit);
+  sink.header('x-ratelimit-remaining', window.remaining);
+  sink.header('x-ratelimit-reset', window.reset);
+}
+
 /** The route as the engine's source of native model names, when it renames any. */
 export function nativeNamesOf(route: RoutedRequest): NativeModelNames | undefined {
   return route.nativeName === undefined ? undefined : (route as NativeModelNames);

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { isTraversalPath } from '../../adapter/security/path-traversal.js';
 import { BadRequestError } from '../../core/errors.js';
-import { originForm } from '../handlers/proxy-target.js';
-import { pathOf, replyWithError } from './reply-error.js';
+import { originForm, pathOf } from '../handlers/proxy-target.js';
+import { replyWithError } from './reply-error.js';
 
 /**
  * The refusal for a path whose segments are `.` or `..` once percent-decoded (see

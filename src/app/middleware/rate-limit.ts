@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { ClientIpResolver } from '../../adapter/security/client-ip.js';
 import type { RateLimiter, RateLimitVerdict } from '../../adapter/security/rate-limit.js';
 import type { OllaError } from '../../core/errors.js';
-import type { HeaderSink } from '../handlers/route-request.js';
+import { type HeaderSink, setRateLimitHeaders } from '../handlers/route-request.js';
 import { replyWithError } from './reply-error.js';
 import { addRouteHook } from './route-hook.js';
 
@@ -57,9 +57,7 @@ export class RequestRateLimit {
   }
 
   #answer(sink: HeaderSink, verdict: RateLimitVerdict, ip: string, isHealth: boolean): RateLimitRefusal {
-    sink.header('x-ratelimit-limit', verdict.limit);
-    sink.header('x-ratelimit-remaining', verdict.remaining);
-    sink.header('x-ratelimit-reset', verdict.reset);
+    setRateLimitHeaders(sink, verdict);
     if (verdict.error !== undefined) this.#deps.onRejected?.(ip, isHealth ? 'health' : 'proxy');
     return verdict.error;
   }

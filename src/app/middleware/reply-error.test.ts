@@ -1,14 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { RateLimitedError } from '../../core/errors.js';
-import { pathOf, replyWithError } from './reply-error.js';
-
-describe('pathOf', () => {
-  it('drops the query string', () => {
-    expect(pathOf('/olla/models?format=openai')).toBe('/olla/models');
-    expect(pathOf('/internal/health')).toBe('/internal/health');
-  });
-});
+import { replyWithError } from './reply-error.js';
 
 describe('replyWithError', () => {
   it('answers in the dialect of the route family', async () => {

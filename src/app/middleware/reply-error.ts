@@ -2,12 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorResponse } from '../../core/error-body.js';
 import { dialectForPath } from '../dialect.js';
 
-/** The path of a request URL, without its query string. */
-export function pathOf(url: string): string {
-  const query = url.indexOf('?');
-  return query < 0 ? url : url.slice(0, query);
-}
-
 /**
  * Answers `request` with `error` in the dialect its clients parse (the same choice the server's
  * error handler makes); returns the reply for fastify's hooks.

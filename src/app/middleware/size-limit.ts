@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { RequestSizeLimits } from '../../adapter/security/size-limit.js';
 import type { HeadersTooLargeError, PayloadTooLargeError } from '../../core/errors.js';
 import type { HeaderSink } from '../handlers/route-request.js';
-import { pathOf, replyWithError } from './reply-error.js';
+import { pathOf } from '../handlers/proxy-target.js';
+import { replyWithError } from './reply-error.js';
 
 /**
  * The refusal a request's size draws before any of its body is read, or undefined: 431 for

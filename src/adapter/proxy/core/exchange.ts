@@ -20,6 +20,7 @@ import {
   addRoutingHeaders,
   applyPresetHeaders,
   copyUpstreamHeaders,
+  endOrClose,
   flatHead,
   presetOf,
 } from './response-headers.js';
@@ -602,14 +603,9 @@ export class Exchange implements AttemptListener {
     addRoutingHeaders(headers, this.#request);
     // The status Olla answered with, whether or not the head goes out.
     this.#status = answer.status;
-    try {
-      applyPresetHeaders(res);
-      res.writeHead(answer.status, headers);
-      res.end(answer.body);
-    } catch (err) {
-      // A head Node refuses must not leave the client waiting for one: it sees the connection close.
-      this.#ctx.gatewayLog?.warn({ requestId, err: (err as Error).message }, 'error answer could not be written');
-      res.destroy();
+    const refused = endOrClose(res, answer.status, flatHead(presetOf(res), headers), answer.body);
+    if (refused !== undefined) {
+      this.#ctx.gatewayLog?.warn({ requestId, err: refused.message }, 'error answer could not be written');
     }
   }
 

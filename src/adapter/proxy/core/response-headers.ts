@@ -148,6 +148,26 @@ export function applyPresetHeaders(res: ServerResponse): void {
 }
 
 /**
+ * Writes a whole answer. When Node refuses its head (a value it will not send), the connection is
+ * closed instead, so the client is not left waiting for a head that never comes; returns why.
+ */
+export function endOrClose(
+  res: ServerResponse,
+  status: number,
+  head: OutgoingHttpHeaders | OutgoingHttpHeader[],
+  body: string,
+): Error | undefined {
+  try {
+    res.writeHead(status, head);
+    res.end(body);
+    return undefined;
+  } catch (err) {
+    res.destroy();
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/**
  * One flat `[name, value, …]` head from the preset headers and the engine's own (both lower
  * case), the engine's winning on a clash (its `Vary` already merged with the preset's).
  */
