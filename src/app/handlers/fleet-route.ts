@@ -57,7 +57,7 @@ function whyNot(err: unknown): string | undefined {
  * synchronously; see AdmissionQueue). A link that has no routable node, or whose nodes stay
  * full past the queue's wait, hands over to the next; the last link's error is the answer.
  */
-export async function routeThroughFleet<T>(
+export function routeThroughFleet<T>(
   deps: FleetRoutingDeps,
   scope: CandidateScope,
   request: FleetRequest,
@@ -66,12 +66,33 @@ export async function routeThroughFleet<T>(
   const requested = request.model;
   const listed = request.listed !== undefined && request.listed.length > 0;
   const configured = requested !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty;
-  if (!listed && !configured && deps.admission === undefined) {
-    // optimisation: one link and no queue, the common request: route and run, nothing to chain.
+  if (listed || configured || deps.admission !== undefined) return routeThroughChain(deps, scope, request, run, listed);
+  // optimisation: one link and no queue, the common request: route and run with no async frame of
+  // its own (an async function's promise, context and await cost a request more than the routing).
+  try {
     const routed = routeRequest(deps, scope, requested, request.required, request.sink);
-    const route = routed instanceof Promise ? await routed : routed;
-    return await run({ route, model: requested, decision: route.decision, fellBack: false });
+    if (routed instanceof Promise) return routed.then((route) => Promise.resolve(runLink(run, route, requested)));
+    return Promise.resolve(runLink(run, routed, requested));
+  } catch (err) {
+    // A refusal rejects, as the chain's does, so a caller's span sees it the same way.
+    return Promise.reject(err);
   }
+}
+
+function runLink<T>(run: (served: FleetRoute) => T, route: RoutedRequest, model: string | undefined): T {
+  return run({ route, model, decision: route.decision, fellBack: false });
+}
+
+/** A per-request list, a configured chain or the admission queue: links tried in turn. */
+async function routeThroughChain<T>(
+  deps: FleetRoutingDeps,
+  scope: CandidateScope,
+  request: FleetRequest,
+  run: (served: FleetRoute) => T,
+  listed: boolean,
+): Promise<Awaited<T>> {
+  const requested = request.model;
+  const configured = requested !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty;
   const chain = listed
     ? requestChain(requested, request.listed!)
     : configured
