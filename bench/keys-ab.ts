@@ -15,7 +15,9 @@
  * same run, is the noise the A/B medians are read against. OLLA_AB_BASE=<another checkout> runs the
  * first target from that checkout (built there), so a change is weighed against its base with the
  * same feature on both sides: `OLLA_AB_BASE=/tmp/base OLLA_AB_TARGETS=olla-keys,olla-keys`. Runs
- * dist/ when `npm run build` has made it, as the bench does.
+ * dist/ when `npm run build` has made it, as the bench does. OLLA_AB_PROCESSES=n shares the rounds
+ * among n fresh starts of every process (as the bench does with 4): a process's luck at start
+ * stays with it, and one pair's verdict is a draw.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +62,7 @@ try {
     rounds,
     seconds,
     twin,
+    processes: Number(process.env.OLLA_AB_PROCESSES ?? 1),
     onRound: ({ rps, cpuUs, twin: aa }, n) =>
       console.log(
         `round ${n}: ${names[0]} ${rps[0].toFixed(0)}  ${names[1]} ${rps[1].toFixed(0)} req/s, ratio ${(rps[1] / rps[0]).toFixed(3)}; ` +

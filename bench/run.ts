@@ -258,9 +258,14 @@ async function measureFeatureCosts(targets: readonly Target[], env: TargetEnv): 
     const costs: Interleaved[] = [];
     for (const pair of pairs) {
       log(`${pair[1].name} against ${pair[0].name}, interleaved`);
-      // Eight rounds with an A/A twin: the median of six moved by ±7 %, more than the 5 % goal.
+      // Eight rounds with an A/A twin: the median of six moved by ±7 %, more than the 5 % goal. The
+      // rounds are shared among four fresh starts of each process: one process's luck at start
+      // (5–8 % between identical ones) would otherwise decide the verdict.
       const rounds = args.quick ? 4 : 8;
-      costs.push(await interleave(pair, mock, env, { rounds, seconds: pace.seconds > 2 ? 3 : 2, twin: true }));
+      const processes = args.quick ? 2 : 4;
+      costs.push(
+        await interleave(pair, mock, env, { rounds, processes, seconds: pace.seconds > 2 ? 3 : 2, twin: true }),
+      );
     }
     return costs;
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, orderOfRound } from './interleaved.js';
+import { median, orderOfRound, shareRounds } from './interleaved.js';
 
 describe('orderOfRound', () => {
   it('alternates two sides, as the A/B rounds always have', () => {
@@ -21,5 +21,16 @@ describe('median', () => {
   it('takes the middle value, or the mean of the two middle ones', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
+
+describe('shareRounds', () => {
+  it('shares the rounds among the fresh starts as evenly as they go, and every round runs once', () => {
+    expect(shareRounds(8, 4)).toEqual([2, 2, 2, 2]);
+    expect(shareRounds(8, 3)).toEqual([3, 3, 2]);
+    expect(shareRounds(8, 1)).toEqual([8]);
+    // More starts than rounds: one round each, no empty start.
+    expect(shareRounds(2, 5)).toEqual([1, 1]);
+    expect(shareRounds(4, 0)).toEqual([4]);
   });
 });

@@ -29,6 +29,8 @@ export interface InterleavedRound {
 export interface Interleaved {
   targets: [string, string];
   rounds: InterleavedRound[];
+  /** How many fresh processes of each side the rounds were shared among. */
+  processes: number;
   /** The median over rounds of the second target's requests/s ÷ the first's. */
   medianRatio: number;
   /** The median over rounds of the first's CPU per request ÷ the second's (the ratio a core of its own would give). */
@@ -58,6 +60,12 @@ export function orderOfRound(n: number, sides: number): number[] {
   return Array.from({ length: sides }, (_, i) => (i + n - 1) % sides);
 }
 
+/** How many of `rounds` each of `processes` fresh starts runs, as evenly as they go: 8 over 3 is 3, 3, 2. */
+export function shareRounds(rounds: number, processes: number): number[] {
+  const starts = Math.max(1, Math.min(Math.floor(processes), rounds));
+  return Array.from({ length: starts }, (_, i) => Math.floor(rounds / starts) + (i < rounds % starts ? 1 : 0));
+}
+
 export async function interleave(
   pair: readonly [Target, Target],
   mock: RunningMock,
@@ -67,10 +75,16 @@ export async function interleave(
     seconds: number;
     /** Also run a second process of the first target in every round, for an A/A check of the noise. */
     twin?: boolean;
+    /**
+     * Fresh processes of every side, the rounds shared out among them (1 by default). A process
+     * keeps what it drew at start (where its heap and code landed, what the JIT chose) for its
+     * life: two identical ones stayed 5–8 % apart round after round, so one pair's verdict on a
+     * 5 % goal was a draw. Rounds from several pairs give each draw its share.
+     */
+    processes?: number;
     onRound?: (round: InterleavedRound, n: number) => void;
   },
 ): Promise<Interleaved> {
-  const running: RunningTarget[] = [];
   // Side 2, when asked for, is the first target again, started in a folder of its own.
   const sides: [Target, TargetEnv][] = pair.map((t) => [t, env]);
   if (options.twin) {
@@ -78,6 +92,36 @@ export async function interleave(
     mkdirSync(workDir, { recursive: true });
     sides.push([pair[0], { ...env, workDir }]);
   }
+  const shares = shareRounds(options.rounds, options.processes ?? 1);
+  const processes = shares.length;
+  const rounds: InterleavedRound[] = [];
+  for (const count of shares)
+    await roundsOnFreshProcesses(sides, mock, options.seconds, count, rounds, options.onRound);
+  const weighed: Interleaved = {
+    targets: [pair[0].name, pair[1].name],
+    rounds,
+    processes,
+    medianRatio: median(rounds.map((r) => r.rps[1] / r.rps[0])),
+    medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.cpuUs[1])),
+  };
+  if (options.twin)
+    weighed.noise = {
+      medianRatio: median(rounds.map((r) => r.twin!.rps / r.rps[0])),
+      medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.twin!.cpuUs)),
+    };
+  return weighed;
+}
+
+/** Starts every side, runs `count` rounds on them (appended to `rounds`), and stops them. */
+async function roundsOnFreshProcesses(
+  sides: readonly [Target, TargetEnv][],
+  mock: RunningMock,
+  seconds: number,
+  count: number,
+  rounds: InterleavedRound[],
+  onRound: ((round: InterleavedRound, n: number) => void) | undefined,
+): Promise<void> {
+  const running: RunningTarget[] = [];
   try {
     const specs = [];
     for (const [target, targetEnv] of sides) {
@@ -92,36 +136,24 @@ export async function interleave(
       });
       specs.push(spec);
     }
-    const rounds: InterleavedRound[] = [];
-    for (let n = 1; n <= options.rounds; n++) {
+    for (let k = 0; k < count; k++) {
+      const n = rounds.length + 1;
       const rps: number[] = [];
       const cpuUs: number[] = [];
       for (const i of orderOfRound(n, sides.length)) {
-        // A warm-up second before each side's first round, outside the CPU reading.
-        if (n === 1) await throughput(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
+        // A warm-up second before each process's first round, outside the CPU reading.
+        if (k === 0) await throughput(specs[i]!, { connections: 64, seconds: 1, warmupSeconds: 0 });
         const before = cpuMs(running[i]!.pid);
-        const r = await throughput(specs[i]!, { connections: 64, seconds: options.seconds, warmupSeconds: 0 });
+        const r = await throughput(specs[i]!, { connections: 64, seconds, warmupSeconds: 0 });
         if (r.errors > 0) throw new Error(`${sides[i]![0].name} answered ${r.errors} errors`);
         rps[i] = r.rps;
         cpuUs[i] = ((cpuMs(running[i]!.pid) - before) * 1000) / r.requests;
       }
       const round: InterleavedRound = { rps: [rps[0]!, rps[1]!], cpuUs: [cpuUs[0]!, cpuUs[1]!] };
-      if (options.twin) round.twin = { rps: rps[2]!, cpuUs: cpuUs[2]! };
+      if (sides.length > 2) round.twin = { rps: rps[2]!, cpuUs: cpuUs[2]! };
       rounds.push(round);
-      options.onRound?.(round, n);
+      onRound?.(round, n);
     }
-    const weighed: Interleaved = {
-      targets: [pair[0].name, pair[1].name],
-      rounds,
-      medianRatio: median(rounds.map((r) => r.rps[1] / r.rps[0])),
-      medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.cpuUs[1])),
-    };
-    if (options.twin)
-      weighed.noise = {
-        medianRatio: median(rounds.map((r) => r.twin!.rps / r.rps[0])),
-        medianCpuRatio: median(rounds.map((r) => r.cpuUs[0] / r.twin!.cpuUs)),
-      };
-    return weighed;
   } finally {
     for (const r of running) await r.stop();
   }

@@ -48,6 +48,7 @@ describe('judgeGoals', () => {
       {
         targets: ['olla-nolog', 'olla'],
         rounds: [{ rps: [10_000, 9_400], cpuUs: [80, 84] }],
+        processes: 1,
         medianRatio: 0.94,
         medianCpuRatio: 0.952,
       },
@@ -66,6 +67,7 @@ describe('judgeGoals', () => {
         {
           targets: ['olla', 'olla-keys'],
           rounds: [{ rps: [10_000, 10_000 * medianRatio], cpuUs: [100, 100 / medianCpuRatio] }],
+          processes: 1,
           medianRatio,
           medianCpuRatio,
         },
@@ -83,15 +85,19 @@ describe('judgeGoals', () => {
     run.costs = [
       {
         targets: ['olla', 'olla-keys'],
-        rounds: [{ rps: [10_000, 9_800], cpuUs: [100, 102], twin: { rps: 10_300, cpuUs: 99 } }],
+        rounds: [
+          { rps: [10_000, 9_800], cpuUs: [100, 102], twin: { rps: 10_300, cpuUs: 99 } },
+          { rps: [10_000, 9_800], cpuUs: [100, 102], twin: { rps: 10_300, cpuUs: 99 } },
+        ],
+        processes: 2,
         medianRatio: 0.98,
         medianCpuRatio: 0.98,
         noise: { medianRatio: 1.03, medianCpuRatio: 1.01 },
       },
     ];
     expect(judgeGoals(run).find((g) => g.goal.startsWith('client API keys'))?.measured).toBe(
-      '0.980× olla (−2.0 %), median of 1 interleaved rounds; CPU per request 0.980×; ' +
-        'A/A: a second olla 1.030× requests/s, 1.010× CPU per request',
+      '0.980× olla (−2.0 %), median of 2 interleaved rounds over 2 fresh starts of each process; ' +
+        'CPU per request 0.980×; A/A: a second olla 1.030× requests/s, 1.010× CPU per request',
     );
   });
 

@@ -310,7 +310,7 @@ function featureCost(facts: RunFacts, spec: { label: string; on: string; off: st
       : '';
     return judged(
       spec.label,
-      `${describe(medianRatio)}, median of ${weighed.rounds.length} interleaved rounds; CPU per request ${medianCpuRatio.toFixed(3)}×${aa}`,
+      `${describe(medianRatio)}, median of ${weighed.rounds.length} interleaved rounds${weighed.processes > 1 ? ` over ${weighed.processes} fresh starts of each process` : ''}; CPU per request ${medianCpuRatio.toFixed(3)}×${aa}`,
       medianRatio >= floor && medianCpuRatio >= floor,
     );
   }
