@@ -124,7 +124,6 @@ const config: ProxyConfig = {
   engine: 'olla',
   profile: 'auto',
   loadBalancer: 'priority',
-  streamBufferSize: 0,
   connectionTimeout: 30_000,
   connectionKeepAlive: 30_000,
   responseTimeout: 600_000,

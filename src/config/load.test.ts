@@ -162,6 +162,16 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('loads a Go config’s stream_buffer_size quietly, though there is no copy buffer here to size', () => {
+    const cwd = workspace({ 'config.yaml': 'proxy:\n  engine: olla\n  stream_buffer_size: 8192\n' });
+    const { config, warnings } = loadConfig({ cwd, env: {} });
+    expect(warnings).toEqual([]);
+    expect(config.proxy.engine).toBe('olla');
+    // A value that is not a size is still named, as the original's loader would refuse it.
+    const bad = workspace({ 'config.yaml': 'proxy:\n  stream_buffer_size: lots\n' });
+    expect(loadError({ cwd: bad, env: {} }).join('\n')).toContain('proxy.stream_buffer_size');
+  });
+
   it('warns about keys it does not know and loads the rest', () => {
     const { config, warnings } = loadConfig({ file: fixture('unknown-keys.yaml'), env: {} });
     expect(config.proxy.engine).toBe('sherpa');

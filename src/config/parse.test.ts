@@ -49,7 +49,6 @@ const ORIGINAL_DEFAULTS: OllaConfig = {
     engine: 'olla',
     profile: 'auto',
     loadBalancer: 'least-connections',
-    streamBufferSize: 0,
     connectionTimeout: 60 * SECOND,
     connectionKeepAlive: 30 * SECOND,
     responseTimeout: 15 * MINUTE,

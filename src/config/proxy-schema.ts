@@ -53,6 +53,7 @@ export function proxySchema(context: SchemaContext) {
     engine: optional(oneOf(PROXY_ENGINES), 'olla'),
     profile: lenient(proxyProfile, 'auto', 'proxy.profile', context.warn),
     load_balancer: optional(oneOf(BALANCERS), 'least-connections'),
+    // Read so a Go config loads unchanged; there is no copy buffer here to size (see README).
     stream_buffer_size: optional(size, 0),
     connection_timeout: optional(duration, 60 * SECOND),
     connection_keep_alive: optional(duration, 30 * SECOND),
@@ -89,7 +90,6 @@ export function proxySchema(context: SchemaContext) {
       engine: raw.engine,
       profile: raw.profile,
       loadBalancer: raw.load_balancer,
-      streamBufferSize: raw.stream_buffer_size,
       connectionTimeout: raw.connection_timeout,
       connectionKeepAlive: raw.connection_keep_alive,
       responseTimeout: raw.response_timeout,

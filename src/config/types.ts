@@ -116,8 +116,6 @@ export interface ProxyConfig {
   engine: ProxyEngineName;
   profile: ProxyProfileName;
   loadBalancer: BalancerName;
-  /** 0 = the engine's own default. */
-  streamBufferSize: Bytes;
   connectionTimeout: DurationMs;
   connectionKeepAlive: DurationMs;
   responseTimeout: DurationMs;

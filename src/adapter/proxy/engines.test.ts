@@ -110,7 +110,6 @@ function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
     engine: 'olla',
     profile: 'auto',
     loadBalancer: 'priority',
-    streamBufferSize: 0,
     connectionTimeout: 2000,
     connectionKeepAlive: 1000,
     responseTimeout: 0,
