@@ -20,12 +20,8 @@ export const OLLA_CONNECTIONS_PER_ENDPOINT = null;
 export class OllaTransport implements UpstreamTransport {
   readonly #pools = new Map<string, Pool>();
   readonly #poolOptions: Pool.Options;
-  readonly #headersTimeout: number;
-  readonly #bodyTimeout: number;
 
   constructor(config: ProxyConfig) {
-    this.#headersTimeout = config.responseHeaderTimeout;
-    this.#bodyTimeout = config.readTimeout;
     this.#poolOptions = {
       connections: OLLA_CONNECTIONS_PER_ENDPOINT,
       pipelining: 1,
@@ -45,8 +41,6 @@ export class OllaTransport implements UpstreamTransport {
       method: spec.method as Dispatcher.HttpMethod,
       headers: spec.headers,
       body: spec.body ?? null,
-      headersTimeout: this.#headersTimeout,
-      bodyTimeout: this.#bodyTimeout,
     });
   }
 
