@@ -45,13 +45,20 @@ class Events implements AttemptListener {
 
 const OPTIONS = { path: '/', method: 'GET' } as Dispatcher.DispatchOptions;
 
+/** An attempt started and handed its connection, as undici hands one over. */
+function connected(events = new Events()) {
+  const { dispatcher, handler } = fakeDispatcher();
+  const attempt = new DispatchAttempt(events, dispatcher, OPTIONS);
+  attempt.start();
+  const { controller, calls } = fakeController();
+  handler().onRequestStart?.(controller, {});
+  return { attempt, handler, controller, calls };
+}
+
 describe('DispatchAttempt', () => {
   it('hands a final response to the listener, skipping interim 1xx heads', () => {
-    const { dispatcher, handler } = fakeDispatcher();
     const events = new Events();
-    new DispatchAttempt(events, dispatcher, OPTIONS).start();
-    const { controller } = fakeController();
-    handler().onRequestStart?.(controller, {});
+    const { handler, controller } = connected(events);
     handler().onResponseStart?.(controller, 100, {}, '');
     handler().onResponseStart?.(controller, 200, {}, '');
     handler().onResponseData?.(controller, Buffer.from('x'));
@@ -70,22 +77,14 @@ describe('DispatchAttempt', () => {
   });
 
   it('ignores an abort once the response has ended', () => {
-    const { dispatcher, handler } = fakeDispatcher();
-    const attempt = new DispatchAttempt(new Events(), dispatcher, OPTIONS);
-    attempt.start();
-    const { controller, calls } = fakeController();
-    handler().onRequestStart?.(controller, {});
+    const { attempt, handler, controller, calls } = connected();
     handler().onResponseEnd?.(controller, {});
     attempt.abort(new Error('late'));
     expect(calls).toEqual([]);
   });
 
   it('passes pause and resume to undici', () => {
-    const { dispatcher, handler } = fakeDispatcher();
-    const attempt = new DispatchAttempt(new Events(), dispatcher, OPTIONS);
-    attempt.start();
-    const { controller, calls } = fakeController();
-    handler().onRequestStart?.(controller, {});
+    const { attempt, calls } = connected();
     attempt.pause();
     attempt.resume();
     expect(calls).toEqual(['pause', 'resume']);
