@@ -10,6 +10,7 @@ import { StickySelector } from '../src/adapter/sticky/sticky-selector.js';
 import type { StickySessionsConfig } from '../src/config/types.js';
 import { fakeEndpoint } from '../src/core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../src/core/domain/endpoint.js';
+import { RequestBody } from '../src/core/domain/request-body.js';
 import type { EndpointSelector, SelectionContext } from '../src/core/ports/balancer.js';
 
 let sink: unknown;
@@ -71,8 +72,18 @@ console.log(`bodies: small ${smallBody.length} B, large ${largeBody.length} B\n`
 bench('fnv1a64Hex, 512 bytes (two 32-bit halves)', () => fnv1a64Hex(prefix));
 bench('fnv1a64, 512 bytes (BigInt, for comparison)', () => bigIntFnv(prefix, 512), 20_000);
 
-const smallCtx: SelectionContext = { headers: {}, clientIp: '10.0.0.1', model: 'llama3.1:8b', body: smallBody };
-const largeCtx: SelectionContext = { headers: {}, clientIp: '10.0.0.1', model: 'llama3.1:8b', body: largeBody };
+const smallCtx: SelectionContext = {
+  headers: {},
+  clientIp: '10.0.0.1',
+  model: 'llama3.1:8b',
+  body: RequestBody.of(smallBody),
+};
+const largeCtx: SelectionContext = {
+  headers: {},
+  clientIp: '10.0.0.1',
+  model: 'llama3.1:8b',
+  body: RequestBody.of(largeBody),
+};
 const headerCtx: SelectionContext = {
   headers: { 'x-olla-session-id': 'conv-0b4f1c2e-8d57-4a8e-9d4b-1f2e3a4b5c6d' },
   clientIp: '10.0.0.1',

@@ -46,6 +46,28 @@ describe('readTopLevelString', () => {
     );
   });
 
+  it('finds in any prefix of a document either nothing or what the whole document holds', () => {
+    // The proxy reads `model` from a large body's first chunk and renames it there (RequestBody).
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.option(fc.string()),
+        fc.boolean(),
+        fc.nat(),
+        (obj, model, spaced, cut) => {
+          const doc: Record<string, unknown> = { ...obj };
+          if (model !== null) doc.model = model;
+          const whole = buf(spaced ? JSON.stringify(doc, null, 2) : JSON.stringify(doc));
+          const prefix = whole.subarray(0, cut % (whole.length + 1));
+          const inPrefix = findTopLevelField(prefix, 'model');
+          if (inPrefix !== undefined) expect(inPrefix).toEqual(findTopLevelField(whole, 'model'));
+          const read = readTopLevelString(prefix, 'model');
+          if (read !== undefined) expect(read).toBe(readTopLevelString(whole, 'model'));
+        },
+      ),
+    );
+  });
+
   it('never throws on arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {

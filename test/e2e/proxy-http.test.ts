@@ -113,6 +113,36 @@ describe.each(ENGINES)('requests and answers on the wire (%s engine)', (engine) 
     expect(get).toMatchObject({ method: 'GET', query, bodyLength: 0 });
   });
 
+  it('sends a large body byte for byte, in the chunks it came in, and again in full on a retry', async () => {
+    const first = await servers.mock({ name: 'oa-1', flavour: 'openai', models: [MODEL] });
+    const second = await servers.mock({ name: 'oa-2', flavour: 'openai', models: [MODEL] });
+    const olla = await servers.olla(engine, [
+      { name: 'oa-1', url: first.url, type: 'openai-compatible' },
+      { name: 'oa-2', url: second.url, type: 'openai-compatible' },
+    ]);
+    await waitForHealthy(olla, ['oa-1', 'oa-2'], { models: [MODEL] });
+    // The first node drops the connection once it has read the body: Olla must send it all again.
+    first.setFault('close', { paths: ['/echo'], times: 1 });
+    const body = randomBytes(3 * 1024 * 1024);
+    const sha = createHash('sha256').update(body).digest('hex');
+    const answeredBy: string[] = [];
+    for (let i = 0; i < 8 && first.requests.filter((r) => r.path === '/echo').length === 0; i++) {
+      const response = await fetch(`${olla.url}/olla/proxy/echo`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body,
+      });
+      const echo = (await response.json()) as EchoBody;
+      expect(response.status).toBe(200);
+      expect(echo.bodyLength).toBe(body.length);
+      expect(echo.bodySha256).toBe(sha);
+      answeredBy.push(response.headers.get('x-olla-endpoint') ?? '');
+    }
+    // The dropped attempt happened, and the request it belonged to was answered by the other node.
+    expect(first.requests.filter((r) => r.path === '/echo')).toHaveLength(1);
+    expect(answeredBy.at(-1)).toBe('oa-2');
+  });
+
   it('forwards a JSON body byte for byte, not re-serialised', async () => {
     const { olla } = await oneOpenAiBackend();
     // Odd spacing, key order and escapes that a parse-and-stringify would change.

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type ClientKey, KEY_REJECTIONS, type KeyRejection, type TokenUsage } from '../../core/domain/client-key.js';
 import type { UnifiedModel } from '../../core/domain/model.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { ForbiddenError, KeyLimitError } from '../../core/errors.js';
 import type { ClientKeyDirectory } from '../../core/ports/client-keys.js';
 import type { ResponseTap } from '../../core/ports/proxy.js';
@@ -392,12 +393,12 @@ export class MeteringTap implements ResponseTap {
  */
 export function meteredRequest(
   path: string,
-  body: Buffer | undefined,
+  body: RequestBody | undefined,
   json: boolean,
-): { body: Buffer | undefined; tap: MeteringTap } {
+): { body: RequestBody | undefined; tap: MeteringTap } {
   const asked = json && body !== undefined && reportsStreamUsageOnRequest(path) ? askForStreamUsage(body) : undefined;
   return {
-    body: asked ?? body,
+    body: asked === undefined ? body : RequestBody.of(asked),
     tap: new MeteringTap(body === undefined ? 0 : body.length, asked !== undefined),
   };
 }

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { cutInto } from './chunks.fixture.js';
 import { askForStreamUsage, reportsStreamUsageOnRequest, UsageChunkFilter } from './stream-usage.js';
 
 const parse = (b: Buffer | undefined) => (b === undefined ? undefined : JSON.parse(b.toString()));
+const bodyOf = (json: string) => RequestBody.of(Buffer.from(json));
 
 describe('askForStreamUsage', () => {
   it('asks for usage on a streaming request that did not', () => {
     const body = Buffer.from(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: '{' }] }));
-    expect(parse(askForStreamUsage(body))).toEqual({
+    expect(parse(askForStreamUsage(RequestBody.of(body)))).toEqual({
       ...JSON.parse(body.toString()),
       stream_options: { include_usage: true },
     });
@@ -16,7 +18,7 @@ describe('askForStreamUsage', () => {
 
   it('keeps other stream options', () => {
     const body = Buffer.from('{"model":"m","stream":true,"stream_options":{"continuous_usage_stats":true}}');
-    expect(parse(askForStreamUsage(body))).toEqual({
+    expect(parse(askForStreamUsage(RequestBody.of(body)))).toEqual({
       model: 'm',
       stream: true,
       stream_options: { continuous_usage_stats: true, include_usage: true },
@@ -24,22 +26,33 @@ describe('askForStreamUsage', () => {
   });
 
   it('leaves alone a request that asked, or does not stream', () => {
-    expect(askForStreamUsage(Buffer.from('{"stream":true,"stream_options":{"include_usage":true}}'))).toBeUndefined();
-    expect(askForStreamUsage(Buffer.from('{"model":"m","stream":false}'))).toBeUndefined();
-    expect(askForStreamUsage(Buffer.from('{"model":"m","stream":false,"logprobs":true}'))).toBeUndefined();
-    expect(askForStreamUsage(Buffer.from('{"model":"m"}'))).toBeUndefined();
+    expect(askForStreamUsage(bodyOf('{"stream":true,"stream_options":{"include_usage":true}}'))).toBeUndefined();
+    expect(askForStreamUsage(bodyOf('{"model":"m","stream":false}'))).toBeUndefined();
+    expect(askForStreamUsage(bodyOf('{"model":"m","stream":false,"logprobs":true}'))).toBeUndefined();
+    expect(askForStreamUsage(bodyOf('{"model":"m"}'))).toBeUndefined();
     // A nested `"stream": true` (a tool's parameters) does not make the request stream.
     const nested = '{"model":"m","tools":[{"parameters":{"stream": true}}],"stream":false}';
-    expect(askForStreamUsage(Buffer.from(nested))).toBeUndefined();
+    expect(askForStreamUsage(bodyOf(nested))).toBeUndefined();
   });
 
   it('finds a streaming request however its JSON is spaced', () => {
     const body = Buffer.from('{\n  "model": "m",\n  "stream" :\n\ttrue\n}');
-    expect(parse(askForStreamUsage(body))).toEqual({
+    expect(parse(askForStreamUsage(RequestBody.of(body)))).toEqual({
       model: 'm',
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  it('asks the same of a body however the connection cut it into chunks', () => {
+    const bytes = Buffer.from('{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}');
+    const asked = askForStreamUsage(RequestBody.of(bytes));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 20 }), (sizes) => {
+        const chunks = cutInto(bytes, sizes);
+        expect(askForStreamUsage(RequestBody.ofChunks(chunks, bytes.length))).toEqual(asked);
+      }),
+    );
   });
 
   it('knows which paths report stream usage on request', () => {

@@ -3,6 +3,7 @@
  * To count a key's tokens Olla asks on the client's behalf, then takes the extra chunk back out
  * of what that client receives, so a client that did not ask never sees it.
  */
+import type { RequestBody } from '../../core/domain/request-body.js';
 import { findTopLevelFields, skipSpace } from '../../core/json-field.js';
 
 const STREAM_USAGE_PATHS = ['/chat/completions', '/completions'];
@@ -18,8 +19,12 @@ export function reportsStreamUsageOnRequest(path: string): boolean {
  * For a streaming request body that did not ask for usage, the same body asking for it;
  * undefined when the request does not stream or already asked (then it is left untouched).
  */
-export function askForStreamUsage(body: Buffer): Buffer | undefined {
-  // optimisation: most requests do not stream; a native search rules them out without the field scan.
+export function askForStreamUsage(request: RequestBody): Buffer | undefined {
+  // optimisation: a body with no `true` at all cannot stream, and one native search (over the
+  // chunks as they came) says so; `"stream":false` took two.
+  if (!request.includes(TRUE)) return undefined;
+  const body = request.whole;
+  // Most that pass do not stream either; a second search rules them out without the field scan.
   if (!mayStream(body)) return undefined;
   const [stream, options] = findTopLevelFields(body, ['stream', 'stream_options']);
   if (stream === undefined || !TRUE.equals(body.subarray(stream.start, stream.end))) return undefined;
@@ -44,8 +49,6 @@ const STREAM_KEY = Buffer.from('"stream"');
 
 /** Whether `"stream": true` appears anywhere in the body (top level or not; the field scan decides). */
 function mayStream(body: Buffer): boolean {
-  // A body with no `true` at all cannot stream: one native search, where `"stream":false` took two.
-  if (body.indexOf(TRUE) < 0) return false;
   let at = body.indexOf(STREAM_KEY);
   while (at >= 0) {
     let i = skipSpace(body, at + STREAM_KEY.length);

@@ -9,6 +9,7 @@ import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { ProxyConfig } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { ConfigError } from '../../core/errors.js';
 import type { EndpointSelector } from '../../core/ports/balancer.js';
 import type { ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
@@ -162,7 +163,8 @@ async function rig(
   const { url } = await listen(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+    // As Olla's front door hands it over: the chunks as they came, written upstream in order.
+    const body = chunks.length > 0 ? RequestBody.ofChunks(chunks, Buffer.concat(chunks).length) : undefined;
     results.push(
       engine.handle(req, res, {
         requestId: 'req-42',

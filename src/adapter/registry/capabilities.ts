@@ -1,4 +1,5 @@
-import type { ModelCapability } from '../../core/domain/model.js';
+import type { CapabilityNeeds, ModelCapability } from '../../core/domain/model.js';
+import type { RequestBody } from '../../core/domain/request-body.js';
 import { type FieldSpan, findTopLevelFields } from '../../core/json-field.js';
 
 /**
@@ -81,23 +82,53 @@ export const IMAGE_MARKER_CORE = Buffer.from('"image');
 /**
  * The same needs read from the raw request bytes, for the proxy's hot path: top-level fields
  * are found with the scanner and images by a byte search, so a plain chat request is never
- * parsed. Only a body that carries an image marker pays for JSON.parse, to confirm it.
+ * parsed. Only a body that carries an image marker pays for JSON.parse, to confirm it. The
+ * searches run over the chunks as they came; only a body that may need a field is joined.
  */
-export function requiredCapabilitiesOfBody(body: Buffer, path = ''): ModelCapability[] {
+export function requiredCapabilitiesOfBody(body: RequestBody, path = ''): ModelCapability[] {
   const needs: ModelCapability[] = [];
-  if (body.includes(IMAGE_MARKER_CORE) && IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body))
+  if (body.includes(IMAGE_MARKER_CORE) && IMAGE_MARKERS.some((m) => body.includes(m)) && confirmsImage(body.whole))
     needs.push('vision');
-  // `input` means embeddings only on an embeddings path: the Responses API (`/v1/responses`)
-  // carries its prompt in `input` too, and must not be steered to embedding models.
-  const embeddings = path.includes('embed');
+  const embeddings = onEmbeddingsPath(path);
   // optimisation: a native byte search rules out most bodies (a plain chat names no tool and no
   // input anywhere), so the scanner walks only those that might carry one of the fields.
   if (!TOOL_MARKERS.some((m) => body.includes(m)) && !(embeddings && body.includes(INPUT_MARKER))) return needs;
   // One pass over the top-level members finds every field of interest.
-  const spans = findTopLevelFields(body, FIELDS);
-  if (TOOL_FIELD_INDEXES.some((k) => hasValue(body, spans[k]))) needs.push('tools');
-  if (embeddings && hasValue(body, spans[INPUT])) needs.push('embeddings');
+  const whole = body.whole;
+  const spans = findTopLevelFields(whole, FIELDS);
+  if (TOOL_FIELD_INDEXES.some((k) => hasValue(whole, spans[k]))) needs.push('tools');
+  if (embeddings && hasValue(whole, spans[INPUT])) needs.push('embeddings');
   return needs;
+}
+
+/**
+ * `input` means embeddings only on an embeddings path: the Responses API (`/v1/responses`)
+ * carries its prompt in `input` too, and must not be steered to embedding models.
+ */
+function onEmbeddingsPath(path: string): boolean {
+  return path.includes('embed');
+}
+
+const ON_ANY_PATH: readonly ModelCapability[] = ['vision', 'tools'];
+const ON_EMBEDDINGS_PATHS: readonly ModelCapability[] = ['vision', 'tools', 'embeddings'];
+
+/** A request body's needs, read from it by `requiredCapabilitiesOfBody` the first time they are asked for. */
+export class BodyCapabilityNeeds implements CapabilityNeeds {
+  readonly possible: readonly ModelCapability[];
+  readonly #body: RequestBody;
+  readonly #path: string;
+  #needed: readonly ModelCapability[] | undefined = undefined;
+
+  constructor(body: RequestBody, path: string) {
+    this.#body = body;
+    this.#path = path;
+    this.possible = onEmbeddingsPath(path) ? ON_EMBEDDINGS_PATHS : ON_ANY_PATH;
+  }
+
+  needed(): readonly ModelCapability[] {
+    this.#needed ??= requiredCapabilitiesOfBody(this.#body, this.#path);
+    return this.#needed;
+  }
 }
 
 const FIELDS = ['tools', 'functions', 'tool_choice', 'function_call', 'input'];

@@ -1,8 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FallbackBehavior, ModelRegistryConfig, RoutingStrategyName } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
-import type { ModelInfo } from '../../core/domain/model.js';
-import { IMAGE_MARKER_CORE, IMAGE_MARKERS, requiredCapabilities, requiredCapabilitiesOfBody } from './capabilities.js';
+import type { CapabilityNeeds, ModelCapability, ModelInfo } from '../../core/domain/model.js';
+import { RequestBody } from '../../core/domain/request-body.js';
+import {
+  BodyCapabilityNeeds,
+  IMAGE_MARKER_CORE,
+  IMAGE_MARKERS,
+  requiredCapabilities,
+  requiredCapabilitiesOfBody,
+} from './capabilities.js';
 import { ModelCatalogue } from './model-catalogue.js';
 import { ModelRouter } from './model-router.js';
 import { statusForDecision } from './routing/strategies.js';
@@ -29,6 +37,21 @@ function strategy(
 }
 
 const names = (r: { endpoints: readonly { name: string }[] }) => r.endpoints.map((e) => e.name);
+
+/** Needs already known, counting how often they are asked for. */
+class Known implements CapabilityNeeds {
+  asked = 0;
+  constructor(
+    readonly answer: ModelCapability[],
+    readonly possible: ModelCapability[] = ['vision', 'tools'],
+  ) {}
+
+  needed(): readonly ModelCapability[] {
+    this.asked++;
+    return this.answer;
+  }
+}
+const known = (needed: ModelCapability[], possible?: ModelCapability[]) => new Known(needed, possible);
 
 describe('ModelRouter', () => {
   it('passes every candidate through when the request names no model', async () => {
@@ -166,14 +189,58 @@ describe('ModelRouter', () => {
   describe('capability routing', () => {
     it('narrows candidates to endpoints with a vision model', async () => {
       const router = new ModelRouter({ catalogue: catalogue(), strategy: strategy('optimistic', 'all') });
-      const result = await router.route('unknown', [a, b], ['vision']);
+      const result = await router.route('unknown', [a, b], known(['vision']));
       expect(names(result)).toEqual(['a']);
     });
 
     it('keeps every candidate when no endpoint has the capability', async () => {
       const router = new ModelRouter({ catalogue: catalogue(), strategy: strategy('optimistic', 'all') });
-      const result = await router.route('unknown', [a, b], ['embeddings']);
+      const result = await router.route('unknown', [a, b], known(['embeddings'], ['embeddings']));
       expect(names(result)).toEqual(['a', 'b']);
+    });
+
+    it('reads no body when no capability it could need splits the candidates', async () => {
+      const router = new ModelRouter({ catalogue: catalogue(), strategy: strategy('optimistic', 'all') });
+      const alone = known(['vision']);
+      expect(names(await router.route('unknown', [b], alone))).toEqual(['b']);
+      const allHaveIt = known(['vision']);
+      expect(names(await router.route('unknown', [a], allHaveIt))).toEqual(['a']);
+      const noneHaveIt = known(['vision']);
+      expect(names(await router.route('unknown', [b, c], noneHaveIt))).toEqual(['b', 'c']);
+      expect(alone.asked + allHaveIt.asked + noneHaveIt.asked).toBe(0);
+      const split = known(['vision']);
+      await router.route('unknown', [a, b], split);
+      expect(split.asked).toBe(1);
+    });
+
+    it('narrows as reading the body first would, whatever the fleet and the needs', async () => {
+      const all: ModelCapability[] = ['vision', 'tools', 'embeddings'];
+      const fleet = [a, b, c, fakeEndpoint({ name: 'd' })];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.subarray(all), { minLength: 4, maxLength: 4 }),
+          fc.subarray(fleet, { minLength: 1 }),
+          fc.subarray(all),
+          async (held, candidates, needed) => {
+            const cat = new ModelCatalogue({ enableUnifier: true, staleThresholdMs: 1000, cleanupIntervalMs: 0 });
+            for (const [i, endpoint] of fleet.entries())
+              cat.setModels(endpoint, [m(`m${i}`, { capabilities: held[i]! })]);
+            // The reference: every need read up front, then the original's narrowing.
+            let capable = [...candidates];
+            let anySupport = false;
+            for (const capability of needed) {
+              const hosts = cat.endpointsWithCapability(capability);
+              if (hosts.size > 0) anySupport = true;
+              capable = capable.filter((endpoint) => hosts.has(endpoint.name));
+            }
+            const expected = anySupport && capable.length > 0 ? capable : candidates;
+            const router = new ModelRouter({ catalogue: cat, strategy: strategy('optimistic', 'all') });
+            expect(names(await router.route('unknown', candidates, known(needed, all)))).toEqual(
+              names({ endpoints: expected }),
+            );
+          },
+        ),
+      );
     });
   });
 });
@@ -193,10 +260,21 @@ describe('requiredCapabilities', () => {
 
 describe('requiredCapabilitiesOfBody', () => {
   const needs = (body: unknown, path = '/v1/embeddings') =>
-    requiredCapabilitiesOfBody(Buffer.from(JSON.stringify(body)), path);
+    requiredCapabilitiesOfBody(RequestBody.of(Buffer.from(JSON.stringify(body))), path);
 
   it('needs nothing for a plain chat', () => {
     expect(needs({ model: 'm', messages: [{ role: 'user', content: 'describe an image_url' }] })).toEqual([]);
+  });
+
+  it('reads the same needs lazily, once, and could need embeddings only on an embeddings path', () => {
+    const bytes = Buffer.from(JSON.stringify({ model: 'm', input: 'x', tools: [{ type: 'function' }] }));
+    const onEmbeddings = new BodyCapabilityNeeds(RequestBody.of(bytes), '/v1/embeddings');
+    expect(onEmbeddings.possible).toEqual(['vision', 'tools', 'embeddings']);
+    expect(onEmbeddings.needed()).toEqual(['tools', 'embeddings']);
+    expect(onEmbeddings.needed()).toBe(onEmbeddings.needed());
+    const onChat = new BodyCapabilityNeeds(RequestBody.of(bytes), '/v1/chat/completions');
+    expect(onChat.possible).toEqual(['vision', 'tools']);
+    expect(onChat.needed()).toEqual(['tools']);
   });
 
   it('needs vision for OpenAI image parts and Ollama images', () => {

@@ -1,6 +1,6 @@
 import type { ModelRegistryConfig } from '../../config/types.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
-import type { ModelCapability } from '../../core/domain/model.js';
+import type { CapabilityNeeds, ModelCapability } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
 import type { ModelLookup, ModelRouteResult } from '../../core/ports/models.js';
 import { type ModelLogger, silentLogger } from './logger.js';
@@ -74,10 +74,10 @@ export class ModelRouter implements ModelLookup {
   route(
     model: string | undefined,
     candidates: readonly Endpoint[],
-    required?: readonly ModelCapability[],
+    required?: CapabilityNeeds,
   ): ModelRouteResult | Promise<ModelRouteResult> {
     if (!model) return { endpoints: candidates };
-    const pool = required && required.length > 0 ? this.#withCapabilities(candidates, required) : candidates;
+    const pool = required === undefined ? candidates : this.#withCapabilities(candidates, required);
 
     const alias = this.#catalogue.aliasRoute(model);
     if (alias) {
@@ -130,15 +130,28 @@ export class ModelRouter implements ModelLookup {
    * at any model on the endpoint, not the requested one, and keeps all candidates when no
    * endpoint qualifies (the model filter that follows still applies).
    */
-  #withCapabilities(candidates: readonly Endpoint[], required: readonly ModelCapability[]): readonly Endpoint[] {
+  #withCapabilities(candidates: readonly Endpoint[], required: CapabilityNeeds): readonly Endpoint[] {
+    // optimisation: the needs are read from the whole body. Unless some capability the request
+    // could need is had by some candidates and not others, every answer keeps every candidate
+    // (each narrowing keeps all or none, and none keeps all), so the body is not read.
+    if (!required.possible.some((capability) => this.#splits(candidates, capability))) return candidates;
     let capable: Endpoint[] = [...candidates];
     let anySupport = false;
-    for (const capability of required) {
+    for (const capability of required.needed()) {
       const endpoints = this.#catalogue.endpointsWithCapability(capability);
       if (endpoints.size > 0) anySupport = true;
       capable = servingCandidates(capable, endpoints);
     }
     return anySupport && capable.length > 0 ? capable : candidates;
+  }
+
+  /** Whether some candidates host a model with `capability` and others do not. */
+  #splits(candidates: readonly Endpoint[], capability: ModelCapability): boolean {
+    const endpoints = this.#catalogue.endpointsWithCapability(capability);
+    if (endpoints.size === 0) return false;
+    let inside = 0;
+    for (const endpoint of candidates) if (endpoints.has(endpoint.name)) inside++;
+    return inside > 0 && inside < candidates.length;
   }
 }
 

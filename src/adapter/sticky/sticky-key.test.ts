@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { StickySessionsConfig } from '../../config/types.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import type { SelectionContext } from '../../core/ports/balancer.js';
 import { deriveStickyKey } from './sticky-key.js';
 
 type KeyConfig = Pick<StickySessionsConfig, 'keySources' | 'prefixHashBytes'>;
 const ALL: KeyConfig = { keySources: ['session_header', 'prefix_hash', 'auth_header', 'ip'], prefixHashBytes: 512 };
 
-function ctx(overrides: Partial<SelectionContext> = {}): SelectionContext {
-  return { headers: {}, clientIp: '', model: 'llama3', ...overrides };
+/** A selection context; a `body` given as bytes arrives as the proxy hands it over. */
+function ctx({
+  body,
+  ...overrides
+}: Partial<Omit<SelectionContext, 'body'>> & { body?: Buffer } = {}): SelectionContext {
+  return { headers: {}, clientIp: '', model: 'llama3', ...overrides, ...(body ? { body: RequestBody.of(body) } : {}) };
 }
 
 function body(json: unknown): Buffer {

@@ -52,7 +52,7 @@ function fromSessionHeader(ctx: SelectionContext, model: string): string {
 }
 
 function fromPrefixHash(ctx: SelectionContext, model: string, prefixBytes: number): string {
-  const body = ctx.body;
+  const body = ctx.body?.whole;
   if (body === undefined || body.length === 0) return '';
   // A non-positive setting hashes the whole value, as the original does.
   const span = conversationPrefix(body, prefixBytes > 0 ? prefixBytes : Number.POSITIVE_INFINITY);

@@ -10,7 +10,7 @@ import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mo
 import { Header } from '../../core/constants.js';
 import { commonChatDialect } from '../../core/domain/chat-dialect.js';
 import type { AnthropicSupport } from '../../core/domain/profile.js';
-import { replaceTopLevelString } from '../../core/json-field.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import type { ProxyEngine, ProxyRequest, ProxyResult } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
@@ -120,11 +120,12 @@ async function forwardMessages(
   reply: FastifyReply,
   { translator, parsed, body, requestId, startTime, streaming, tap, record }: MessagesExchange,
 ): Promise<number> {
+  const original = RequestBody.of(body);
   const selection = {
     model: parsed.model,
     headers: request.headers,
     clientIp: deps.clientIp(request),
-    body,
+    body: original,
     priority: requestPriority(request.headers, request.clientKey),
   };
   let mode: TranslatorMode = 'translation';
@@ -149,7 +150,7 @@ async function forwardMessages(
         (link) => {
           const model = link.model ?? parsed.model;
           // A fallback model replaces the client's in the body, as an alias does (byte-span rewrite).
-          const raw = link.fellBack ? (replaceTopLevelString(body, 'model', model) ?? body) : body;
+          const raw = link.fellBack ? original.withTopLevelString('model', model) : original;
           served = link.fellBack ? { ...parsed, model } : parsed;
           const route = link.route;
           const decision = translator.decidePassthrough(served, route.endpoints, deps.anthropicSupport);
@@ -194,7 +195,7 @@ async function forwardMessages(
             proxyRequest = {
               ...base,
               targetPath: translated.targetPath,
-              body: translated.openai,
+              body: RequestBody.of(translated.openai),
               candidates: route.endpoints,
               interceptor: translated.interceptor,
             };

@@ -7,19 +7,20 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { admittedOrAll, type CircuitBreakers } from '../../adapter/proxy/core/exchange.js';
-import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
+import { BodyCapabilityNeeds } from '../../adapter/registry/capabilities.js';
 import { type FallbackChains, requestChain } from '../../adapter/registry/fallback-chains.js';
 import type { ModelCatalogue } from '../../adapter/registry/model-catalogue.js';
 import type { PassthroughDecision } from '../../adapter/translator/anthropic/passthrough.js';
 import type { AnthropicEnvelope } from '../../adapter/translator/anthropic/validate.js';
 import { type Endpoint, isRoutable } from '../../core/domain/endpoint.js';
 import { CandidateVerdict } from '../../core/domain/explain.js';
-import type { ModelCapability } from '../../core/domain/model.js';
+import type { CapabilityNeeds } from '../../core/domain/model.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { BadRequestError, ModelNotFoundError, NoHealthyEndpointError, OllaError } from '../../core/errors.js';
 import { readTopLevelStringAndList } from '../../core/json-field.js';
-import type { Ejection } from '../../core/ports/ejections.js';
 import type { EndpointSelector, SelectionContext } from '../../core/ports/balancer.js';
+import type { Ejection } from '../../core/ports/ejections.js';
 import { isJsonObject, type ProviderScope, routeScopes } from './proxy.js';
 import { targetAfterBase } from './proxy-target.js';
 import {
@@ -180,7 +181,7 @@ async function walkChain(
   deps: ExplainDeps,
   scope: CandidateScope,
   chain: readonly (string | undefined)[],
-  required: readonly ModelCapability[] | undefined,
+  required: CapabilityNeeds | undefined,
   headers: Record<string, string>,
 ): Promise<{ model: string | undefined; routed: RoutedRequest | undefined; error?: OllaError; links: LinkOutcome[] }> {
   const links: LinkOutcome[] = [];
@@ -222,10 +223,10 @@ function hasNoRoom(deps: ExplainDeps, endpoint: Endpoint): boolean {
 
 async function explain(deps: ExplainDeps, request: FastifyRequest) {
   const query = request.query as Record<string, string | undefined>;
-  const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+  const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? RequestBody.of(request.body) : undefined;
   const json = body !== undefined && isJsonObject(body);
   const path = query.path || DEFAULT_PATH;
-  const [bodyModel, listed] = json ? readTopLevelStringAndList(body, 'model', 'models') : [undefined, undefined];
+  const [bodyModel, listed] = json ? readTopLevelStringAndList(body.whole, 'model', 'models') : [undefined, undefined];
   const model = query.model || bodyModel;
   const explained = routeOf(deps, path);
   const isTranslator = explained.route.translator !== undefined;
@@ -238,7 +239,7 @@ async function explain(deps: ExplainDeps, request: FastifyRequest) {
       : model !== undefined && deps.fallbacks !== undefined && !deps.fallbacks.empty
         ? deps.fallbacks.chainFor(model)
         : [model];
-  const required = json && !isTranslator ? requiredCapabilitiesOfBody(body, explained.targetPath) : undefined;
+  const required = json && !isTranslator ? new BodyCapabilityNeeds(body, explained.targetPath) : undefined;
   const headers: Record<string, string> = {};
   const walked = await walkChain(deps, explained.scope, chain, required, headers);
   const servedModel = walked.model;
@@ -257,7 +258,7 @@ async function explain(deps: ExplainDeps, request: FastifyRequest) {
   let translator: Record<string, unknown> | undefined;
   let balancerCandidates = routedEndpoints;
   if (isTranslator && deps.anthropic && walked.routed && servedModel !== undefined) {
-    const envelope = body !== undefined ? deps.anthropic.parse(body) : { model: servedModel, messages: [] };
+    const envelope = body !== undefined ? deps.anthropic.parse(body.whole) : { model: servedModel, messages: [] };
     const decision = deps.anthropic.decidePassthrough({ ...envelope, model: servedModel }, routedEndpoints);
     translator =
       decision.mode === 'passthrough'

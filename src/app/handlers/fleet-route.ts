@@ -1,6 +1,6 @@
 import type { AdmissionQueue, ClientCloseSignal } from '../../adapter/admission/admission-queue.js';
 import { type FallbackChains, requestChain } from '../../adapter/registry/fallback-chains.js';
-import type { ModelCapability } from '../../core/domain/model.js';
+import type { CapabilityNeeds } from '../../core/domain/model.js';
 import type { RequestPriority, RoutingDecision } from '../../core/domain/routing.js';
 import { CapacityExceededError, ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import {
@@ -25,7 +25,7 @@ export interface FleetRequest {
   model: string | undefined;
   /** A per-request fallback list (`"models": [...]` in an OpenAI body); replaces the configured chain. */
   listed?: readonly string[] | undefined;
-  required: readonly ModelCapability[] | undefined;
+  required: CapabilityNeeds | undefined;
   sink: HeaderSink;
   /** Tells the queue when the client leaves while waiting. */
   client: ClientCloseSignal;

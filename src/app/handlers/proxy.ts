@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ClientKeyGate, meteredRequest } from '../../adapter/client-keys/gate.js';
-import { requiredCapabilitiesOfBody } from '../../adapter/registry/capabilities.js';
+import { BodyCapabilityNeeds } from '../../adapter/registry/capabilities.js';
 import { Header } from '../../core/constants.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
 import type { PlatformProfile } from '../../core/domain/profile.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { RouteNotFoundError } from '../../core/errors.js';
-import { readTopLevelString, readTopLevelStringAndList, replaceTopLevelString } from '../../core/json-field.js';
+import { readTopLevelString, readTopLevelStringAndList } from '../../core/json-field.js';
 import type { SelectionContext } from '../../core/ports/balancer.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
@@ -74,12 +75,24 @@ export function routeScopes(providers: readonly ProviderScope[]): RouteScope[] {
  * Whether the body is a JSON object, judged by its first byte rather than Content-Type: curl's
  * `-d` labels JSON as a form and some clients send none, yet users expect model routing either way.
  */
-export function isJsonObject(body: Buffer): boolean {
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
+export function isJsonObject(body: RequestBody): boolean {
+  for (const chunk of body.chunks) {
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return c === 0x7b;
+    }
   }
   return false;
+}
+
+/**
+ * The body's top-level `model`. Clients name it first, so the first chunk nearly always holds it
+ * and a large body need not be joined to read it. A string found in a prefix of a document is the
+ * one the whole document holds (json-field.test.ts checks that), so looking there first is safe.
+ */
+function modelOf(body: RequestBody): string | undefined {
+  const model = readTopLevelString(body.head, 'model');
+  return model !== undefined || body.joined ? model : readTopLevelString(body.whole, 'model');
 }
 
 /**
@@ -92,7 +105,7 @@ export interface ProxyCall extends HeaderSink {
   /** The client's response, until `takeResponse` hands it over. */
   readonly res: ServerResponse;
   /** The request body; undefined when there is none. */
-  readonly body: Buffer | undefined;
+  readonly body: RequestBody | undefined;
   /** The client API key the request presented; null while keys are off. */
   readonly clientKey: ClientKey | null;
   /** Hands the response to an engine, with every header set on the call so far. */
@@ -101,12 +114,15 @@ export interface ProxyCall extends HeaderSink {
 
 /** Fastify's request and reply as a proxy call. */
 class FastifyProxyCall implements ProxyCall {
+  readonly body: RequestBody | undefined;
   readonly #request: FastifyRequest;
   readonly #reply: FastifyReply;
 
   constructor(request: FastifyRequest, reply: FastifyReply) {
     this.#request = request;
     this.#reply = reply;
+    const body = request.body;
+    this.body = Buffer.isBuffer(body) && body.length > 0 ? RequestBody.of(body) : undefined;
   }
 
   get raw(): IncomingMessage {
@@ -115,11 +131,6 @@ class FastifyProxyCall implements ProxyCall {
 
   get res(): ServerResponse {
     return this.#reply.raw;
-  }
-
-  get body(): Buffer | undefined {
-    const body = this.#request.body;
-    return Buffer.isBuffer(body) && body.length > 0 ? body : undefined;
   }
 
   get clientKey(): ClientKey | null {
@@ -165,8 +176,8 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
   const listable = json && pathOnly.startsWith('/v1/') && body.includes(MODELS_KEY);
   let model: string | undefined;
   let listed: string[] | undefined;
-  if (listable) [model, listed] = readTopLevelStringAndList(body, 'model', 'models');
-  else if (json) model = readTopLevelString(body, 'model');
+  if (listable) [model, listed] = readTopLevelStringAndList(body.whole, 'model', 'models');
+  else if (json) model = modelOf(body);
   call.header(Header.requestId, requestId);
   // Keys off: no await, no tap; the exchange runs exactly as it would without this feature.
   let admission =
@@ -184,7 +195,7 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
     priority: requestPriority(request.headers, admission?.key),
   };
   const scoped = scope.candidates;
-  const required = json ? requiredCapabilitiesOfBody(body, targetPath) : undefined;
+  const required = json ? new BodyCapabilityNeeds(body, targetPath) : undefined;
   // One trace per client request; each fallback model tried is an attempt under it.
   const trace = deps.tracer?.startRequest({ method: request.method!, targetPath, model, headers: request.headers });
   let proxyRequest: ProxyRequest | undefined;
@@ -207,7 +218,7 @@ export async function handleProxy(deps: ProxyRouteDeps, scope: RouteScope, call:
         (served) => {
           const forwarded =
             served.fellBack && sent !== undefined && served.model !== undefined
-              ? (replaceTopLevelString(sent, 'model', served.model) ?? sent)
+              ? sent.withTopLevelString('model', served.model)
               : sent;
           selection.model = served.model;
           selection.body = forwarded;

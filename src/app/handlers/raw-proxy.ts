@@ -4,6 +4,7 @@ import { endOrClose, flatHead, type PresetHeaders, presetHeaders } from '../../a
 import { bodyCap, type RequestSizeLimits } from '../../adapter/security/size-limit.js';
 import { Header } from '../../core/constants.js';
 import type { ClientKey } from '../../core/domain/client-key.js';
+import type { RequestBody } from '../../core/domain/request-body.js';
 import { errorResponse } from '../../core/error-body.js';
 import { type BadRequestError, PayloadTooLargeError, ShuttingDownError, UnauthorisedError } from '../../core/errors.js';
 import type { Logger } from '../../logger/logger.js';
@@ -48,7 +49,7 @@ class RawProxyRoute {
 class RawProxyCall implements ProxyCall, BodyReceiver {
   readonly raw: IncomingMessage;
   readonly res: ServerResponse;
-  body: Buffer | undefined = undefined;
+  body: RequestBody | undefined = undefined;
   clientKey: ClientKey | null = null;
   readonly headers: PresetHeaders = {};
   readonly #route: RawProxyRoute;
@@ -123,7 +124,7 @@ class RawProxyCall implements ProxyCall, BodyReceiver {
     }
   }
 
-  bodyRead(body: Buffer): void {
+  bodyRead(body: RequestBody): void {
     if (body.length > 0) this.body = body;
     this.#handle();
   }
@@ -150,7 +151,7 @@ class RawProxyCall implements ProxyCall, BodyReceiver {
 
 /**
  * Mounts `/olla/proxy/*` and `/olla/<prefix>/*` on the raw lane: path guard, rate limit, client
- * key and size limits as fastify's hooks apply them, the body read whole, then the same handler
+ * key and size limits as fastify's hooks apply them, the body read to its end, then the same handler
  * fastify's twin runs. A refusal is answered in the route's dialect with every header set so far.
  */
 export function mountRawProxyRoutes(lane: RawLane, deps: ProxyRouteDeps, guards: RawProxyGuards): void {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { RequestBody } from '../../core/domain/request-body.js';
 import { BadRequestError } from '../../core/errors.js';
 
 /**
@@ -14,7 +15,7 @@ export function hasRequestBody(req: IncomingMessage): boolean {
 
 /** Told how reading a request body ended; exactly one of these is called. */
 export interface BodyReceiver {
-  bodyRead(body: Buffer): void;
+  bodyRead(body: RequestBody): void;
   /** More than the limit arrived; the rest is not read. */
   bodyTooLarge(limit: number): void;
   /** The client went away (or the stream failed) before the body ended. */
@@ -28,27 +29,20 @@ class BodyCollector {
   readonly receiver: BodyReceiver;
   readonly limit: number;
   size = 0;
-  // Most bodies arrive in one chunk; the list is made only for a second.
-  first: Buffer | undefined = undefined;
-  rest: Buffer[] | undefined = undefined;
+  // Each chunk is a buffer of its own (node:http copies it out of the socket's read buffer), so
+  // keeping them holds nothing but the body itself.
+  readonly chunks: Buffer[] = [];
 
   constructor(receiver: BodyReceiver, limit: number) {
     this.receiver = receiver;
     this.limit = limit;
   }
-
-  whole(): Buffer {
-    if (this.first === undefined) return Buffer.alloc(0);
-    // Always a copy of its own, never a view over the socket's read buffer, which would keep
-    // that alive for as long as the request lives.
-    return Buffer.concat(this.rest === undefined ? [this.first] : [this.first, ...this.rest], this.size);
-  }
 }
 
 /**
- * Reads a request body whole into one buffer and tells `receiver`. The listeners are shared
- * functions that find their collector through a symbol on the request, so a request allocates
- * no closures for them; once an outcome is told they are removed.
+ * Reads a request body to its end, keeping the chunks as they came, and tells `receiver`. The
+ * listeners are shared functions that find their collector through a symbol on the request, so a
+ * request allocates no closures for them; once an outcome is told they are removed.
  */
 export function collectRequestBody(req: IncomingMessage, limit: number, receiver: BodyReceiver): void {
   (req as Collecting)[kBody] = new BodyCollector(receiver, limit);
@@ -74,14 +68,12 @@ function onBodyData(this: Collecting, chunk: Buffer): void {
   if (collector.size > collector.limit) {
     detach(this);
     collector.receiver.bodyTooLarge(collector.limit);
-  } else if (collector.first === undefined) collector.first = chunk;
-  else if (collector.rest === undefined) collector.rest = [chunk];
-  else collector.rest.push(chunk);
+  } else collector.chunks.push(chunk);
 }
 
 function onBodyEnd(this: Collecting): void {
   const collector = detach(this);
-  collector?.receiver.bodyRead(collector.whole());
+  if (collector !== undefined) collector.receiver.bodyRead(RequestBody.ofChunks(collector.chunks, collector.size));
 }
 
 function onBodyError(this: Collecting, err: Error): void {

@@ -6,6 +6,7 @@ import type { FallbackReason, TranslatorMode } from '../../adapter/translator/mo
 import type { ResponsesTranslator } from '../../adapter/translator/responses/translator.js';
 import type { ResponsesRequest } from '../../adapter/translator/responses/types.js';
 import { Header } from '../../core/constants.js';
+import { RequestBody } from '../../core/domain/request-body.js';
 import type { ProxyEngine, ProxyRequest } from '../../core/ports/proxy.js';
 import type { RequestTracer } from '../../core/ports/tracer.js';
 import type { Logger } from '../../logger/logger.js';
@@ -118,6 +119,7 @@ async function forwardResponses(
     headers: request.headers,
   });
   const decision = translator.decidePassthrough(parsed, route.endpoints, deps.responsesSupport);
+  const original = RequestBody.of(body);
   const base = {
     requestId,
     startTime,
@@ -125,7 +127,7 @@ async function forwardResponses(
     model: parsed.model,
     routing: route.decision,
     nativeNames: nativeNamesOf(route),
-    selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body },
+    selection: { model: parsed.model, headers: request.headers, clientIp: deps.clientIp(request), body: original },
     dialect: 'openai' as const,
     ...(tap ? { tap } : {}),
     ...(trace ? { trace } : {}),
@@ -135,7 +137,7 @@ async function forwardResponses(
   let fallbackReason: FallbackReason = '';
   if (decision.mode === 'passthrough') {
     reply.raw.setHeader('X-Olla-Mode', 'passthrough');
-    proxyRequest = { ...base, targetPath: decision.targetPath, body, candidates: decision.endpoints };
+    proxyRequest = { ...base, targetPath: decision.targetPath, body: original, candidates: decision.endpoints };
   } else {
     mode = 'translation';
     fallbackReason = decision.fallbackReason;
@@ -146,7 +148,7 @@ async function forwardResponses(
     proxyRequest = {
       ...base,
       targetPath: translated.targetPath,
-      body: translated.chat,
+      body: RequestBody.of(translated.chat),
       candidates: route.endpoints,
       panic: route.panic,
       interceptor: translated.interceptor,

@@ -2,7 +2,7 @@ import { panicCandidates } from '../../adapter/balancer/panic.js';
 import { isOfTypes } from '../../adapter/discovery/endpoints/static-endpoint-repository.js';
 import { Header } from '../../core/constants.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
-import type { ModelCapability } from '../../core/domain/model.js';
+import type { CapabilityNeeds } from '../../core/domain/model.js';
 import type { RoutingDecision } from '../../core/domain/routing.js';
 import { ModelNotFoundError, NoHealthyEndpointError } from '../../core/errors.js';
 import { headerSafe } from '../../core/header-value.js';
@@ -68,7 +68,7 @@ async function panicRoute(
   deps: RoutingDeps,
   scope: CandidateScope,
   model: string | undefined,
-  required: readonly ModelCapability[] | undefined,
+  required: CapabilityNeeds | undefined,
 ): Promise<(ModelRouteResult & { endpoints: readonly Endpoint[] }) | undefined> {
   const all = deps.endpoints.all();
   let configured: readonly Endpoint[] = all.filter((endpoint) => isOfTypes(endpoint, scope.types));
@@ -100,7 +100,7 @@ export function routeRequest(
   deps: RoutingDeps,
   scope: CandidateScope,
   model: string | undefined,
-  required: readonly ModelCapability[] | undefined,
+  required: CapabilityNeeds | undefined,
   sink: HeaderSink,
 ): RoutedRequest | Promise<RoutedRequest> {
   let candidates = candidatePool(deps.endpoints, scope);
@@ -115,7 +115,7 @@ function routedOrRefused(
   deps: RoutingDeps,
   scope: CandidateScope,
   model: string | undefined,
-  required: readonly ModelCapability[] | undefined,
+  required: CapabilityNeeds | undefined,
   sink: HeaderSink,
   route: ModelRouteResult,
 ): RoutedRequest | Promise<RoutedRequest> {

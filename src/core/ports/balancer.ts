@@ -1,4 +1,5 @@
 import type { Endpoint } from '../domain/endpoint.js';
+import type { RequestBody } from '../domain/request-body.js';
 import type { RequestPriority, StickyOutcome } from '../domain/routing.js';
 
 /** Per-request facts a selector may use (sticky sessions key on these). */
@@ -8,7 +9,7 @@ export interface SelectionContext {
   headers: Readonly<Record<string, string | string[] | undefined>>;
   clientIp: string;
   /** The request body, when buffered (sticky prefix hashing reads it). */
-  body?: Buffer;
+  body?: RequestBody;
   /** Written by a sticky wrapper so the proxy can set X-Olla-Sticky-* headers. */
   sticky?: StickyOutcome;
   /** Queue priority; the one field every source of priority (header, client key) writes. */

@@ -1,5 +1,5 @@
 import type { Endpoint } from '../domain/endpoint.js';
-import type { ModelCapability, ModelInfo, UnifiedModel } from '../domain/model.js';
+import type { CapabilityNeeds, ModelInfo, UnifiedModel } from '../domain/model.js';
 import type { RoutingDecision } from '../domain/routing.js';
 
 export interface ModelRouteResult {
@@ -22,7 +22,7 @@ export interface ModelLookup {
   route(
     model: string | undefined,
     candidates: readonly Endpoint[],
-    required?: readonly ModelCapability[],
+    required?: CapabilityNeeds,
   ): ModelRouteResult | Promise<ModelRouteResult>;
 }
 

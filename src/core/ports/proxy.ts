@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Transform } from 'node:stream';
 import type { TokenUsage } from '../domain/client-key.js';
 import type { Endpoint } from '../domain/endpoint.js';
+import type { RequestBody } from '../domain/request-body.js';
 import type { RoutingDecision } from '../domain/routing.js';
 import type { ErrorDialect } from '../error-body.js';
 import type { OllaError } from '../errors.js';
@@ -28,7 +29,7 @@ export interface ProxyRequest {
   /** Path (and query string) to join to the endpoint URL: the route prefix already stripped. */
   targetPath: string;
   /** The original request body bytes (forwarded untouched), or undefined for none. */
-  body: Buffer | undefined;
+  body: RequestBody | undefined;
   /** Set for a panic route: the decision and error to answer with when every panic attempt fails. */
   panic?: PanicFallback;
   /** Routable endpoints that may serve this request; the balancer picks among them. */

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProxyConfig } from '../../../config/types.js';
+import type { RequestBody } from '../../../core/domain/request-body.js';
 import type { Dispatcher, Pool } from '../../http/undici.js';
 import type { AttemptListener, UpstreamAttempt } from './transport.js';
 
@@ -14,6 +15,17 @@ export function undiciTimeouts(config: ProxyConfig): Pool.Options {
       keepAliveInitialDelay: config.connectionKeepAlive,
     },
   };
+}
+
+/**
+ * A request body as undici takes it: the one buffer, or the chunks as they came. undici writes an
+ * iterable body chunk by chunk, waiting for the socket to drain, and each attempt iterates the
+ * array afresh, so a retry sends the same bytes. Its documentation lists iterables for `body`
+ * (docs/api/Dispatcher.md); its type declarations do not, hence the cast.
+ */
+export function undiciBody(body: RequestBody | undefined): Dispatcher.DispatchOptions['body'] {
+  if (body === undefined) return null;
+  return body.joined ? body.head : (body.chunks as unknown as Dispatcher.DispatchOptions['body']);
 }
 
 /**

@@ -4,9 +4,9 @@ import type { TLSSocket } from 'node:tls';
 import type { ProxyConfig } from '../../../config/types.js';
 import { Header } from '../../../core/constants.js';
 import { type Endpoint, isRoutable } from '../../../core/domain/endpoint.js';
+import type { RequestBody } from '../../../core/domain/request-body.js';
 import { errorResponse, toOllaError } from '../../../core/error-body.js';
 import { NoHealthyEndpointError, type OllaError, UpstreamError, UpstreamTimeoutError } from '../../../core/errors.js';
-import { replaceTopLevelString } from '../../../core/json-field.js';
 import type { EndpointSelector } from '../../../core/ports/balancer.js';
 import type { HealthChecker } from '../../../core/ports/endpoints.js';
 import type { InterceptedResponse, ProxyRequest, ProxyResult } from '../../../core/ports/proxy.js';
@@ -24,10 +24,10 @@ import {
   flatHead,
   presetOf,
 } from './response-headers.js';
-import { buildTargetPath } from './target-url.js';
-import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
 import type { RetryBudget } from './retry-budget.js';
 import { FRESH_TAIL, type StreamFraming, streamErrorFrame, streamFramingOf, trackTail } from './stream-error.js';
+import { buildTargetPath } from './target-url.js';
+import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from './transport.js';
 import type { UpstreamTargets } from './upstream-target.js';
 
 /**
@@ -271,12 +271,12 @@ export class Exchange implements AttemptListener {
     return chosen;
   }
 
-  #bodyFor(endpoint: Endpoint): Buffer | undefined {
+  #bodyFor(endpoint: Endpoint): RequestBody | undefined {
     const request = this.#request;
     const body = request.body;
     if (body === undefined || body.length === 0 || request.nativeNames === undefined) return body;
     const native = request.nativeNames.nativeName(endpoint);
-    return native && native !== request.model ? (replaceTopLevelString(body, 'model', native) ?? body) : body;
+    return native && native !== request.model ? body.withTopLevelString('model', native) : body;
   }
 
   #clientFacts(): ClientFacts {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../../../core/domain/endpoint.js';
+import type { RequestBody } from '../../../core/domain/request-body.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /**
@@ -17,7 +18,7 @@ export interface AttemptSpec {
   readonly path: string;
   /** Flat `[name, value, …]` list including Host and Content-Length. */
   readonly headers: string[];
-  readonly body: Buffer | undefined;
+  readonly body: RequestBody | undefined;
 }
 
 /**

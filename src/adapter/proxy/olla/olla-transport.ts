@@ -1,6 +1,6 @@
-import { type Dispatcher, Pool } from '../../http/undici.js';
 import type { ProxyConfig } from '../../../config/types.js';
-import { DispatchAttempt, undiciTimeouts } from '../core/dispatch-attempt.js';
+import { type Dispatcher, Pool } from '../../http/undici.js';
+import { DispatchAttempt, undiciBody, undiciTimeouts } from '../core/dispatch-attempt.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
 /**
@@ -40,7 +40,7 @@ export class OllaTransport implements UpstreamTransport {
       path: spec.path,
       method: spec.method as Dispatcher.HttpMethod,
       headers: spec.headers,
-      body: spec.body ?? null,
+      body: undiciBody(spec.body),
     });
   }
 

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OUTLIER_DETECTION_DEFAULTS } from '../../../config/outlier-schema.js';
 import type { ProxyConfig } from '../../../config/types.js';
 import { fakeEndpoint } from '../../../core/domain/endpoint.fixture.js';
+import { RequestBody } from '../../../core/domain/request-body.js';
 import { isConnectionFailure, isTimeout } from '../core/failure.js';
 import type { AttemptListener, UpstreamAttempt } from '../core/transport.js';
 import { toUpstreamTarget } from '../core/upstream-target.js';
@@ -85,7 +86,7 @@ function send(sherpa: SherpaTransport, url: string, body?: string): Recorder {
       method: payload === undefined ? 'GET' : 'POST',
       path: '/v1/echo?q=1',
       headers,
-      body: payload,
+      body: payload === undefined ? undefined : RequestBody.of(payload),
     })
     .start();
   return recorder;

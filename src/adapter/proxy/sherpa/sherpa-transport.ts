@@ -1,6 +1,6 @@
 import type { ProxyConfig } from '../../../config/types.js';
 import { Agent, type Dispatcher } from '../../http/undici.js';
-import { DispatchAttempt, undiciTimeouts } from '../core/dispatch-attempt.js';
+import { DispatchAttempt, undiciBody, undiciTimeouts } from '../core/dispatch-attempt.js';
 import { ConnectTimeoutError, HeadersTimeoutError, ReadTimeoutError, UpstreamClosedError } from '../core/failure.js';
 import type { AttemptListener, AttemptSpec, UpstreamAttempt, UpstreamTransport } from '../core/transport.js';
 
@@ -23,7 +23,7 @@ export class SherpaTransport implements UpstreamTransport {
       path: spec.path,
       method: spec.method as Dispatcher.HttpMethod,
       headers: spec.headers,
-      body: spec.body ?? null,
+      body: undiciBody(spec.body),
     };
     return new DispatchAttempt(listener, this.#agent, options, sherpaFailure);
   }
