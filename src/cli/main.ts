@@ -7,6 +7,7 @@ import { VERSION } from '../app/version.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../logger/logger.js';
+import { deferWasmTierUp } from './wasm-tier-up.js';
 import { releaseYoungGenerationUnderLoad } from './young-generation.js';
 
 const USAGE = `Olla ${VERSION.version}: a proxy and load balancer for LLM backends
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
     process.stdout.write(`olla ${VERSION.version} (${VERSION.runtime}, ${VERSION.platform})\n`);
     return;
   }
+
+  // Before the first upstream connection compiles llhttp: see wasm-tier-up.ts.
+  deferWasmTierUp();
 
   // Node's default for SIGHUP is to exit, which would cut every stream in flight: take it over
   // before anything else can receive one. Until Olla is up there is nothing to reload.
