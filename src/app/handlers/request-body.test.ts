@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RequestBody } from '../../core/domain/request-body.js';
-import { type BodyReceiver, collectRequestBody, hasRequestBody } from './request-body.js';
+import { type BodyReceiver, collectRequestBody, hasRequestBody, SMALL_CHUNK_BYTES } from './request-body.js';
 
 /** A receiver that records every outcome it is told. */
 function recorder() {
@@ -37,22 +37,49 @@ describe('hasRequestBody', () => {
 });
 
 describe('collectRequestBody', () => {
-  it('hands over the chunks as they came, in order, however they were split', () => {
+  it('hands over every byte in order, keeping large chunks as they came and joining small ones', () => {
+    const chunkSize = fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: SMALL_CHUNK_BYTES, max: 70_000 }));
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 8 }), (chunks) => {
+      fc.property(fc.array(chunkSize, { maxLength: 40 }), fc.nat(255), (sizes, seed) => {
         const stream = new PassThrough();
         const { receiver, told, body } = recorder();
         collectRequestBody(asRequest(stream), Number.POSITIVE_INFINITY, receiver);
-        const sent = chunks.map((c) => Buffer.from(c));
+        const sent = sizes.map((size, i) => Buffer.alloc(size, (seed + i) % 256));
         for (const chunk of sent) stream.emit('data', chunk);
         stream.emit('end');
         expect(told).toEqual(['read']);
-        expect(body()?.chunks).toEqual(sent.length === 0 ? [Buffer.alloc(0)] : sent);
-        expect(body()?.length).toBe(Buffer.concat(sent).length);
+        const kept = body()!.chunks;
+        const total = Buffer.concat(sent);
+        expect(Buffer.concat(kept).equals(total)).toBe(true);
+        expect(body()!.length).toBe(total.length);
+        // Large chunks are kept, not copied; small ones cannot add a chunk each.
+        for (const chunk of sent) if (chunk.length >= SMALL_CHUNK_BYTES) expect(kept).toContain(chunk);
+        expect(kept.length).toBeLessThanOrEqual(2 * Math.ceil(total.length / SMALL_CHUNK_BYTES) + 1);
         // Told once: the listeners are gone.
         expect(stream.listenerCount('data') + stream.listenerCount('end') + stream.listenerCount('error')).toBe(0);
       }),
     );
+  });
+
+  it('keeps a body that came in one small chunk as that chunk', () => {
+    const stream = new PassThrough();
+    const { receiver, body } = recorder();
+    collectRequestBody(asRequest(stream), Number.POSITIVE_INFINITY, receiver);
+    const only = Buffer.from('{"model":"m"}');
+    stream.emit('data', only);
+    stream.emit('end');
+    expect(body()?.head).toBe(only);
+    expect(body()?.joined).toBe(true);
+  });
+
+  it('joins a trickle of one-byte chunks into a few large ones', () => {
+    const stream = new PassThrough();
+    const { receiver, body } = recorder();
+    collectRequestBody(asRequest(stream), Number.POSITIVE_INFINITY, receiver);
+    for (let i = 0; i < 200_000; i++) stream.emit('data', Buffer.of(i % 251));
+    stream.emit('end');
+    expect(body()?.length).toBe(200_000);
+    expect(body()?.chunks.length).toBe(4);
   });
 
   it('keeps bodies intact while later requests arrive on the same connection', async () => {

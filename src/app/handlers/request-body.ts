@@ -25,6 +25,10 @@ export interface BodyReceiver {
 const kBody = Symbol('olla.requestBody');
 type Collecting = IncomingMessage & { [kBody]?: BodyCollector };
 
+/** Chunks smaller than this are gathered, and joined once they reach GATHERED_CHUNK_BYTES. */
+export const SMALL_CHUNK_BYTES = 16 * 1024;
+const GATHERED_CHUNK_BYTES = 64 * 1024;
+
 class BodyCollector {
   readonly receiver: BodyReceiver;
   readonly limit: number;
@@ -32,15 +36,43 @@ class BodyCollector {
   // Each chunk is a buffer of its own (node:http copies it out of the socket's read buffer), so
   // keeping them holds nothing but the body itself.
   readonly chunks: Buffer[] = [];
+  // A slow or trickling client delivers many small chunks, each of which would be an object
+  // held and a write upstream: they are gathered and joined, which copies only small ones.
+  readonly #small: Buffer[] = [];
+  #smallBytes = 0;
 
   constructor(receiver: BodyReceiver, limit: number) {
     this.receiver = receiver;
     this.limit = limit;
   }
+
+  add(chunk: Buffer): void {
+    if (chunk.length >= SMALL_CHUNK_BYTES) {
+      this.#join();
+      this.chunks.push(chunk);
+      return;
+    }
+    this.#small.push(chunk);
+    this.#smallBytes += chunk.length;
+    if (this.#smallBytes >= GATHERED_CHUNK_BYTES) this.#join();
+  }
+
+  body(): RequestBody {
+    this.#join();
+    return RequestBody.ofChunks(this.chunks, this.size);
+  }
+
+  #join(): void {
+    const small = this.#small;
+    if (small.length === 0) return;
+    this.chunks.push(small.length === 1 ? small[0]! : Buffer.concat(small, this.#smallBytes));
+    small.length = 0;
+    this.#smallBytes = 0;
+  }
 }
 
 /**
- * Reads a request body to its end, keeping the chunks as they came, and tells `receiver`. The
+ * Reads a request body to its end, keeping its chunks (small ones joined), and tells `receiver`. The
  * listeners are shared functions that find their collector through a symbol on the request, so a
  * request allocates no closures for them; once an outcome is told they are removed.
  */
@@ -68,12 +100,12 @@ function onBodyData(this: Collecting, chunk: Buffer): void {
   if (collector.size > collector.limit) {
     detach(this);
     collector.receiver.bodyTooLarge(collector.limit);
-  } else collector.chunks.push(chunk);
+  } else collector.add(chunk);
 }
 
 function onBodyEnd(this: Collecting): void {
   const collector = detach(this);
-  if (collector !== undefined) collector.receiver.bodyRead(RequestBody.ofChunks(collector.chunks, collector.size));
+  if (collector !== undefined) collector.receiver.bodyRead(collector.body());
 }
 
 function onBodyError(this: Collecting, err: Error): void {
