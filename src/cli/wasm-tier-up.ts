@@ -10,6 +10,7 @@
  * here is in time. A tiering flag on the command line or in NODE_OPTIONS is the user's choice.
  */
 import { setFlagsFromString } from 'node:v8';
+import { userGaveFlag } from './user-flags.js';
 
 const TIERING_FLAG = /--(no-)?wasm[-_](dynamic[-_]tiering|tiering[-_]budget|tier[-_]up)|--liftoff[-_]only/;
 /** V8's largest budget: full load still spends it within a second (13,000 requests a second). */
@@ -17,7 +18,7 @@ export const WASM_TIERING_BUDGET = 2_147_483_647;
 
 /** True when the process was started with a flag of its own for wasm tiering. */
 export function userTunedWasmTiering(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return [...execArgv, nodeOptions ?? ''].some((arg) => TIERING_FLAG.test(arg));
+  return userGaveFlag(TIERING_FLAG, execArgv, nodeOptions);
 }
 
 /** Leaves llhttp's TurboFan compile to traffic, unless the user tuned wasm tiering. */

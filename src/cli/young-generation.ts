@@ -14,6 +14,7 @@
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
+import { userGaveFlag } from './user-flags.js';
 
 const SEMI_SPACE_FLAG = /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/;
 /** V8's own default. */
@@ -23,7 +24,7 @@ export const LOAD_SCAVENGES_PER_SECOND = 50;
 
 /** True when the process was started with a flag of its own for the young generation. */
 export function userSizedYoungGeneration(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  return [...execArgv, nodeOptions ?? ''].some((arg) => SEMI_SPACE_FLAG.test(arg));
+  return userGaveFlag(SEMI_SPACE_FLAG, execArgv, nodeOptions);
 }
 
 const userSized = () => userSizedYoungGeneration(process.execArgv, process.env.NODE_OPTIONS);
