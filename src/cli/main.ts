@@ -7,7 +7,7 @@ import { VERSION } from '../app/version.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../logger/logger.js';
-import { deferWasmTierUp } from './wasm-tier-up.js';
+import { keepWasmInBaseline } from './wasm-baseline.js';
 import { releaseYoungGenerationUnderLoad } from './young-generation.js';
 
 const USAGE = `Olla ${VERSION.version}: a proxy and load balancer for LLM backends
@@ -50,8 +50,8 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Before the first upstream connection compiles llhttp: see wasm-tier-up.ts.
-  deferWasmTierUp();
+  // Before the first upstream connection compiles llhttp: see wasm-baseline.ts.
+  keepWasmInBaseline();
 
   // Node's default for SIGHUP is to exit, which would cut every stream in flight: take it over
   // before anything else can receive one. Until Olla is up there is nothing to reload.

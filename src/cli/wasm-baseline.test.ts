@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { userTunedWasmTiering } from './wasm-tier-up.js';
+import { userTunedWasmTiering } from './wasm-baseline.js';
 
 describe('userTunedWasmTiering', () => {
   it('is false when neither the command line nor NODE_OPTIONS tunes wasm tiering', () => {
@@ -11,6 +11,7 @@ describe('userTunedWasmTiering', () => {
     expect(userTunedWasmTiering(['--wasm-tiering-budget=1000'], undefined)).toBe(true);
     expect(userTunedWasmTiering(['--no-wasm-dynamic-tiering'], undefined)).toBe(true);
     expect(userTunedWasmTiering(['--liftoff_only'], undefined)).toBe(true);
+    expect(userTunedWasmTiering(['--no-liftoff'], undefined)).toBe(true);
   });
 
   it('is true for a tiering flag in NODE_OPTIONS', () => {
