@@ -150,6 +150,16 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'start-up')).toBeUndefined();
   });
 
+  it('judges idle memory at rest, and shows the figure just after the first request beside it', () => {
+    const idle = (justStarted: number, atRest: number) => facts([], { idleRss: { justStarted, atRest } });
+    expect(verdict(idle(72 * MB, 68 * MB), 'idle RSS')).toBe(true);
+    expect(verdict(idle(69 * MB, 71 * MB), 'idle RSS')).toBe(false);
+    expect(judgeGoals(idle(72.5 * MB, 67.6 * MB)).find((g) => g.goal.startsWith('idle RSS'))?.measured).toBe(
+      '67.6 MB at rest (72.5 MB just after its first request)',
+    );
+    expect(verdict(facts([]), 'idle RSS')).toBeUndefined();
+  });
+
   it('fails memory per stream when not every stream was flowing, however little they cost', () => {
     const held = { requested: 1000, opened: 50, rssBefore: 60 * MB, rssWith: 61 * MB };
     expect(verdict(facts([cell('olla', 'idle-1000', { held })]), '≤ 32 KB')).toBe(false);
