@@ -17,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildProject } from './lib/build.js';
@@ -124,7 +125,6 @@ function chooseScenarios(): { groups: ScenarioGroup[]; startup: boolean; everyth
 /** When the olla engine's idle memory is read, counted from its first request served. */
 const IDLE_JUST_STARTED_MS = 2_000;
 const IDLE_AT_REST_MS = 30_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `target` on `mock`, runs the group's scenarios on it, stops it. */
 async function runTarget(target: Target, group: ScenarioGroup, mock: RunningMock, env: TargetEnv, facts: RunFacts) {

@@ -80,7 +80,7 @@ export class HeavyLoad {
 }
 
 /**
- * Gives V8 back its own growth of the young generation once the scavenges show heavy load.
+ * Gives V8 back its own growth of the young generation once the collections show heavy load.
  * Called after start-up, whose own burst of allocation is not that load.
  */
 export function releaseYoungGenerationUnderLoad(): void {
