@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { BatchedDestination, isWarningOrWorse, LOG_BATCH_BYTES, LOG_FLUSH_INTERVAL_MS } from './batched-destination.js';
 
@@ -98,4 +98,33 @@ describe('BatchedDestination on a pipe that is not being read', () => {
     await new Promise((resolve) => reader.once('close', resolve));
     expect(readFileSync(file, 'utf8')).toBe(lines.join(''));
   }, 30_000);
+});
+
+describe('BatchedDestination when idle', () => {
+  it('runs its flush timer only while lines wait, so a quiet proxy is not woken', () => {
+    vi.useFakeTimers();
+    try {
+      const file = tempFile();
+      const destination = BatchedDestination.toFile(file);
+      expect(vi.getTimerCount()).toBe(0);
+      destination.write(line(0));
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(LOG_FLUSH_INTERVAL_MS);
+      expect(readFileSync(file, 'utf8')).toBe(line(0));
+      // Written, nothing held: no timer until the next line.
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(10 * LOG_FLUSH_INTERVAL_MS);
+      destination.write(line(1));
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(LOG_FLUSH_INTERVAL_MS);
+      expect(readFileSync(file, 'utf8')).toBe(line(0) + line(1));
+      expect(vi.getTimerCount()).toBe(0);
+      destination.write(line(2));
+      destination.flushSync();
+      expect(vi.getTimerCount()).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(line(0) + line(1) + line(2));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -24,7 +24,10 @@ import { dirname } from 'node:path';
 export const LOG_BATCH_BYTES = 64 * 1024;
 /** Room for a batch and the line that completes it; a longer line is held on its own. */
 const LOG_BUFFER_BYTES = 2 * LOG_BATCH_BYTES;
-/** A quiet proxy's lines still reach the reader within this long. */
+/**
+ * A quiet proxy's lines still reach the reader within this long. The timer runs only while lines
+ * wait: an idle Olla is not woken ten times a second to find nothing to write.
+ */
 export const LOG_FLUSH_INTERVAL_MS = 100;
 /** How long the exit flush waits on a reader that has stopped reading before it gives up. */
 export const EXIT_FLUSH_LIMIT_MS = 2000;
@@ -73,12 +76,12 @@ export class BatchedDestination {
   #backlogBytes = 0;
   #closed = false;
   #dropped = 0;
-  readonly #timer: NodeJS.Timeout;
+  /** The flush timer, made on the first line and re-armed (not remade) for each later wait. */
+  #timer: NodeJS.Timeout | undefined;
+  #armed = false;
 
   constructor(fd: number) {
     this.#fd = fd;
-    // Unref'd: the timer never keeps the process alive, and the exit flush takes the rest.
-    this.#timer = setInterval(() => this.#writeOut(), LOG_FLUSH_INTERVAL_MS).unref();
     open.add(this);
     if (!exitListening) {
       exitListening = true;
@@ -103,13 +106,32 @@ export class BatchedDestination {
     // A pipe that refused the last write (EAGAIN) is tried again by the timer, not on every line:
     // each try is a system call that fails.
     if ((this.#used >= LOG_BATCH_BYTES || isWarningOrWorse(line)) && this.#backlog.length === 0) this.#writeOut();
+    if (!this.#armed && this.#holding()) this.#arm();
     return true;
+  }
+
+  #holding(): boolean {
+    return this.#used > 0 || this.#backlog.length > 0 || this.#dropped > 0;
+  }
+
+  #arm(): void {
+    this.#armed = true;
+    // Unref'd: the timer never keeps the process alive, and the exit flush takes the rest.
+    if (this.#timer === undefined) this.#timer = setTimeout(() => this.#onTimer(), LOG_FLUSH_INTERVAL_MS).unref();
+    else this.#timer.refresh();
+  }
+
+  #onTimer(): void {
+    this.#armed = false;
+    this.#writeOut();
+    // Lines a slow reader refused wait for the next round; with nothing held the timer stays off.
+    if (!this.#closed && this.#holding()) this.#arm();
   }
 
   /** Writes whatever is held: at exit, when no later tick will. */
   flushSync(): void {
     if (this.#closed) return;
-    clearInterval(this.#timer);
+    this.#disarm();
     this.#writeOut(Date.now() + EXIT_FLUSH_LIMIT_MS);
   }
 
@@ -202,10 +224,15 @@ export class BatchedDestination {
     return sent;
   }
 
+  #disarm(): void {
+    clearTimeout(this.#timer);
+    this.#armed = false;
+  }
+
   #close(): void {
     this.#closed = true;
     open.delete(this);
-    clearInterval(this.#timer);
+    this.#disarm();
     this.#backlog = [];
     this.#backlogBytes = 0;
     this.#used = 0;

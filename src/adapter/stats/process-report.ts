@@ -14,8 +14,8 @@ import { formatBytes, formatDuration } from './format.js';
  * in Node's terms, with the event loop standing in for goroutines: its delay percentiles and
  * utilisation say whether the proxy is keeping up, and the active handles what it holds open.
  *
- * `start()` switches on the event-loop delay histogram and a GC observer; `stop()` switches
- * them off. Both cost nothing per request.
+ * `start()` switches on the event-loop delay probe and a GC observer; `stop()` switches them
+ * off. Neither costs anything per request.
  */
 
 export interface ProcessStatsResponse {
@@ -78,29 +78,71 @@ export function eventLoopHealth(p99DelayMs: number): string {
 
 const NS_PER_MS = 1e6;
 
+/** How often the delay probe's timer fires while it runs. */
+const DELAY_RESOLUTION_MS = 20;
+/** How often the loop's utilisation is read to decide whether the probe should run. */
+export const BUSY_CHECK_MS = 1000;
+/** The share of a second the loop must spend working for the delay probe to start. */
+export const BUSY_UTILISATION = 0.01;
+/** Checks in a row below BUSY_UTILISATION before the probe stops, so a lull keeps its samples coming. */
+export const QUIET_CHECKS_BEFORE_REST = 5;
+
+/**
+ * Whether the event-loop delay probe should run, from the loop's utilisation each check. The
+ * probe is a timer every 20 ms: left running, it would wake an idle Olla fifty times a second
+ * (on a laptop running LM Studio, say) to measure a delay an idle loop does not have. So it runs
+ * while the loop is busy and for a few quiet checks after, and the delay percentiles describe the
+ * loop at work.
+ */
+export class DelayProbeSwitch {
+  #quietChecks = QUIET_CHECKS_BEFORE_REST;
+
+  /** Records one check's utilisation (0 to 1); true while the probe should run. */
+  observe(utilisation: number): boolean {
+    this.#quietChecks = utilisation >= BUSY_UTILISATION ? 0 : this.#quietChecks + 1;
+    return this.#quietChecks < QUIET_CHECKS_BEFORE_REST;
+  }
+}
+
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
 export class ProcessMonitor {
   readonly #startedAt: number;
+  readonly #busyCheckMs: number;
   #delay: IntervalHistogram | undefined;
+  #busyCheck: NodeJS.Timeout | undefined;
   #gcObserver: PerformanceObserver | undefined;
   #eluBaseline: EventLoopUtilization | undefined;
+  #eluAtCheck: EventLoopUtilization | undefined;
+  #probing = false;
   #gcCount = 0;
   #gcTotalMs = 0;
   #lastGcAt = 0;
 
   /** `startedAt`: when Olla started (epoch ms), for the uptime. */
-  constructor(startedAt: number) {
+  constructor(startedAt: number, busyCheckMs = BUSY_CHECK_MS) {
     this.#startedAt = startedAt;
+    this.#busyCheckMs = busyCheckMs;
   }
 
   start(): void {
     if (this.#delay) return;
-    this.#delay = monitorEventLoopDelay({ resolution: 20 });
-    this.#delay.enable();
+    const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+    this.#delay = delay;
     this.#eluBaseline = performance.eventLoopUtilization();
+    this.#eluAtCheck = this.#eluBaseline;
+    const probe = new DelayProbeSwitch();
+    // Unref'd, as the probe's own timer is: monitoring never keeps the process alive.
+    this.#busyCheck = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      const { utilization } = performance.eventLoopUtilization(now, this.#eluAtCheck);
+      this.#eluAtCheck = now;
+      this.#probing = probe.observe(utilization);
+      if (this.#probing) delay.enable();
+      else delay.disable();
+    }, this.#busyCheckMs).unref();
     this.#gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         this.#gcCount++;
@@ -111,7 +153,14 @@ export class ProcessMonitor {
     this.#gcObserver.observe({ entryTypes: ['gc'] });
   }
 
+  /** Whether the delay probe is running now. */
+  get probing(): boolean {
+    return this.#probing;
+  }
+
   stop(): void {
+    clearInterval(this.#busyCheck);
+    this.#probing = false;
     this.#delay?.disable();
     this.#delay = undefined;
     this.#gcObserver?.disconnect();
