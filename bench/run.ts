@@ -27,7 +27,7 @@ import { type Interleaved, interleave } from './lib/interleaved.js';
 import { THROUGHPUT_GENERATOR } from './lib/load.js';
 import { describeMachine, versionOf } from './lib/machine.js';
 import { ensureFileLimit, type FileLimit, filesNeeded } from './lib/file-limit.js';
-import { PeakRss, rssOf } from './lib/memory.js';
+import { PeakRss, rssOf, wakeupsOf } from './lib/memory.js';
 import { measureMixedModels } from './lib/mixed-models.js';
 import { type RunningMock, startMock } from './lib/mock.js';
 import { stopAll, waitForHttp } from './lib/processes.js';
@@ -125,6 +125,8 @@ function chooseScenarios(): { groups: ScenarioGroup[]; startup: boolean; everyth
 /** When the olla engine's idle memory is read, counted from its first request served. */
 const IDLE_JUST_STARTED_MS = 2_000;
 const IDLE_AT_REST_MS = 30_000;
+/** The wake-ups at rest are counted over the last this many ms before the at-rest reading. */
+const IDLE_WAKEUPS_MS = 10_000;
 
 /** Starts `target` on `mock`, runs the group's scenarios on it, stops it. */
 async function runTarget(target: Target, group: ScenarioGroup, mock: RunningMock, env: TargetEnv, facts: RunFacts) {
@@ -150,8 +152,11 @@ async function runTarget(target: Target, group: ScenarioGroup, mock: RunningMock
     // has been quiet for a while (some 10 to 20 s here), so at rest is read well after that.
     await sleep(IDLE_JUST_STARTED_MS);
     const justStarted = rssOf(running.pid);
-    await sleep(IDLE_AT_REST_MS - IDLE_JUST_STARTED_MS);
-    facts.idleRss = { justStarted, atRest: rssOf(running.pid) };
+    await sleep(IDLE_AT_REST_MS - IDLE_WAKEUPS_MS - IDLE_JUST_STARTED_MS);
+    const wakeups = wakeupsOf(running.pid);
+    await sleep(IDLE_WAKEUPS_MS);
+    const wakeupsPerSecond = (wakeupsOf(running.pid) - wakeups) / (IDLE_WAKEUPS_MS / 1000);
+    facts.idleRss = { justStarted, atRest: rssOf(running.pid), wakeupsPerSecond };
   }
   try {
     for (const scenario of group.scenarios) {
@@ -243,7 +248,8 @@ function document(facts: RunFacts, targets: Target[]): string {
     `(\`VmHWM\`, reset before each row). Held streams: resident memory grown while ${pace.idleStreams.toLocaleString('en-AU')} streams are open, divided by that`,
     'number (after a warm-up round of 100); a stream counts as flowing once its first token has arrived. Idle RSS: the olla',
     `engine ${IDLE_AT_REST_MS / 1000} s after it served its first request, left alone with its health checks running (and`,
-    `${IDLE_JUST_STARTED_MS / 1000} s after it, before V8’s memory reducer has taken start-up’s garbage).`,
+    `${IDLE_JUST_STARTED_MS / 1000} s after it, before V8’s memory reducer has taken start-up’s garbage); its wake-ups are its main`,
+    `thread’s voluntary context switches in the last ${IDLE_WAKEUPS_MS / 1000} s before the reading at rest.`,
     '',
     '## Targets from the issue (olla engine)',
     '',

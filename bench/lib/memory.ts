@@ -1,17 +1,28 @@
 /**
  * Resident memory of a target from /proc: the process and its descendants (nginx runs a master
- * and a worker), so a target's figure is what it costs the machine.
+ * and a worker), so a target's figure is what it costs the machine. Also how often a process's
+ * main thread wakes, for an idle one.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** A number from /proc/<pid>/status (kB for the memory fields), or 0 once the process has gone. */
+function statusField(pid: number, field: 'VmRSS' | 'VmHWM' | 'voluntary_ctxt_switches'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) * 1024 : 0;
+    const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
+    return match ? Number(match[1]) : 0;
   } catch {
     return 0; // the process has gone
   }
+}
+
+/**
+ * How many times the main thread has gone to sleep and been woken (its voluntary context
+ * switches; /proc/<pid>/status counts the thread-group leader's alone): over a quiet spell, the
+ * wake-ups its timers cost.
+ */
+export function wakeupsOf(pid: number): number {
+  return statusField(pid, 'voluntary_ctxt_switches');
 }
 
 function parentOf(pid: number): number {
@@ -42,7 +53,7 @@ export function processTree(root: number): number[] {
 
 /** Bytes resident now, over the whole tree. */
 export function rssOf(root: number): number {
-  return processTree(root).reduce((sum, pid) => sum + statusField(pid, 'VmRSS'), 0);
+  return processTree(root).reduce((sum, pid) => sum + statusField(pid, 'VmRSS') * 1024, 0);
 }
 
 /**
@@ -69,6 +80,6 @@ export class PeakRss {
 
   /** Bytes: the sum of each process's peak since the meter started. */
   read(): number {
-    return processTree(this.#root).reduce((sum, pid) => sum + statusField(pid, 'VmHWM'), 0);
+    return processTree(this.#root).reduce((sum, pid) => sum + statusField(pid, 'VmHWM') * 1024, 0);
   }
 }

@@ -150,12 +150,13 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'start-up')).toBeUndefined();
   });
 
-  it('judges idle memory at rest, and shows the figure just after the first request beside it', () => {
-    const idle = (justStarted: number, atRest: number) => facts([], { idleRss: { justStarted, atRest } });
+  it('judges idle memory at rest, and shows the figure just after the first request and the wake-ups beside it', () => {
+    const idle = (justStarted: number, atRest: number) =>
+      facts([], { idleRss: { justStarted, atRest, wakeupsPerSecond: 2.54 } });
     expect(verdict(idle(72 * MB, 68 * MB), 'idle RSS')).toBe(true);
     expect(verdict(idle(69 * MB, 71 * MB), 'idle RSS')).toBe(false);
     expect(judgeGoals(idle(72.5 * MB, 67.6 * MB)).find((g) => g.goal.startsWith('idle RSS'))?.measured).toBe(
-      '67.6 MB at rest (72.5 MB just after its first request)',
+      '67.6 MB at rest (72.5 MB just after its first request; at rest its main thread woke 2.5 times a second)',
     );
     expect(verdict(facts([]), 'idle RSS')).toBeUndefined();
   });

@@ -27,6 +27,8 @@ export interface Startup {
 export interface IdleRss {
   justStarted: number;
   atRest: number;
+  /** How often its main thread woke in the quiet spell before the reading at rest, health checks included. */
+  wakeupsPerSecond: number;
 }
 
 export interface RunFacts {
@@ -255,7 +257,7 @@ export function judgeGoals(facts: RunFacts): Goal[] {
       'idle RSS ≤ 70 MB',
       facts.idleRss === undefined
         ? 'not measured'
-        : `${(facts.idleRss.atRest / MB).toFixed(1)} MB at rest (${(facts.idleRss.justStarted / MB).toFixed(1)} MB just after its first request)`,
+        : `${(facts.idleRss.atRest / MB).toFixed(1)} MB at rest (${(facts.idleRss.justStarted / MB).toFixed(1)} MB just after its first request; at rest its main thread woke ${facts.idleRss.wakeupsPerSecond.toFixed(1)} times a second)`,
       facts.idleRss === undefined ? undefined : facts.idleRss.atRest <= 70 * MB,
     ),
   );

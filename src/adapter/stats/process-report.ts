@@ -85,7 +85,7 @@ export const BUSY_CHECK_MS = 1000;
 /** The share of a second the loop must spend working for the delay probe to start. */
 export const BUSY_UTILISATION = 0.01;
 /** Checks in a row below BUSY_UTILISATION before the probe stops, so a lull keeps its samples coming. */
-export const QUIET_CHECKS_BEFORE_REST = 5;
+export const QUIET_CHECKS_BEFORE_REST = 3;
 
 /**
  * Whether the event-loop delay probe should run, from the loop's utilisation each check. The
