@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-/** A number from /proc/<pid>/status (kB for the memory fields), or 0 once the process has gone. */
+/** A number from /proc/<pid>/status, or 0 once the process has gone. */
 function statusField(pid: number, field: 'VmRSS' | 'VmHWM' | 'voluntary_ctxt_switches'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -14,6 +14,11 @@ function statusField(pid: number, field: 'VmRSS' | 'VmHWM' | 'voluntary_ctxt_swi
   } catch {
     return 0; // the process has gone
   }
+}
+
+/** A memory field of /proc/<pid>/status (which gives kB), in bytes. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  return statusField(pid, field) * 1024;
 }
 
 /**
@@ -53,7 +58,7 @@ export function processTree(root: number): number[] {
 
 /** Bytes resident now, over the whole tree. */
 export function rssOf(root: number): number {
-  return processTree(root).reduce((sum, pid) => sum + statusField(pid, 'VmRSS') * 1024, 0);
+  return processTree(root).reduce((sum, pid) => sum + statusBytes(pid, 'VmRSS'), 0);
 }
 
 /**
@@ -80,6 +85,6 @@ export class PeakRss {
 
   /** Bytes: the sum of each process's peak since the meter started. */
   read(): number {
-    return processTree(this.#root).reduce((sum, pid) => sum + statusField(pid, 'VmHWM') * 1024, 0);
+    return processTree(this.#root).reduce((sum, pid) => sum + statusBytes(pid, 'VmHWM'), 0);
   }
 }

@@ -11,6 +11,8 @@ import {
 
 const busy = BUSY_UTILISATION * 2;
 const quiet = BUSY_UTILISATION / 10;
+/** Long enough for the 20 ms probe to record a sample after a stall. */
+const DELAY_SETTLE_MS = 50;
 
 function spin(ms: number): void {
   const until = performance.now() + ms;
@@ -71,9 +73,6 @@ describe('ProcessMonitor', () => {
     }
   });
 });
-
-/** Long enough for the 20 ms probe to record a sample after a stall. */
-const DELAY_SETTLE_MS = 50;
 
 describe('health bands', () => {
   it('reads memory pressure against the heap limit', () => {
