@@ -20,6 +20,15 @@ describe('readTopLevelString', () => {
     expect(readTopLevelString(buf(body), 'model')).toBe('top');
   });
 
+  it('finds a key written with escapes, as JSON.parse reads it', () => {
+    expect(readTopLevelString(buf('{"mod\\u0065l":"escaped"}'), 'model')).toBe('escaped');
+    expect(findTopLevelField(buf('{"\\\\":{}}'), '\\')).toEqual({ start: 6, end: 8 });
+    expect(findTopLevelField(buf('{"a\\"b":1}'), 'a"b')).toEqual({ start: 8, end: 9 });
+    // A malformed escape names no key, and an escaped key of another name is passed over.
+    expect(readTopLevelString(buf('{"mod\\x65l":"bad","model":"good"}'), 'model')).toBe('good');
+    expect(readTopLevelString(buf('{"\\u006dodels":"no","model":"yes"}'), 'model')).toBe('yes');
+  });
+
   it('decodes escapes and unicode', () => {
     expect(readTopLevelString(buf('{"model":"a\\"b\\u00e9"}'), 'model')).toBe('a"bé');
     expect(readTopLevelString(buf('{ "model" : "模型" }'), 'model')).toBe('模型');

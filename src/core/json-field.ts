@@ -76,15 +76,48 @@ function skipValue(buf: Uint8Array, i: number): number {
   return j > i ? j : -1;
 }
 
-function keyEquals(buf: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
-  // start/end bound the key's characters (without quotes); escaped keys never match, which is
-  // fine: no client escapes "model".
+function bytesEqual(buf: Uint8Array, start: number, end: number, key: Uint8Array): boolean {
   if (end - start !== key.length) return false;
   for (let k = 0; k < key.length; k++) if (buf[start + k] !== key[k]) return false;
   return true;
 }
 
+/** Whether the key's characters (`start`/`end` bound them, without quotes) hold an escape. */
+function hasEscape(buf: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) if (buf[k] === BACKSLASH) return true;
+  return false;
+}
+
+/** The UTF-8 bytes of an escaped key (`start`/`end` bound its characters), or undefined when malformed. */
+function decodedKey(buf: Uint8Array, start: number, end: number): Uint8Array | undefined {
+  try {
+    return encoder.encode(JSON.parse(decoder.decode(buf.subarray(start - 1, end + 1))) as string);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which of the keys not yet found the member key at `start`/`end` is, or -1. */
+function wantedIndex(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  keys: readonly Uint8Array[],
+  spans: readonly (FieldSpan | undefined)[],
+): number {
+  for (let k = 0; k < keys.length; k++) if (spans[k] === undefined && bytesEqual(buf, start, end, keys[k]!)) return k;
+  // `"mod\u0065l"` is `model` to JSON.parse, and so to the backend: only a key with an escape
+  // pays for decoding it, once whatever the number of keys wanted.
+  if (!hasEscape(buf, start, end)) return -1;
+  const decoded = decodedKey(buf, start, end);
+  if (decoded === undefined) return -1;
+  for (let k = 0; k < keys.length; k++)
+    if (spans[k] === undefined && bytesEqual(decoded, 0, decoded.length, keys[k]!)) return k;
+  return -1;
+}
+
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const encodedKeys = new Map<string, Uint8Array>();
 
 function encodeKey(key: string): Uint8Array {
@@ -115,7 +148,7 @@ function scanFields(buf: Uint8Array, keys: readonly Uint8Array[], valueLimit: nu
     if (buf[i] !== QUOTE) return spans;
     const keyEnd = skipString(buf, i);
     if (keyEnd < 0) return spans;
-    const wanted = keys.findIndex((key, k) => spans[k] === undefined && keyEquals(buf, i + 1, keyEnd - 1, key));
+    const wanted = wantedIndex(buf, i + 1, keyEnd - 1, keys, spans);
     i = skipSpace(buf, keyEnd);
     if (buf[i] !== COLON) return spans;
     i = skipSpace(buf, i + 1);
