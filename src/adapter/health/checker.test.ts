@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { refusedUrl } from '../../../test/helpers/ports.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
 import type { Endpoint } from '../../core/domain/endpoint.js';
 import type { HealthTransition } from '../../core/ports/endpoints.js';
@@ -47,17 +48,6 @@ function answer(status: number, headers: Record<string, string> = {}) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(status, headers).end('ok');
   };
-}
-
-/** A port nothing listens on: bind one, then close it. */
-async function refusedUrl(): Promise<string> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return `http://127.0.0.1:${port}`;
 }
 
 const endpointAt = (url: string, overrides: Partial<Endpoint> = {}): Endpoint =>

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { refusedUrl } from '../../../test/helpers/ports.js';
 import { OUTLIER_DETECTION_DEFAULTS } from '../../config/outlier-schema.js';
 import type { ProxyConfig } from '../../config/types.js';
 import { fakeEndpoint } from '../../core/domain/endpoint.fixture.js';
@@ -66,16 +67,6 @@ async function upstream(respond: (req: IncomingMessage, res: ServerResponse, see
 
 function answerJson(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-}
-
-/** A port nothing listens on. */
-async function refusedUrl(): Promise<string> {
-  const server = http.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 const endpoint = (name: string, url: string, extra: Partial<Endpoint> = {}): Endpoint =>
