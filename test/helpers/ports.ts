@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 /** A port nothing listens on right now, for tests that must start a process on a known port. */
 export async function freePort(): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
@@ -21,7 +24,8 @@ function ephemeralStart(): number {
   return 32_768;
 }
 
-function listensNow(port: number): Promise<boolean> {
+/** Whether `port` cannot be bound now: something listens there, or it is not ours to take. */
+function taken(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(true));
@@ -40,7 +44,7 @@ export async function refusedUrl(): Promise<string> {
   const low = Math.max(1_024, below - 10_000);
   for (let tries = 0; tries < 50 && below > low; tries++) {
     const port = low + Math.floor(Math.random() * (below - low));
-    if (!(await listensNow(port))) return `http://127.0.0.1:${port}`;
+    if (!(await taken(port))) return `http://127.0.0.1:${port}`;
   }
   // No room below the range (or every try was taken): a freed port, as before.
   return `http://127.0.0.1:${await freePort()}`;
