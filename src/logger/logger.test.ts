@@ -168,11 +168,16 @@ describe('isoTimeField', () => {
   it('writes the field pino’s isoTime would, for any instant, however the calls fall', () => {
     fc.assert(
       fc.property(
-        // Repeats of one instant (the cached path) mixed with any other instant (a fresh one).
-        fc.array(fc.oneof(fc.constant(1_764_000_000_123), fc.integer({ min: 0, max: 4_102_444_800_000 })), {
-          minLength: 1,
-          maxLength: 20,
-        }),
+        // Repeats of one instant (the cached millisecond), its neighbours across a second's edge
+        // (the cached second), and any instant a Date can hold, before 1970 and past year 9999 too.
+        fc.array(
+          fc.oneof(
+            fc.constant(1_764_000_000_123),
+            fc.integer({ min: 1_764_000_000_990, max: 1_764_000_001_010 }),
+            fc.integer({ min: -8_640_000_000_000_000, max: 8_640_000_000_000_000 }),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
         (instants) => {
           const now = vi.spyOn(Date, 'now');
           for (const ms of instants) {

@@ -34,16 +34,31 @@ export const FLAT_FIELDS_ONLY: ChildLoggerOptions = { redact: [] };
 
 let stampedMs = Number.NaN;
 let stamp = '';
+let stampedSecond = Number.NaN;
+let secondPrefix = '';
+/** "000" to "999", so a millisecond is appended without formatting a number. */
+const MILLIS = Array.from({ length: 1000 }, (_, ms) => String(ms).padStart(3, '0'));
 
 /**
  * pino's `isoTime` field, formatted once per millisecond: at the proxy's request rates a dozen
  * lines share each millisecond, and formatting the date was about 1 % of the CPU at 64 connections.
+ * Within a second only the milliseconds change, so the date is formatted once a second and the
+ * milliseconds appended: at one connection every line has a millisecond of its own, and
+ * `toISOString` on each cost some 3 µs a request with the caches cold.
  */
 export function isoTimeField(): string {
   const now = Date.now();
   if (now !== stampedMs) {
     stampedMs = now;
-    stamp = `,"time":"${new Date(now).toISOString()}"`;
+    const ms = ((now % 1000) + 1000) % 1000;
+    const second = now - ms;
+    if (second !== stampedSecond) {
+      stampedSecond = second;
+      // A whole second's ISO form ends ".000Z"; the prefix keeps the dot, whatever the year's width.
+      const iso = new Date(second).toISOString();
+      secondPrefix = `,"time":"${iso.slice(0, -4)}`;
+    }
+    stamp = `${secondPrefix}${MILLIS[ms]}Z"`;
   }
   return stamp;
 }
