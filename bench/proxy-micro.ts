@@ -174,6 +174,7 @@ for (const name of (process.env.BENCH_ENGINES ?? 'olla,sherpa').split(',')) {
     selector,
     health: { markFailed: () => {}, recheck: () => {} },
     version: 'bench',
+    instanceToken: 'olla-bench',
   });
   contenders.push([`${name} engine`, engineHandler(engine, [endpoint]), engine]);
 }

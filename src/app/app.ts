@@ -18,6 +18,7 @@ import { loadProfileRegistry } from '../adapter/profile/load-profiles.js';
 import { loadExtractionRules } from '../adapter/unifier/rules-file.js';
 import { isPathAllowed } from '../adapter/profile/path-allowlist.js';
 import { EndpointCounters } from '../adapter/proxy/core/counters.js';
+import { proxyIdentity } from '../adapter/proxy/core/request-headers.js';
 import { createProxyEngine } from '../adapter/proxy/factory.js';
 import { FallbackChains } from '../adapter/registry/fallback-chains.js';
 import { ModelCatalogue } from '../adapter/registry/model-catalogue.js';
@@ -37,6 +38,7 @@ import { MemoryResponseStore } from '../adapter/translator/responses/memory-stor
 import type { OllaConfig } from '../config/types.js';
 import { type Endpoint, isRoutable } from '../core/domain/endpoint.js';
 import { ConfigError } from '../core/errors.js';
+import { newInstanceToken } from '../core/forwarding-loop.js';
 import type { EndpointRepository } from '../core/ports/endpoints.js';
 import type { ModelRegistry } from '../core/ports/models.js';
 import { type ChildLoggerOptions, FLAT_FIELDS_ONLY, type Logger } from '../logger/logger.js';
@@ -64,6 +66,7 @@ import { ReloadController, type ReloadStatus, type ReloadTrigger } from './reloa
 import { LiveTranslators } from './reload/live-translators.js';
 import { type FileWatch, watchFile } from './reload/watch-file.js';
 import { RawLane } from './raw-lane.js';
+import { ForwardingLoopGuard } from './forwarding-loop-guard.js';
 import { createHttpServer } from './server.js';
 import { VERSION } from './version.js';
 
@@ -103,6 +106,8 @@ export interface Olla {
  */
 export async function createOlla(config: OllaConfig, logger: Logger, options: OllaOptions = {}): Promise<Olla> {
   const startedAt = Date.now();
+  // Names this process in the Via of everything it sends out, so a request that comes back is caught.
+  const instanceToken = newInstanceToken();
   // pino children keep the level they were made with, so a reload sets each one's.
   const loggers: Logger[] = [logger];
   const childLogger = (component: string, options?: ChildLoggerOptions) => {
@@ -125,6 +130,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     logger: childLogger('health'),
     onStatusChanged: () => endpoints.statusChanged(),
     userAgent: `olla-HealthChecker/${VERSION.version}`,
+    via: proxyIdentity(VERSION.version, instanceToken).upstreamVia,
   });
 
   const modelLogger = childLogger('models');
@@ -314,6 +320,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     recorder: new RecorderFanOut([stats, metrics]),
     logger: proxyLogger,
     version: VERSION.version,
+    instanceToken,
   });
 
   // Loaded only when configured, so without telemetry no OpenTelemetry module is even imported.
@@ -324,7 +331,10 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   // CORS is fastify's plugin, so with it on every request takes fastify's lifecycle; otherwise
   // the proxy routes run on the raw lane (raw-lane.ts). Switching CORS on or off takes a restart.
   const lane = config.server.cors.enabled ? undefined : new RawLane();
-  const server = createHttpServer(config.server, logger, lane);
+  const server = createHttpServer(config.server, logger, {
+    lane,
+    loopGuard: new ForwardingLoopGuard(instanceToken, childLogger('server')),
+  });
   const routes: string[] = [];
   server.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -20,6 +20,7 @@ import {
 } from '../core/errors.js';
 import type { Logger } from '../logger/logger.js';
 import { dialectForPath } from './dialect.js';
+import type { ForwardingLoopGuard } from './forwarding-loop-guard.js';
 import { type RawLane, ROUTER_OPTIONS } from './raw-lane.js';
 
 /** Turns fastify's own errors (body too large, bad content) into Olla's typed errors. */
@@ -101,7 +102,18 @@ function lazySchemaCompilers(): CompilersFactory {
  * The fastify instance Olla serves from. With a raw lane, each request goes to the lane first and
  * to fastify only when no raw route takes it; the lane then follows fastify's routes.
  */
-export function createHttpServer(config: ServerConfig, logger: Logger, lane?: RawLane): FastifyInstance {
+export interface HttpServerOptions {
+  /** Serves the proxy routes in front of fastify (raw-lane.ts). */
+  lane?: RawLane;
+  /** Refuses requests that have already been through this Olla, before either lane sees them. */
+  loopGuard?: ForwardingLoopGuard;
+}
+
+export function createHttpServer(
+  config: ServerConfig,
+  logger: Logger,
+  { lane, loopGuard }: HttpServerOptions = {},
+): FastifyInstance {
   const app = Fastify({
     logger: false,
     // Node's parser enforces the header limit before any handler runs; clientError below
@@ -113,11 +125,10 @@ export function createHttpServer(config: ServerConfig, logger: Logger, lane?: Ra
           maxHeaderSize: nodeMaxHeaderSize(config.requestLimits),
           ...nodeServerTimeouts(config),
         },
-        lane === undefined
-          ? viaFastify
-          : (req: IncomingMessage, res: ServerResponse) => {
-              if (!lane.dispatch(req, res)) viaFastify(req, res);
-            },
+        (req: IncomingMessage, res: ServerResponse) => {
+          if (loopGuard?.refused(req, res)) return;
+          if (lane === undefined || !lane.dispatch(req, res)) viaFastify(req, res);
+        },
       );
       server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
         if (err.code === 'HPE_HEADER_OVERFLOW') {

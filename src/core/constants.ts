@@ -25,6 +25,8 @@ export const Header = {
   realIp: 'x-real-ip',
   incomingRequestId: 'x-request-id',
   priority: 'x-olla-priority',
+  /** On a 508 answer to a looping request: the instance that saw the request come back. */
+  forwardingLoop: 'x-olla-forwarding-loop',
 } as const;
 
 /** The canonical spelling of every X-Olla-* response header, for CORS expose lists. */

@@ -115,6 +115,12 @@ export class ShuttingDownError extends OllaError {
   readonly status = 503;
 }
 
+/** The request came back to the Olla instance that had already forwarded it. */
+export class ForwardingLoopError extends OllaError {
+  readonly code = 'OLLA_ERR_FORWARDING_LOOP';
+  readonly status = 508;
+}
+
 export class UpstreamTimeoutError extends OllaError {
   readonly code = 'OLLA_ERR_UPSTREAM_TIMEOUT';
   readonly status = 504;
@@ -154,6 +160,10 @@ export const ERROR_CODES: Readonly<Record<string, readonly [number, string]>> = 
   OLLA_ERR_UPSTREAM_FAILED: [502, 'Every candidate endpoint failed to answer.'],
   OLLA_ERR_NO_HEALTHY_ENDPOINT: [503, 'No endpoint is routable right now.'],
   OLLA_ERR_SHUTTING_DOWN: [503, 'Olla is shutting down and takes no new request; send it to another instance.'],
+  OLLA_ERR_FORWARDING_LOOP: [
+    508,
+    'The request came back to the Olla that had already forwarded it: an endpoint URL leads back to Olla.',
+  ],
   OLLA_ERR_UPSTREAM_TIMEOUT: [504, 'The endpoint did not answer in time.'],
   OLLA_ERR_INTERNAL: [500, 'An unexpected error inside Olla.'],
 };

@@ -109,12 +109,13 @@ describe('HttpHealthChecker classifies a probe', () => {
     expect(transitions[0]?.error).toMatch(/ECONNREFUSED|connect/i);
   });
 
-  it('marks a node answering 500 unhealthy', async () => {
-    const endpoint = endpointAt((await serve(answer(500))).url);
+  // A 508 that names no Olla is a backend's own, unhealthy as any other 5xx.
+  it.each([500, 508])('marks a node answering %i unhealthy', async (code) => {
+    const endpoint = endpointAt((await serve(answer(code))).url);
     const { checker, transitions } = checkerFor([endpoint]);
     await checker.checkAll();
     expect(endpoint.status).toBe('unhealthy');
-    expect(transitions[0]?.error).toBe('health check answered HTTP 500');
+    expect(transitions[0]?.error).toBe(`health check answered HTTP ${code}`);
   });
 
   it.each([401, 403])('marks a node answering %i as a config error without tripping its breaker', async (code) => {
@@ -122,6 +123,18 @@ describe('HttpHealthChecker classifies a probe', () => {
     const { checker, breakers } = checkerFor([endpoint]);
     for (let i = 0; i < BREAKER_FAILURE_THRESHOLD + 1; i++) await checker.checkAll();
     expect(endpoint.status).toBe('config_error');
+    expect(breakers.state(endpoint.name)).toBe('closed');
+  });
+
+  it('marks a node its probe loops back from (a 508 naming an Olla) a config error, saying why', async () => {
+    const server = await serve(answer(508, { 'x-olla-forwarding-loop': 'olla-0123456789abcdef' }));
+    const endpoint = endpointAt(server.url);
+    const via = '1.1 olla/v9 (olla-0123456789abcdef)';
+    const { checker, breakers, transitions } = checkerFor([endpoint], { via });
+    for (let i = 0; i < BREAKER_FAILURE_THRESHOLD + 1; i++) await checker.checkAll();
+    expect(server.headers[0]?.via).toBe(via);
+    expect(endpoint.status).toBe('config_error');
+    expect(transitions[0]?.error).toMatch(/^forwarding loop: the health check came back to this Olla/);
     expect(breakers.state(endpoint.name)).toBe('closed');
   });
 

@@ -31,6 +31,8 @@ export interface HttpHealthCheckerOptions {
   slowThresholdMs?: number;
   /** Sent as User-Agent on probes; the composition root adds the version. */
   userAgent?: string;
+  /** Sent as Via on probes, naming this Olla, so an endpoint whose URL leads back to it is caught. */
+  via?: string;
 }
 
 /** Per-endpoint scheduling state, kept off the Endpoint so status pages never see it. */
@@ -67,6 +69,7 @@ export class HttpHealthChecker implements HealthChecker {
   readonly #now: () => number;
   readonly #slowThresholdMs: number;
   readonly #userAgent: string;
+  readonly #via: string | undefined;
   #running = false;
   #stopping = new AbortController();
   #agent: Agent | undefined;
@@ -80,6 +83,7 @@ export class HttpHealthChecker implements HealthChecker {
     this.#now = options.now ?? Date.now;
     this.#slowThresholdMs = options.slowThresholdMs ?? SLOW_RESPONSE_THRESHOLD_MS;
     this.#userAgent = options.userAgent ?? `${APP_NAME}-HealthChecker`;
+    this.#via = options.via;
     for (const endpoint of endpoints) this.#schedules.set(endpoint.name, this.#scheduleFor(endpoint));
   }
 
@@ -240,6 +244,7 @@ export class HttpHealthChecker implements HealthChecker {
       dispatcher: this.#dispatcher(),
       signal: this.#stopping.signal,
       userAgent: this.#userAgent,
+      via: this.#via,
       slowThresholdMs: this.#slowThresholdMs,
       now: this.#now,
     });

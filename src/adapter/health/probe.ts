@@ -1,6 +1,7 @@
 /** One health probe of one endpoint over HTTP, retried briefly on network errors. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, request } from '../http/undici.js';
+import { Header } from '../../core/constants.js';
 import type { Endpoint, EndpointStatus } from '../../core/domain/endpoint.js';
 import { PROBE_MAX_RETRIES, probeRetryDelayMs } from './backoff.js';
 import {
@@ -30,6 +31,8 @@ export interface ProbeOptions {
   /** Aborted when the checker stops; the probe then resolves to undefined. */
   signal: AbortSignal;
   userAgent: string;
+  /** Sent as Via, naming this Olla, so a probe that comes back to it is answered 508 (forwarding-loop.ts). */
+  via?: string;
   slowThresholdMs: number;
   now: () => number;
 }
@@ -42,7 +45,7 @@ export interface ProbeOptions {
 export async function probeEndpoint(endpoint: Endpoint, options: ProbeOptions): Promise<ProbeResult | undefined> {
   const started = performance.now();
   const deadline = started + endpoint.checkTimeout * 2;
-  const headers = probeHeaders(endpoint, options.userAgent);
+  const headers = probeHeaders(endpoint, options.userAgent, options.via);
   const attemptTimeout = () => Math.max(1, Math.min(endpoint.checkTimeout, deadline - performance.now()));
   let result = await attempt(endpoint, headers, attemptTimeout(), options);
   for (let retry = 1; retry <= PROBE_MAX_RETRIES && result !== undefined && isRetryable(result); retry++) {
@@ -84,6 +87,9 @@ async function attempt(
     const latencyMs = performance.now() - started;
     // Drain the body so the keep-alive connection can serve the next probe.
     await response.body.dump();
+    if (response.statusCode === 508 && response.headers[Header.forwardingLoop] !== undefined) {
+      return loopedBack(response.statusCode, latencyMs);
+    }
     return answered(response.statusCode, latencyMs, firstHeader(response.headers['retry-after']), options);
   } catch (error) {
     if (options.signal.aborted) return undefined;
@@ -122,6 +128,23 @@ function answered(
   };
 }
 
+/**
+ * The probe reached an Olla that had already forwarded it: the endpoint's URL leads back to Olla.
+ * That is the operator's to fix, as a refused credential is, so it is a config error, and the
+ * endpoint is never routed to (each request sent there would only come back).
+ */
+function loopedBack(statusCode: number, latencyMs: number): ProbeResult {
+  return {
+    status: 'config_error',
+    statusCode,
+    latencyMs,
+    errorKind: undefined,
+    error: 'forwarding loop: the health check came back to this Olla, so the endpoint URL leads back to Olla itself',
+    rateLimitedUntil: 0,
+    retryAfterDefaulted: false,
+  };
+}
+
 /** The result of a probe that never reached the endpoint. */
 export function failed(kind: ProbeErrorKind, error: string, latencyMs: number): ProbeResult {
   return {
@@ -136,12 +159,13 @@ export function failed(kind: ProbeErrorKind, error: string, latencyMs: number): 
 }
 
 /** Configured headers first, so the auth header wins over a clash (as on proxied requests). */
-function probeHeaders(endpoint: Endpoint, userAgent: string): Record<string, string> {
+function probeHeaders(endpoint: Endpoint, userAgent: string, via: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {
     'user-agent': userAgent,
     accept: 'application/json, text/plain, */*',
     'cache-control': 'no-cache',
   };
+  if (via !== undefined) headers.via = via;
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
   if (endpoint.authHeader !== undefined) headers[endpoint.authHeader.name.toLowerCase()] = endpoint.authHeader.value;
   return headers;

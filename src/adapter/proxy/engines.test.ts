@@ -22,6 +22,8 @@ import { createProxyEngine, engineKind } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
 
+/** The test engines' instance token, as the composition root would make one. */
+const TOKEN = 'olla-0123456789abcdef';
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -149,6 +151,7 @@ async function rig(
     breakers: options.breakers,
     recorder: { record: (r) => records.push(r) },
     version: 'v9.9.9',
+    instanceToken: TOKEN,
   };
   const engine = createProxyEngine(engineName, deps);
   cleanups.push(() => engine.close());
@@ -280,7 +283,8 @@ describe.each(['sherpa', 'olla'])('the %s engine', (engineName) => {
     expect(h['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('http');
     expect(h['x-real-ip']).toBe('10.0.0.7');
-    expect(h.via).toBe('1.0 edge, 1.1 olla/v9.9.9');
+    // The instance is named upstream only, so a request that loops back can be caught.
+    expect(h.via).toBe(`1.0 edge, 1.1 olla/v9.9.9 (${TOKEN})`);
     expect(h['x-proxied-by']).toBe('Olla/v9.9.9');
     expect(h['x-model']).toBe('llama3');
     expect(h.authorization).toBe('Bearer backend-secret');
@@ -825,6 +829,7 @@ describe('createProxyEngine', () => {
       selector: new FirstSelector(),
       health: { markFailed: () => {}, recheck: () => {} },
       version: 'v1',
+      instanceToken: TOKEN,
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);
     expect(() => createProxyEngine('turbo', deps)).toThrow('allowed: sherpa, olla');

@@ -34,6 +34,8 @@ export interface ProxyEngineDeps {
   counters?: EndpointCounters;
   /** Olla's version, for `Via`, `X-Proxied-By` and `X-Served-By`. */
   version: string;
+  /** This process's name in the Via it sends upstream, so a request that loops back is caught. */
+  instanceToken: string;
 }
 
 /**
@@ -82,7 +84,7 @@ export class StreamingProxyEngine implements ProxyEngine {
       budget: retryBudget(deps.config.retry),
       outliers: deps.outliers,
       targets: new UpstreamTargets(),
-      identity: proxyIdentity(deps.version),
+      identity: proxyIdentity(deps.version, deps.instanceToken),
       transport: kind.transport,
     };
   }

@@ -1,17 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Header } from '../../../core/constants.js';
+import { viaNaming } from '../../../core/forwarding-loop.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /** How Olla names itself in `X-Proxied-By`/`X-Served-By` and `Via`, fixed at start-up. */
 export interface ProxyIdentity {
   /** `Olla/<version>` */
   readonly product: string;
-  /** `1.1 olla/<version>` (RFC 9110 §7.6.3) */
+  /** `1.1 olla/<version>` (RFC 9110 §7.6.3), on responses. */
   readonly via: string;
+  /** The same with this process's instance token in a comment, on requests upstream (forwarding-loop.ts). */
+  readonly upstreamVia: string;
 }
 
-export function proxyIdentity(version: string): ProxyIdentity {
-  return { product: `Olla/${version}`, via: `1.1 olla/${version}` };
+export function proxyIdentity(version: string, instanceToken: string): ProxyIdentity {
+  const via = `1.1 olla/${version}`;
+  return { product: `Olla/${version}`, via, upstreamVia: viaNaming(via, instanceToken) };
 }
 
 /** Connection-scoped headers (RFC 9110 §7.6.1); they describe one hop, never the next. */
@@ -91,7 +95,7 @@ export function buildUpstreamHeaders(
   forward(out, own, Header.forwardedHost, incoming[Header.forwardedHost] || incoming.host);
   forward(out, own, Header.realIp, incoming[Header.realIp] || client.clientIp);
   const priorVia = incoming.via;
-  forward(out, own, Header.via, priorVia ? `${priorVia}, ${identity.via}` : identity.via);
+  forward(out, own, Header.via, priorVia ? `${priorVia}, ${identity.upstreamVia}` : identity.upstreamVia);
   forward(out, own, Header.proxiedBy, identity.product);
 
   // Configured headers come last so an operator can deliberately re-add one the strip removed.
