@@ -15,6 +15,7 @@ import {
 } from './exchange.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { proxyIdentity } from './request-headers.js';
+import { ResponseDeadlines } from './response-deadlines.js';
 import { RetryBudget } from './retry-budget.js';
 import type { UpstreamTransport } from './transport.js';
 import { UpstreamTargets } from './upstream-target.js';
@@ -62,6 +63,11 @@ function retryBudget(retry: ProxyConfig['retry']): RetryBudget {
   );
 }
 
+/** One list for the response timeouts of every exchange begun under `config`; none when it is 0. */
+function responseDeadlines(config: ProxyConfig): ResponseDeadlines | undefined {
+  return config.responseTimeout > 0 ? new ResponseDeadlines(config.responseTimeout) : undefined;
+}
+
 export class StreamingProxyEngine implements ProxyEngine {
   #name: string;
   readonly counters: EndpointCounters;
@@ -86,6 +92,7 @@ export class StreamingProxyEngine implements ProxyEngine {
       targets: new UpstreamTargets(),
       identity: proxyIdentity(deps.version, deps.instanceToken),
       transport: kind.transport,
+      deadlines: responseDeadlines(deps.config),
     };
   }
 
@@ -105,7 +112,9 @@ export class StreamingProxyEngine implements ProxyEngine {
     const budget =
       JSON.stringify(before.config.retry) === JSON.stringify(config.retry) ? before.budget : retryBudget(config.retry);
     const engine = kind && { transport: kind.transport, breakers: kind.useBreakers ? this.#breakers : undefined };
-    this.#ctx = { ...before, config, budget, ...engine };
+    const deadlines =
+      config.responseTimeout === before.config.responseTimeout ? before.deadlines : responseDeadlines(config);
+    this.#ctx = { ...before, config, budget, deadlines, ...engine };
     if (kind === undefined) return;
     this.#name = kind.name;
     before.transport.retire();

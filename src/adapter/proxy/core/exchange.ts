@@ -24,6 +24,7 @@ import {
   flatHead,
   presetOf,
 } from './response-headers.js';
+import type { Deadline, Expiring, ResponseDeadlines } from './response-deadlines.js';
 import type { RetryBudget } from './retry-budget.js';
 import { FRESH_TAIL, type StreamFraming, streamErrorFrame, streamFramingOf, trackTail } from './stream-error.js';
 import { buildTargetPath } from './target-url.js';
@@ -64,6 +65,8 @@ export interface ExchangeContext {
   readonly transport: UpstreamTransport;
   readonly budget: RetryBudget;
   readonly outliers: OutcomeSink | undefined;
+  /** Response timeouts for exchanges begun under this context; none when `response_timeout` is 0. */
+  readonly deadlines: ResponseDeadlines | undefined;
 }
 
 /** Passive outlier detection's view of real outcomes (see adapter/outlier). */
@@ -94,9 +97,6 @@ function onSinkDrain(this: Writable & Tagged): void {
 function onSinkError(this: Writable & Tagged, error: Error): void {
   this[kExchange]?.sinkFailed(error);
 }
-function onResponseTimeout(exchange: Exchange): void {
-  exchange.responseTimedOut();
-}
 function notIn(this: readonly Endpoint[], endpoint: Endpoint): boolean {
   return !this.includes(endpoint);
 }
@@ -111,7 +111,7 @@ type AttemptOutcome = 'succeeded' | 'failed' | 'abandoned';
  * failures on other candidates while nothing has reached the client, streams the answer with
  * backpressure, and reports once. Every `acquire` is paired with exactly one `release`.
  */
-export class Exchange implements AttemptListener {
+export class Exchange implements AttemptListener, Expiring {
   readonly #ctx: ExchangeContext;
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse & Tagged;
@@ -138,7 +138,7 @@ export class Exchange implements AttemptListener {
   #retryable = true;
   #clientGone = false;
   #finished = false;
-  #timer: NodeJS.Timeout | null = null;
+  #deadline: Deadline | null = null;
   /** Epoch ms the current attempt was sent, so the health checker can tell stale news. */
   #attemptSentAt = 0;
   #breakerToken = 0;
@@ -175,8 +175,8 @@ export class Exchange implements AttemptListener {
     }
     this.#res[kExchange] = this;
     this.#res.on('close', onClientClose);
-    const budget = this.#ctx.config.responseTimeout;
-    if (budget > 0) this.#timer = setTimeout(onResponseTimeout, budget, this);
+    const deadlines = this.#ctx.deadlines;
+    if (deadlines !== undefined) this.#deadline = deadlines.add(this);
     this.#next();
   }
 
@@ -538,8 +538,9 @@ export class Exchange implements AttemptListener {
     this.#finish();
   }
 
-  responseTimedOut(): void {
-    this.#timer = null;
+  /** The response timeout ran out (response-deadlines.ts). */
+  expired(): void {
+    this.#deadline = null;
     const attempt = this.#attempt;
     if (this.#finished || attempt === null) return;
     const error = new ResponseTimeoutError(`no complete response within ${this.#ctx.config.responseTimeout}ms`);
@@ -612,9 +613,9 @@ export class Exchange implements AttemptListener {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
+    if (this.#deadline !== null) {
+      this.#ctx.deadlines!.remove(this.#deadline);
+      this.#deadline = null;
     }
     this.#res[kExchange] = undefined;
     if (this.#sink !== null) this.#sink[kExchange] = undefined;
