@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { type Dispatcher, Pool } from 'undici';
+import { proxyIdentity } from '../src/adapter/proxy/core/request-headers.js';
 import { createProxyEngine } from '../src/adapter/proxy/factory.js';
 import { OUTLIER_DETECTION_DEFAULTS } from '../src/config/outlier-schema.js';
 import type { ProxyConfig } from '../src/config/types.js';
@@ -173,8 +174,7 @@ for (const name of (process.env.BENCH_ENGINES ?? 'olla,sherpa').split(',')) {
     config,
     selector,
     health: { markFailed: () => {}, recheck: () => {} },
-    version: 'bench',
-    instanceToken: 'olla-bench',
+    identity: proxyIdentity('bench', 'olla-bench'),
   });
   contenders.push([`${name} engine`, engineHandler(engine, [endpoint]), engine]);
 }

@@ -108,6 +108,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
   const startedAt = Date.now();
   // Names this process in the Via of everything it sends out, so a request that comes back is caught.
   const instanceToken = newInstanceToken();
+  const identity = proxyIdentity(VERSION.version, instanceToken);
   // pino children keep the level they were made with, so a reload sets each one's.
   const loggers: Logger[] = [logger];
   const childLogger = (component: string, options?: ChildLoggerOptions) => {
@@ -130,7 +131,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     logger: childLogger('health'),
     onStatusChanged: () => endpoints.statusChanged(),
     userAgent: `olla-HealthChecker/${VERSION.version}`,
-    via: proxyIdentity(VERSION.version, instanceToken).upstreamVia,
+    via: identity.upstreamVia,
   });
 
   const modelLogger = childLogger('models');
@@ -319,8 +320,7 @@ export async function createOlla(config: OllaConfig, logger: Logger, options: Ol
     counters,
     recorder: new RecorderFanOut([stats, metrics]),
     logger: proxyLogger,
-    version: VERSION.version,
-    instanceToken,
+    identity,
   });
 
   // Loaded only when configured, so without telemetry no OpenTelemetry module is even imported.

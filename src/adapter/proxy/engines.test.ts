@@ -18,6 +18,7 @@ import type { RequestRecord } from '../../core/ports/stats.js';
 import { CircuitBreakerRegistry } from '../health/circuit-breaker.js';
 import type { ProxyEngineDeps, StreamingProxyEngine } from './core/engine.js';
 import type { CircuitBreakers } from './core/exchange.js';
+import { proxyIdentity } from './core/request-headers.js';
 import { createProxyEngine, engineKind } from './factory.js';
 
 // ---- a small harness: real servers on 127.0.0.1:0, closed after each test ---------------------
@@ -150,8 +151,7 @@ async function rig(
     health: { markFailed, recheck: () => {} },
     breakers: options.breakers,
     recorder: { record: (r) => records.push(r) },
-    version: 'v9.9.9',
-    instanceToken: TOKEN,
+    identity: proxyIdentity('v9.9.9', TOKEN),
   };
   const engine = createProxyEngine(engineName, deps);
   cleanups.push(() => engine.close());
@@ -828,8 +828,7 @@ describe('createProxyEngine', () => {
       config: proxyConfig(),
       selector: new FirstSelector(),
       health: { markFailed: () => {}, recheck: () => {} },
-      version: 'v1',
-      instanceToken: TOKEN,
+      identity: proxyIdentity('v1', TOKEN),
     };
     expect(() => createProxyEngine('turbo', deps)).toThrow(ConfigError);
     expect(() => createProxyEngine('turbo', deps)).toThrow('allowed: sherpa, olla');

@@ -14,7 +14,7 @@ import {
   type ProxyLogger,
 } from './exchange.js';
 import { RateLimitedLog } from './rate-limited-log.js';
-import { proxyIdentity } from './request-headers.js';
+import type { ProxyIdentity } from './request-headers.js';
 import { ResponseDeadlines } from './response-deadlines.js';
 import { RetryBudget } from './retry-budget.js';
 import type { UpstreamTransport } from './transport.js';
@@ -33,10 +33,8 @@ export interface ProxyEngineDeps {
   outliers?: OutcomeSink;
   /** Shared with whoever reports per-endpoint proxy stats; the engine makes its own if absent. */
   counters?: EndpointCounters;
-  /** Olla's version, for `Via`, `X-Proxied-By` and `X-Served-By`. */
-  version: string;
-  /** This process's name in the Via it sends upstream, so a request that loops back is caught. */
-  instanceToken: string;
+  /** How Olla names itself in `Via`, `X-Proxied-By` and `X-Served-By`, the instance token included. */
+  identity: ProxyIdentity;
 }
 
 /**
@@ -90,7 +88,7 @@ export class StreamingProxyEngine implements ProxyEngine {
       budget: retryBudget(deps.config.retry),
       outliers: deps.outliers,
       targets: new UpstreamTargets(),
-      identity: proxyIdentity(deps.version, deps.instanceToken),
+      identity: deps.identity,
       transport: kind.transport,
       deadlines: responseDeadlines(deps.config),
     };
