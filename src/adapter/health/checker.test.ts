@@ -107,6 +107,27 @@ describe('HttpHealthChecker classifies a probe', () => {
     expect(endpoint.status).toBe('offline');
     expect(endpoint.consecutiveFailures).toBe(1);
     expect(transitions[0]?.error).toMatch(/ECONNREFUSED|connect/i);
+    expect(endpoint.lastError).toBe(transitions[0]?.error);
+  });
+
+  it('keeps why the last probe failed until a probe comes back healthy', async () => {
+    let code = 503;
+    const server = await serve((_req, res) => {
+      res.statusCode = code;
+      res.end();
+    });
+    const endpoint = endpointAt(server.url);
+    const { checker } = checkerFor([endpoint]);
+    await checker.checkAll();
+    expect(endpoint.lastError).toBe('health check answered HTTP 503');
+    // Still failing, now differently: the newest reason is the one shown.
+    code = 500;
+    await checker.checkAll();
+    expect(endpoint.lastError).toBe('health check answered HTTP 500');
+    code = 200;
+    await checker.checkAll();
+    expect(endpoint.status).toBe('healthy');
+    expect(endpoint.lastError).toBeUndefined();
   });
 
   // A 508 that names no Olla is a backend's own, unhealthy as any other 5xx.
@@ -135,6 +156,7 @@ describe('HttpHealthChecker classifies a probe', () => {
     expect(server.headers[0]?.via).toBe(via);
     expect(endpoint.status).toBe('config_error');
     expect(transitions[0]?.error).toMatch(/^forwarding loop: the health check came back to this Olla/);
+    expect(endpoint.lastError).toBe(transitions[0]?.error);
     expect(breakers.state(endpoint.name)).toBe('closed');
   });
 
@@ -156,6 +178,7 @@ describe('HttpHealthChecker classifies a probe', () => {
     const { checker } = checkerFor([endpoint], { slowThresholdMs: 20 });
     await checker.checkAll();
     expect(endpoint.status).toBe('busy');
+    expect(endpoint.lastError).toMatch(/^health check answered HTTP 200 after \d+ ms, slower than healthy$/);
   });
 
   it('marks a node that does not answer within the check timeout offline and abandons the request', async () => {
@@ -216,8 +239,10 @@ describe('HttpHealthChecker schedules', () => {
     // A passive failure does not escalate the backoff: only failed probes do.
     expect(endpoint.backoffMultiplier).toBe(1);
     expect(transitions.at(-1)).toMatchObject({ from: 'healthy', to: 'offline', error: 'connection refused' });
+    expect(endpoint.lastError).toBe('connection refused');
     await recovered;
     expect(endpoint).toMatchObject({ status: 'healthy', consecutiveFailures: 0, backoffMultiplier: 1 });
+    expect(endpoint.lastError).toBeUndefined();
   });
 
   it('counts one failure event per outage, however many requests in flight report it', async () => {

@@ -186,6 +186,7 @@ export class HttpHealthChecker implements HealthChecker {
     target.lastChecked = now;
     target.consecutiveFailures++;
     target.nextCheckTime = now + target.checkInterval;
+    target.lastError = reason;
     schedule.statusChangedAt = now;
     this.#logger.warn(
       {
@@ -269,11 +270,13 @@ export class HttpHealthChecker implements HealthChecker {
     endpoint.consecutiveFailures = success ? 0 : endpoint.consecutiveFailures + 1;
     endpoint.backoffMultiplier = step.multiplier;
     endpoint.nextCheckTime = now + step.intervalMs;
+    const problem = describeProblem(result);
+    endpoint.lastError = problem;
     schedule.rateLimitedUntil = result.rateLimitedUntil;
     this.#log(endpoint, from, result, step.intervalMs);
     if (from !== result.status) {
       schedule.statusChangedAt = now;
-      this.#announce({ endpoint, from, to: result.status, error: describeProblem(result) });
+      this.#announce({ endpoint, from, to: result.status, error: problem });
     }
   }
 
@@ -358,5 +361,8 @@ export class HttpHealthChecker implements HealthChecker {
 
 function describeProblem(result: ProbeResult): string | undefined {
   if (result.error !== undefined) return result.error;
-  return result.status === 'healthy' ? undefined : `health check answered HTTP ${result.statusCode}`;
+  if (result.status === 'healthy') return undefined;
+  const answer = `health check answered HTTP ${result.statusCode}`;
+  // Busy is a 2xx that came too slowly: the status code alone would read as no problem at all.
+  return result.status === 'busy' ? `${answer} after ${Math.round(result.latencyMs)} ms, slower than healthy` : answer;
 }

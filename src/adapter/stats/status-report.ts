@@ -145,6 +145,8 @@ export interface EndpointSummary {
   last_model_sync?: string;
   last_model_sync_at?: string;
   issues?: string;
+  /** Ours, additive: why the endpoint is not healthy, from its last probe or failed request. */
+  last_error?: string;
   /** Ours, additive: what the health probes say (`status` says what routing does). */
   probe_status: string;
   /** Ours, additive: the proxy circuit breaker (`closed`, `open`, `half-open`). */
@@ -368,7 +370,16 @@ function toEndpointSummary(f: EndpointFacts, now: number): EndpointSummary {
         }
       : {}),
     ...(issues !== '' ? { issues } : {}),
+    ...(view.lastError !== undefined ? { last_error: withDisplayUrl(view.lastError, view.url) } : {}),
   };
+}
+
+/**
+ * An error as status may show it: where it quotes the endpoint's URL, the URL as status shows
+ * it (no query string or fragment, which may carry a key).
+ */
+function withDisplayUrl(error: string, url: string): string {
+  return url === '' ? error : error.replaceAll(url, sanitiseDisplayUrl(url));
 }
 
 /** Per-endpoint health, load and discovery: `/internal/status/endpoints`. */

@@ -36,6 +36,8 @@ export function fakeEndpoints(): Endpoint[] {
       lastLatencyMs: 0,
       consecutiveFailures: 5,
       nextCheckTime: NOW + 20_000,
+      // An error quoting the URL it failed on, secret and all: status must show it without them.
+      lastError: `health check of http://admin:${SECRET}@10.0.0.5:8000?api_key=${SECRET} timed out after 2000 ms`,
       headers: { 'x-api-key': SECRET },
       authHeader: { name: 'authorization', value: `Bearer ${SECRET}` },
     }),

@@ -193,6 +193,7 @@ describe('GET /internal/status/endpoints', () => {
       success_ratio: null,
       request_count: 0,
       issues: 'unavailable',
+      last_error: 'health check of http://10.0.0.5:8000 timed out after 2000 ms',
     });
     expect(gpu).not.toHaveProperty('response_time');
     // The same endpoint carries the same ID on every status route.

@@ -24,6 +24,7 @@ export function fakeEndpoint(overrides: Partial<Endpoint> & { name: string }): E
     consecutiveFailures: 0,
     backoffMultiplier: 1,
     nextCheckTime: 0,
+    lastError: undefined,
     ...rest,
   };
 }

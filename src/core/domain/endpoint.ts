@@ -54,6 +54,11 @@ export interface Endpoint {
   consecutiveFailures: number;
   backoffMultiplier: number;
   nextCheckTime: number; // epoch ms
+  /**
+   * Why the endpoint is not healthy, as its last probe or failed request found it; undefined
+   * once a probe comes back healthy. Status shows it, so an operator need not search the log.
+   */
+  lastError: string | undefined;
 }
 
 /** What status endpoints may show of an endpoint: never a credential or configured header. */
@@ -69,4 +74,5 @@ export interface EndpointView {
   lastLatencyMs: number;
   consecutiveFailures: number;
   nextCheckTime: number;
+  lastError: string | undefined;
 }

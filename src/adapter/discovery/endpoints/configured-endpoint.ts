@@ -38,6 +38,7 @@ export class ConfiguredEndpoint implements Endpoint {
   consecutiveFailures: number;
   backoffMultiplier: number;
   nextCheckTime: number;
+  lastError: string | undefined;
 
   readonly #headers: Readonly<Record<string, string>>;
   readonly #authHeader: AuthHeader | undefined;
@@ -58,6 +59,7 @@ export class ConfiguredEndpoint implements Endpoint {
     this.consecutiveFailures = 0;
     this.backoffMultiplier = 1;
     this.nextCheckTime = now; // due at once: the first health round checks every endpoint
+    this.lastError = undefined;
     this.#headers = Object.freeze({ ...settings.headers });
     this.#authHeader = settings.authHeader && Object.freeze({ ...settings.authHeader });
   }

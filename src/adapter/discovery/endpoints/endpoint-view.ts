@@ -14,5 +14,6 @@ export function endpointView(endpoint: Endpoint): EndpointView {
     lastLatencyMs: endpoint.lastLatencyMs,
     consecutiveFailures: endpoint.consecutiveFailures,
     nextCheckTime: endpoint.nextCheckTime,
+    lastError: endpoint.lastError,
   };
 }
