@@ -104,6 +104,7 @@ describe('StaticEndpointRepository', () => {
     );
     const [a, b] = endpoints;
     b!.consecutiveFailures = 4;
+    b!.lastError = 'connect ECONNREFUSED 127.0.0.1:11434';
     const routableBefore = repository.routable();
     const next = buildEndpoints(
       [
@@ -116,7 +117,12 @@ describe('StaticEndpointRepository', () => {
     expect(repository.replace(next)).toEqual({ added: ['d'], removed: ['c'], changed: ['b'] });
     expect(repository.get('a')).toBe(a);
     expect(repository.get('b')).not.toBe(b);
-    expect(repository.get('b')).toMatchObject({ priority: 5, status: 'offline', consecutiveFailures: 4 });
+    expect(repository.get('b')).toMatchObject({
+      priority: 5,
+      status: 'offline',
+      consecutiveFailures: 4,
+      lastError: 'connect ECONNREFUSED 127.0.0.1:11434',
+    });
     expect(repository.get('c')).toBeUndefined();
     expect(names(repository.all())).toEqual(['a', 'b', 'd']);
     // Requests in flight keep the list they were handed; new ones see the new set.

@@ -124,4 +124,5 @@ function copyLiveState(from: Endpoint, to: Endpoint): void {
   to.consecutiveFailures = from.consecutiveFailures;
   to.backoffMultiplier = from.backoffMultiplier;
   to.nextCheckTime = from.nextCheckTime;
+  to.lastError = from.lastError;
 }
