@@ -140,6 +140,13 @@ function renderEndpoints(data) {
     dot.dataset.status = ep.status;
     status.append(dot, ep.status);
     if (ep.issues) status.appendChild(el('div', 'ep-url', ep.issues));
+    // Why the node is out of rotation (the last probe's answer or the failed request), so the owner
+    // need not go to the logs; long messages are cut by the stylesheet and whole in the tooltip.
+    if (ep.last_error) {
+      const reason = el('div', 'ep-error', ep.last_error);
+      reason.title = ep.last_error;
+      status.appendChild(reason);
+    }
     cell(row, ep.priority, 'num');
     cell(row, formatCount(ep.active_connections), 'num');
     const requests = cell(row, formatCount(ep.request_count), 'num');

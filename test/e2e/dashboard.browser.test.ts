@@ -144,6 +144,10 @@ describe.skipIf(!HAS_CHROMIUM)(TITLE, () => {
     expect(
       await page.$$eval('#endpoints tbody tr', (rows) => rows.map((r) => r.querySelector('.ep-name')?.textContent)),
     ).toEqual(['local-ollama', 'lm-studio', 'gpu-box']);
+    // A node out of rotation says why, with its URL shown as status shows URLs (no credentials).
+    expect(
+      await page.$$eval('#endpoints tbody tr', (rows) => rows.map((r) => r.querySelector('.ep-error')?.textContent)),
+    ).toEqual([undefined, undefined, 'health check of http://10.0.0.5:8000 timed out after 2000 ms']);
     expect(await page.textContent('#system-status')).toBe('degraded');
     expect(await page.$$eval('#models li .model-name', (items) => items.map((i) => i.textContent))).toContain(
       'qwen2.5-coder:7b',
