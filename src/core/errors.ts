@@ -1,7 +1,8 @@
 /**
  * Every error Olla answers with. Each class has a stable `code` and the HTTP status it maps to;
- * `src/app/error-response.ts` turns any of them into the response body of the route's dialect
- * (Olla JSON, OpenAI or Anthropic). Keep `ERROR_CODES` in step: a test walks it.
+ * `error-body.ts` turns any of them into the response body of the route's dialect (Olla JSON,
+ * OpenAI or Anthropic). `ERROR_CODES` is their documentation: errors.test.ts checks that every
+ * class is in it with its status, and that the README's table lists every code.
  */
 
 export abstract class OllaError extends Error {
@@ -157,7 +158,10 @@ export const ERROR_CODES: Readonly<Record<string, readonly [number, string]>> = 
   OLLA_ERR_HEADERS_TOO_LARGE: [431, 'The request headers exceed server.request_limits.max_header_size.'],
   OLLA_ERR_RATE_LIMITED: [429, 'Too many requests; retry after the Retry-After seconds.'],
   OLLA_ERR_CAPACITY: [503, 'Every node for the model is at max_concurrent_requests; retry after Retry-After.'],
-  OLLA_ERR_UPSTREAM_FAILED: [502, 'Every candidate endpoint failed to answer.'],
+  OLLA_ERR_UPSTREAM_FAILED: [
+    502,
+    "Every candidate endpoint failed to answer; a translated route passes on a backend's own error status with this code.",
+  ],
   OLLA_ERR_NO_HEALTHY_ENDPOINT: [503, 'No endpoint is routable right now.'],
   OLLA_ERR_SHUTTING_DOWN: [503, 'Olla is shutting down and takes no new request; send it to another instance.'],
   OLLA_ERR_FORWARDING_LOOP: [
