@@ -33,7 +33,7 @@ describe('ERROR_CODES', () => {
   });
 
   it('is the table in the README, row for row', () => {
-    const rows = [...README.matchAll(/^\| `(OLLA_ERR_\w+)` \| (\d+) \| (.+) \|$/gm)].map((m) => [
+    const rows = [...README.matchAll(/^\| `(OLLA_ERR_\w+)` +\| +(\d+) \| (.+?) *\|$/gm)].map((m) => [
       m[1],
       Number(m[2]),
       m[3],
