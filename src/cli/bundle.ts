@@ -37,7 +37,7 @@ const REQUIRE_BANNER =
   "import { createRequire as __olla_require } from 'node:module'; const require = __olla_require(import.meta.url);";
 
 export interface BundleOptions {
-  /** The entry module: the compiled main.js at build time (esbuild reads TypeScript as well). */
+  /** The entry module: the compiled launch.js at build time (esbuild reads TypeScript as well). */
   readonly entry: string;
   /** Inside the package, where the bundle resolves config/, public/ and node_modules from. */
   readonly outDir: string;
@@ -73,5 +73,5 @@ export async function bundleOlla({ entry, outDir }: BundleOptions): Promise<void
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await bundleOlla({ entry: join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'main.js'), outDir: BUNDLE_DIR });
+  await bundleOlla({ entry: join(PACKAGE_ROOT, 'dist', 'src', 'cli', 'launch.js'), outDir: BUNDLE_DIR });
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // First, before the other modules allocate: see young-generation.ts.
 import './cap-young-generation.js';
 import { parseArgs } from 'node:util';

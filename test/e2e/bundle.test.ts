@@ -6,7 +6,8 @@
  * resolves config/, public/ and node_modules as the shipped one does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,9 +23,11 @@ let mock: MockBackend;
 let olla: ChildProcess;
 let base: string;
 let stderr = '';
+/** The child's TMPDIR, where Node keeps its compile cache unless told otherwise. */
+let childTmp: string;
 
 beforeAll(async () => {
-  await bundleOlla({ entry: join(process.cwd(), 'src', 'cli', 'main.ts'), outDir: OUT_DIR });
+  await bundleOlla({ entry: join(process.cwd(), 'src', 'cli', 'launch.ts'), outDir: OUT_DIR });
   mock = await startMockBackend({ name: 'node-a', flavour: 'openai', models: [MODEL] });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -47,8 +50,12 @@ beforeAll(async () => {
       '  level: warn',
     ].join('\n'),
   );
+  childTmp = mkdtempSync(join(tmpdir(), 'olla-bundle-tmp-'));
+  // Only the bin itself may turn the compile cache on: the variables that would do it for Node are left out.
+  const { NODE_COMPILE_CACHE: _cache, NODE_DISABLE_COMPILE_CACHE: _off, ...env } = process.env;
   olla = spawn(process.execPath, [join(OUT_DIR, 'olla.js'), '--config', config], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...env, TMPDIR: childTmp },
   });
   olla.stderr?.on('data', (d) => (stderr += d));
   await waitFor(
@@ -102,5 +109,11 @@ describe('the bundled olla bin', () => {
     olla.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('leaves the compiled code for the next start where Node keeps it (22.1 and later), and nothing on Node 20', () => {
+    const cache = join(childTmp, 'node-compile-cache');
+    const nodeCaches = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+    expect(existsSync(cache) && readdirSync(cache).length > 0).toBe(nodeCaches);
   });
 });
