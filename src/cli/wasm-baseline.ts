@@ -3,13 +3,17 @@
  * baseline (Liftoff) code and recompiles it with TurboFan once it has run a budget's worth. That
  * one compile takes some 35 MB of zone memory on a compiler thread, and glibc keeps most of that
  * thread's arena for good: an idle Olla measured 81.6-82.3 MB in five of seven starts against
- * 72.1-72.6 MB in the others (Node 20; 100 MB against 87 on Node 24). Raising the budget only
+ * 72.1-72.6 MB in the others (Node 20). Raising the budget only
  * postponed it: with V8's largest, health checks every 2 s still brought the compile after 530 s.
  *
  * So llhttp stays in baseline code. It parses heads and chunk framing, never body bytes, and an
  * interleaved A/B at 64 connections found no difference in requests/s or CPU a request. V8 marks
  * the flag as meant for testing; an unknown flag costs one line on stderr, not the start-up. A
  * wasm tiering flag on the command line or in NODE_OPTIONS is the user's choice and wins.
+ *
+ * Node 24's V8 reads the flag only at start: set from here it changes nothing there (24.22.3: an
+ * idle Olla at 100.3 MB, 87.5 MB with `node --liftoff-only`; Node 20 and 22.23 take it from here),
+ * so the README tells Node 24 users to pass it themselves.
  */
 import { setFlagsFromString } from 'node:v8';
 import { userGaveFlag } from './user-flags.js';
