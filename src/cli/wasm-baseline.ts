@@ -3,8 +3,8 @@
  * baseline (Liftoff) code and recompiles it with TurboFan once it has run a budget's worth. That
  * one compile takes some 35 MB of zone memory on a compiler thread, and glibc keeps most of that
  * thread's arena for good: an idle Olla measured 81.6-82.3 MB in five of seven starts against
- * 72.1-72.6 MB in the others (Node 20). Raising the budget only
- * postponed it: with V8's largest, health checks every 2 s still brought the compile after 530 s.
+ * 72.1-72.6 MB in the others (Node 20). Raising the budget only postponed it: with V8's largest,
+ * health checks every 2 s still brought the compile after 530 s.
  *
  * So llhttp stays in baseline code. It parses heads and chunk framing, never body bytes, and an
  * interleaved A/B at 64 connections found no difference in requests/s or CPU a request. V8 marks
