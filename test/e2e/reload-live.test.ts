@@ -9,17 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { waitFor } from '../helpers/olla.js';
 import { freePort } from '../helpers/ports.js';
 import { type MockBackend, type MockBackendOptions, mockReplyText, startMockBackend } from '../mock/backend.js';
 import {
   type Cleanups,
-  endpointStatuses,
   lastReload,
   type OllaProcess,
   reloadWith,
   sseText,
   startOllaProcess,
+  waitForRoutable,
 } from './reload-support.js';
 
 const MODEL = 'llama3.2:3b';
@@ -69,10 +68,6 @@ async function start(name: string, text: string): Promise<{ olla: OllaProcess; f
   return { olla, file };
 }
 
-async function healthy(olla: OllaProcess, name: string): Promise<void> {
-  await waitFor(async () => (await endpointStatuses(olla.url))[name] === 'healthy', 10_000, `${name} healthy`);
-}
-
 function chat(olla: OllaProcess, body: Doc, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${olla.url}/olla/proxy/v1/chat/completions`, {
     method: 'POST',
@@ -99,7 +94,7 @@ describe('reload of request-time settings', () => {
     const node = await mock({ name: 'node-a', tokens: 10, tokenDelayMs: 100 });
     const port = await freePort();
     const { olla, file } = await start('keys', configYaml(port, node, keysConfig({ name: 'team-a', key: KEY_A })));
-    await healthy(olla, 'node-a');
+    await waitForRoutable(olla.url, 'node-a');
     expect(await statusOf(chat(olla, {}, bearer(KEY_B)))).toBe(401);
 
     const stream = await chat(olla, { stream: true }, bearer(KEY_A));
@@ -117,7 +112,7 @@ describe('reload of request-time settings', () => {
     const node = await mock({ name: 'node-a' });
     const port = await freePort();
     const { olla, file } = await start('fallbacks', configYaml(port, node));
-    await healthy(olla, 'node-a');
+    await waitForRoutable(olla.url, 'node-a');
     expect(await statusOf(chat(olla, { model: 'gpt-huge' }))).toBe(404);
 
     const reload = await reloadWith(
@@ -137,7 +132,7 @@ describe('reload of request-time settings', () => {
     const node = await mock({ name: 'node-a' });
     const port = await freePort();
     const { olla, file } = await start('limits', configYaml(port, node));
-    await healthy(olla, 'node-a');
+    await waitForRoutable(olla.url, 'node-a');
     const unlimited = await chat(olla, {});
     expect(unlimited.status).toBe(200);
     expect(unlimited.headers.get('x-ratelimit-limit')).toBeNull();
@@ -163,7 +158,7 @@ describe('reload of request-time settings', () => {
     const node = await mock({ name: 'node-a', tokens: 10, tokenDelayMs: 100 });
     const port = await freePort();
     const { olla, file } = await start('engine', configYaml(port, node));
-    await healthy(olla, 'node-a');
+    await waitForRoutable(olla.url, 'node-a');
     const stream = await chat(olla, { stream: true });
     expect(stream.status).toBe(200);
 
@@ -184,7 +179,7 @@ describe('reload of request-time settings', () => {
     const node = await mock({ name: 'node-a' });
     const port = await freePort();
     const { olla, file } = await start('invalid', configYaml(port, node, keysConfig({ name: 'team-a', key: KEY_A })));
-    await healthy(olla, 'node-a');
+    await waitForRoutable(olla.url, 'node-a');
     const KEY_Z = 'sk-olla-team-z-5555555555';
     // Each file also adds a valid key, team-z: a refused reload applies none of it.
     const withZ = keysConfig({ name: 'team-a', key: KEY_A }, { name: 'team-z', key: KEY_Z });

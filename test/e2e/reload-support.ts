@@ -61,6 +61,24 @@ export async function endpointStatuses(url: string): Promise<Record<string, stri
   return Object.fromEntries(body.endpoints.map((e) => [e.name, e.status]));
 }
 
+/**
+ * Waits until the endpoint is healthy and its models are discovered: health and discovery run
+ * apart, so a healthy node can still be unknown to strict routing for a moment (a 404).
+ */
+export async function waitForRoutable(url: string, name: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const body = (await (await fetch(`${url}/internal/status/endpoints`)).json()) as {
+        endpoints: { name: string; status: string; model_count: number }[];
+      };
+      const endpoint = body.endpoints.find((e) => e.name === name);
+      return endpoint?.status === 'healthy' && endpoint.model_count > 0;
+    },
+    timeoutMs,
+    `${name} healthy with its models`,
+  );
+}
+
 export async function lastReload(url: string): Promise<Record<string, unknown> | undefined> {
   const body = (await (await fetch(`${url}/internal/status`)).json()) as { last_reload?: Record<string, unknown> };
   return body.last_reload;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/olla.js';
 import { freePort } from '../helpers/ports.js';
 import { type MockBackend, mockReplyText, startMockBackend } from '../mock/backend.js';
-import { endpointStatuses, lastReload, save, sseText, startOllaProcess } from './reload-support.js';
+import { endpointStatuses, lastReload, save, sseText, startOllaProcess, waitForRoutable } from './reload-support.js';
 
 const MODEL = 'llama3.2:3b';
 const dir = mkdtempSync(join(tmpdir(), 'olla-reload-'));
@@ -97,7 +97,7 @@ describe('config reload', () => {
     const file = join(dir, 'sighup.yaml');
     writeFileSync(file, configYaml(port, [slow]));
     const olla = await startOllaProcess(file, port, cleanups);
-    await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
+    await waitForRoutable(olla.url, 'node-a');
 
     const started = performance.now();
     const stream = await chat(olla.url, true);
@@ -147,7 +147,7 @@ describe('config reload', () => {
     const file = join(dir, 'broken.yaml');
     writeFileSync(file, configYaml(port, [node]));
     const olla = await startOllaProcess(file, port, cleanups);
-    await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
+    await waitForRoutable(olla.url, 'node-a');
 
     // A valid endpoint change next to an invalid key: none of it may apply.
     const other = await mock('node-b');
@@ -188,7 +188,7 @@ describe('config reload', () => {
     const file = join(dir, 'watched.yaml');
     writeFileSync(file, configYaml(port, [node], '  watch_config: true'));
     const olla = await startOllaProcess(file, port, cleanups);
-    await waitFor(async () => (await endpointStatuses(olla.url))['node-a'] === 'healthy', 10_000, 'node-a healthy');
+    await waitForRoutable(olla.url, 'node-a');
 
     save(file, configYaml(port, [node, added], '  watch_config: true'));
     await waitFor(async () => (await endpointStatuses(olla.url))['node-b'] === 'healthy', 5000, 'node-b healthy');
