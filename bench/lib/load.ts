@@ -25,10 +25,13 @@ export interface StreamResult {
   streams: number;
   errors: number;
   chunksPerStream: number;
+  head: Spread;
   ttfb: Spread;
   gap: Spread;
   /** With a baseline: the first-byte times of the streams to it, interleaved with the target's. */
   baselineTtfb?: Spread;
+  /** With a baseline: the times to its response heads. */
+  baselineHead?: Spread;
   baselineStreams?: number;
 }
 

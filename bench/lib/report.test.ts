@@ -215,6 +215,14 @@ describe('renderTable', () => {
     expect(table.split('\n').find((line) => line.startsWith('| olla'))).toContain('| 0.45× | 0.90× |');
   });
 
+  it("gives a stream's added time to the response head beside its gaps", () => {
+    const gap = { p50: 1.2, p99: 1.8, max: 2 };
+    const table = renderTable(
+      facts([cell('olla', 'sse-200', { p50: 3.1, ttfbAdded: 0.9, headAdded: 0.75, gap, chunksPerStream: 194 })]),
+    );
+    expect(table).toContain('| head +0.750 ms; gap p50 1.200 / p99 1.800 ms, 194 chunks/stream |');
+  });
+
   it('keeps a row for a target that did not run, with the reason', () => {
     const table = renderTable(
       facts([{ target: 'nginx', scenario: 'json-1', scenarioTitle: 'x', note: 'did not start' }]),

@@ -103,6 +103,7 @@ function perStreamKb(held: NonNullable<Measurement['held']>): number {
 
 function details(m: Measurement, direct: Measurement | undefined): string {
   const parts: string[] = [];
+  if (m.headAdded !== undefined) parts.push(`head ${signedMs(m.headAdded)} ms`);
   if (m.gap) {
     const gapDelta = direct?.gap ? ` (${signedMs(minus(m.gap.p99, direct.gap.p99))})` : '';
     parts.push(

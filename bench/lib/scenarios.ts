@@ -26,6 +26,12 @@ export interface Measurement extends Partial<Spread> {
    * target's, which the added-p50 figure uses instead of the direct row's (measured seconds apart).
    */
   ttfbAdded?: number;
+  /**
+   * Streams: the same for the response head. The mock sends its head at once and its first token
+   * a millisecond later, so a first byte added before the head is the request path's (routing,
+   * the hop upstream, the head written back), not the relaying of tokens.
+   */
+  headAdded?: number;
   chunksPerStream?: number;
   /** Request body megabytes per second. */
   mbPerSecond?: number;
@@ -157,6 +163,7 @@ function streaming(id: ScenarioId, title: string, api: Api): Scenario {
         gap: result.gap,
         chunksPerStream: result.chunksPerStream,
         ...(result.baselineTtfb ? { ttfbAdded: result.ttfb.p50 - result.baselineTtfb.p50 } : {}),
+        ...(result.baselineHead ? { headAdded: result.head.p50 - result.baselineHead.p50 } : {}),
       };
     },
   };

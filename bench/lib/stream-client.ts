@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, Pool } from 'undici';
 import { clientArgs, type RequestSpec } from './request-spec.js';
-import { type Spread, spreadOf } from './stats.js';
+import { spreadOf } from './stats.js';
 
 export interface StreamOptions {
   seconds: number;
@@ -25,6 +25,8 @@ export interface StreamOptions {
 }
 
 interface Samples {
+  /** Time to the response head: where a proxy's request path shows, before any token is relayed. */
+  heads: number[];
   ttfb: number[];
   gaps: number[];
   chunks: number;
@@ -58,13 +60,14 @@ function sideFor(target: RequestSpec): Side {
 }
 
 function emptySamples(): Samples {
-  return { ttfb: [], gaps: [], chunks: 0, streams: 0, errors: 0, busy: 0 };
+  return { heads: [], ttfb: [], gaps: [], chunks: 0, streams: 0, errors: 0, busy: 0 };
 }
 
 async function stream(side: Side): Promise<void> {
   const { samples } = side;
   const start = performance.now();
   const res = await side.pool.request(side.request);
+  samples.heads.push(performance.now() - start);
   let last = 0;
   for await (const _chunk of res.body) {
     const now = performance.now();
@@ -104,7 +107,9 @@ await run(options.seconds, options.minStreams ?? 0, sides);
 await Promise.all(sides.map((side) => side.pool.close()));
 const [target, baseline] = sides as [Side, Side | undefined];
 const { samples } = target;
-const baselineTtfb: Spread | undefined = baseline ? spreadOf(baseline.samples.ttfb) : undefined;
+const baselineTimes = baseline
+  ? { baselineTtfb: spreadOf(baseline.samples.ttfb), baselineHead: spreadOf(baseline.samples.heads) }
+  : undefined;
 console.log(
   JSON.stringify({
     streams: samples.streams,
@@ -112,8 +117,9 @@ console.log(
     // Streams a second while streaming to the target (the baseline's turns left out).
     rps: samples.busy > 0 ? (samples.streams * options.concurrency) / samples.busy : 0,
     chunksPerStream: samples.streams ? samples.chunks / samples.streams : 0,
+    head: spreadOf(samples.heads),
     ttfb: spreadOf(samples.ttfb),
     gap: spreadOf(samples.gaps),
-    ...(baselineTtfb ? { baselineTtfb, baselineStreams: baseline!.samples.streams } : {}),
+    ...(baselineTimes ? { ...baselineTimes, baselineStreams: baseline!.samples.streams } : {}),
   }),
 );
