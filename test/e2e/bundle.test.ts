@@ -6,7 +6,7 @@
  * resolves config/, public/ and node_modules as the shipped one does.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (olla?.exitCode === null) olla.kill('SIGKILL');
   await mock?.close();
+  if (childTmp !== undefined) rmSync(childTmp, { recursive: true, force: true });
 });
 
 describe('the bundled olla bin', () => {

@@ -54,11 +54,20 @@ export async function startOllaProcess(file: string, port: number, cleanups: Cle
   return { child, url, exited, output: () => output };
 }
 
+interface EndpointView {
+  name: string;
+  status: string;
+  model_count: number;
+}
+
+/** The endpoints as `/internal/status/endpoints` shows them. */
+async function endpointViews(url: string): Promise<EndpointView[]> {
+  const body = (await (await fetch(`${url}/internal/status/endpoints`)).json()) as { endpoints: EndpointView[] };
+  return body.endpoints;
+}
+
 export async function endpointStatuses(url: string): Promise<Record<string, string>> {
-  const body = (await (await fetch(`${url}/internal/status/endpoints`)).json()) as {
-    endpoints: { name: string; status: string }[];
-  };
-  return Object.fromEntries(body.endpoints.map((e) => [e.name, e.status]));
+  return Object.fromEntries((await endpointViews(url)).map((e) => [e.name, e.status]));
 }
 
 /**
@@ -68,10 +77,7 @@ export async function endpointStatuses(url: string): Promise<Record<string, stri
 export async function waitForRoutable(url: string, name: string, timeoutMs = 10_000): Promise<void> {
   await waitFor(
     async () => {
-      const body = (await (await fetch(`${url}/internal/status/endpoints`)).json()) as {
-        endpoints: { name: string; status: string; model_count: number }[];
-      };
-      const endpoint = body.endpoints.find((e) => e.name === name);
+      const endpoint = (await endpointViews(url)).find((e) => e.name === name);
       return endpoint?.status === 'healthy' && endpoint.model_count > 0;
     },
     timeoutMs,
