@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Cell, judgeGoals, type RunFacts, renderTable } from './report.js';
+import type { Interleaved } from './interleaved.js';
 import type { Measurement, ScenarioId } from './scenarios.js';
 
 const MB = 1024 * 1024;
@@ -25,6 +26,26 @@ describe('judgeGoals', () => {
     expect(verdict(run, 'olla ≥ 0.5 × nginx')).toBe(false);
   });
 
+  it('judges olla and sherpa against the floor on interleaved rounds when the run made them', () => {
+    // The rows put olla at 0.95× the floor; its rounds beside the floor, at 0.74×.
+    const run = facts([cell('floor', 'json-64', { rps: 10_000 }), cell('olla', 'json-64', { rps: 9_500 })]);
+    const rounds = (on: string, medianRatio: number, medianCpuRatio: number): Interleaved => ({
+      targets: ['floor', on],
+      rounds: [{ rps: [10_000, 10_000 * medianRatio], cpuUs: [60, 60 / medianCpuRatio] }],
+      processes: 1,
+      medianRatio,
+      medianCpuRatio,
+    });
+    run.weighed = [rounds('olla', 0.74, 0.73), rounds('sherpa', 0.75, 0.72)];
+    expect(verdict(run, 'olla ≥ 0.9 × the floor')).toBe(false);
+    expect(judgeGoals(run).find((g) => g.goal.startsWith('olla ≥ 0.9 × the floor'))?.measured).toBe(
+      '0.740× floor (−26.0 %), median of 1 interleaved rounds; CPU per request 0.730×',
+    );
+    expect(verdict(run, 'sherpa ≥ 0.7 × the floor')).toBe(true);
+    run.weighed = [rounds('sherpa', 0.75, 0.68)];
+    expect(verdict(run, 'sherpa ≥ 0.7 × the floor')).toBe(false);
+  });
+
   it('judges what client API keys cost against the olla row, and says so when a row is missing', () => {
     const within = facts([cell('olla', 'json-64', { rps: 10_000 }), cell('olla-keys', 'json-64', { rps: 9_600 })]);
     expect(verdict(within, 'client API keys')).toBe(true);
@@ -44,7 +65,7 @@ describe('judgeGoals', () => {
   it('judges a feature on its interleaved rounds when the run made them, not on the rows', () => {
     // The rows say logging costs 22 %; the interleaved rounds, 6 %.
     const run = facts([cell('olla', 'json-64', { rps: 7_800 }), cell('olla-nolog', 'json-64', { rps: 10_000 })]);
-    run.costs = [
+    run.weighed = [
       {
         targets: ['olla-nolog', 'olla'],
         rounds: [{ rps: [10_000, 9_400], cpuUs: [80, 84] }],
@@ -63,7 +84,7 @@ describe('judgeGoals', () => {
   it('passes an interleaved feature cost only when requests/s and CPU per request are both within the goal', () => {
     const weighed = (medianRatio: number, medianCpuRatio: number) => {
       const run = facts([]);
-      run.costs = [
+      run.weighed = [
         {
           targets: ['olla', 'olla-keys'],
           rounds: [{ rps: [10_000, 10_000 * medianRatio], cpuUs: [100, 100 / medianCpuRatio] }],
@@ -82,7 +103,7 @@ describe('judgeGoals', () => {
 
   it('shows the A/A noise beside an interleaved feature cost', () => {
     const run = facts([]);
-    run.costs = [
+    run.weighed = [
       {
         targets: ['olla', 'olla-keys'],
         rounds: [

@@ -39,29 +39,48 @@ export interface RunFacts {
   skipped: { target: string; reason: string }[];
   /** Olla and the floor ran compiled (dist/), not under tsx. */
   compiled: boolean;
-  /** Feature costs weighed interleaved (lib/interleaved.ts), when the run made them. */
-  costs?: Interleaved[];
+  /** The pairs of INTERLEAVED_GOALS weighed interleaved (lib/interleaved.ts), when the run made them. */
+  weighed?: Interleaved[];
   /** Why the open-file limit is too low for the held streams asked for, when it is. */
   fileShortfall?: string;
 }
 
-/** The features whose cost is judged: `on` against `off`, the same shipped config without it. */
-export const FEATURE_COSTS = [
+/**
+ * The goals judged on interleaved rounds (lib/interleaved.ts): `on` ≥ `share` × `off` in
+ * requests/s and in CPU per request, small JSON at 64 connections. Olla's throughput against the
+ * floor, and what client keys and request logging cost. Rows run one after another land up to
+ * 15 % apart on a small machine even for identical processes: coarser than these goals.
+ */
+export const INTERLEAVED_GOALS = [
+  {
+    label: 'olla ≥ 0.9 × the floor in requests/s and in CPU per request, small JSON at 64 connections',
+    on: 'olla',
+    off: 'floor',
+    share: 0.9,
+  },
   {
     label:
       'client API keys on cost ≤ 5 % of throughput (olla-keys ≥ 0.95 × olla in requests/s and in CPU per request, small JSON at 64 connections)',
     on: 'olla-keys',
     off: 'olla',
-    maxCost: 0.05,
+    share: 0.95,
   },
   {
     label:
       'request logging at info costs ≤ 10 % of throughput (olla ≥ 0.9 × olla-nolog in requests/s and in CPU per request, small JSON at 64 connections)',
     on: 'olla',
     off: 'olla-nolog',
-    maxCost: 0.1,
+    share: 0.9,
+  },
+  {
+    label: 'sherpa ≥ 0.7 × the floor in requests/s and in CPU per request, small JSON at 64 connections',
+    on: 'sherpa',
+    off: 'floor',
+    share: 0.7,
   },
 ] as const;
+
+type InterleavedGoal = (typeof INTERLEAVED_GOALS)[number];
 
 export interface Goal {
   goal: string;
@@ -178,17 +197,11 @@ export function judgeGoals(facts: RunFacts): Goal[] {
   const faulty = (target: string) => of(target, 'json-64')?.errors ?? 0;
   const versus = (reference: string, factor: number, label: string) =>
     goals.push(atLeast(facts, { label, target: 'olla', reference, scenario: 'json-64', factor }));
-  versus('floor', 0.9, 'olla ≥ 0.9 × the floor’s requests/s, small JSON at 64 connections');
+  const [againstFloor, ...rest] = INTERLEAVED_GOALS.map((spec) => interleavedGoal(facts, spec));
+  goals.push(againstFloor!);
   versus('nginx', 0.5, 'olla ≥ 0.5 × nginx’s requests/s, small JSON at 64 connections');
-  goals.push(...FEATURE_COSTS.map((spec) => featureCost(facts, spec)));
+  goals.push(...rest);
   goals.push(
-    atLeast(facts, {
-      label: 'sherpa ≥ 0.7 × the floor’s requests/s, small JSON at 64 connections',
-      target: 'sherpa',
-      reference: 'floor',
-      scenario: 'json-64',
-      factor: 0.7,
-    }),
     atLeast(facts, {
       label: 'olla ≥ 0.9 × the floor’s requests/s with 10 MB request bodies',
       target: 'olla',
@@ -297,23 +310,22 @@ export function judgeGoals(facts: RunFacts): Goal[] {
 }
 
 /**
- * What a feature costs: the `on` target's requests/s against the `off` one's, small JSON at 64
- * connections. Judged on the interleaved rounds where the run made them; otherwise on the table's
- * rows, which run one after the other and on a busy machine move by more than a 5 % goal.
+ * The `on` target's requests/s against the `off` one's, small JSON at 64 connections. Judged on
+ * the interleaved rounds where the run made them; otherwise on the table's rows, which run one
+ * after the other and on a busy machine move by more than a 5 % goal.
  *
- * On interleaved rounds both medians must be within the goal: requests/s, and the CPU each
- * request cost (off ÷ on, the requests/s a core of its own would give). On a shared machine the
- * requests/s of identical processes land several per cent apart, as much as the goal, so a pass
+ * On interleaved rounds both medians must reach the share: requests/s, and the CPU each request
+ * cost (off ÷ on, the requests/s a core of its own would give). On a shared machine the
+ * requests/s of identical processes land several per cent apart, as much as a 5 % goal, so a pass
  * on that figure alone can be luck. CPU per request shrugs off a neighbour's share of the cores
  * but not what one process drew (its core, its JIT's choices: A/A runs put two identical ones 1
  * to 5 % apart on it), and it misses a cost that is waiting rather than work. Requiring both is
  * stricter than either; the A/A medians, when the run made them, show the noise beside the verdict.
  */
-function featureCost(facts: RunFacts, spec: { label: string; on: string; off: string; maxCost: number }): Goal {
-  const floor = 1 - spec.maxCost;
+function interleavedGoal(facts: RunFacts, spec: InterleavedGoal): Goal {
   const describe = (share: number) =>
     `${share.toFixed(3)}× ${spec.off} (${share > 1 ? '+' : '−'}${(Math.abs(1 - share) * 100).toFixed(1)} %)`;
-  const weighed = facts.costs?.find((c) => c.targets[0] === spec.off && c.targets[1] === spec.on);
+  const weighed = facts.weighed?.find((c) => c.targets[0] === spec.off && c.targets[1] === spec.on);
   if (weighed) {
     const { medianRatio, medianCpuRatio, noise } = weighed;
     const aa = noise
@@ -322,7 +334,7 @@ function featureCost(facts: RunFacts, spec: { label: string; on: string; off: st
     return judged(
       spec.label,
       `${describe(medianRatio)}, median of ${weighed.rounds.length} interleaved rounds${weighed.processes > 1 ? ` over ${weighed.processes} fresh starts of each process` : ''}; CPU per request ${medianCpuRatio.toFixed(3)}×${aa}`,
-      medianRatio >= floor && medianCpuRatio >= floor,
+      medianRatio >= spec.share && medianCpuRatio >= spec.share,
     );
   }
   const off = cellOf(facts, spec.off, 'json-64');
@@ -331,7 +343,7 @@ function featureCost(facts: RunFacts, spec: { label: string; on: string; off: st
     return judged(spec.label, `no ${off ? spec.on : spec.off} row`, undefined);
   if (off.errors > 0 || on.errors > 0) return judged(spec.label, 'a row answered errors; no fair ratio', undefined);
   const share = on.rps / off.rps;
-  return judged(spec.label, `${describe(share)}, from the table’s rows`, share >= floor);
+  return judged(spec.label, `${describe(share)}, from the table’s rows`, share >= spec.share);
 }
 
 /** `target` ≥ `factor` × `reference`'s requests/s in `scenario`, with no errors of its own. */
