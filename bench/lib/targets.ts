@@ -94,18 +94,35 @@ const direct: Target = {
   route: samePath,
 };
 
-const floor: Target = {
-  name: 'floor',
-  description: 'bench/floor.ts: node:http + undici Pool.dispatch, hop-by-hop headers dropped, nothing else',
-  unavailable: () => undefined,
-  async start(mock, env) {
-    const [command, ...args] = env.project('bench/floor.ts');
-    const proc = new BenchProcess('floor', command!, [...args, mock.url], {});
-    const { url } = await proc.waitForJson<{ url: string }>(30_000);
-    return running(proc, url);
-  },
-  route: samePath,
-};
+/** bench/floor.ts started with `extraArgs` (given the run's environment). */
+function floorTarget(name: string, description: string, extraArgs: (env: TargetEnv) => string[]): Target {
+  return {
+    name,
+    description,
+    unavailable: () => undefined,
+    async start(mock, env) {
+      const [command, ...args] = env.project('bench/floor.ts');
+      const proc = new BenchProcess(name, command!, [...args, mock.url, ...extraArgs(env)], {});
+      const { url } = await proc.waitForJson<{ url: string }>(30_000);
+      return running(proc, url);
+    },
+    route: samePath,
+  };
+}
+
+const floor = floorTarget(
+  'floor',
+  'bench/floor.ts: node:http + undici Pool.dispatch, hop-by-hop headers dropped, nothing else',
+  () => [],
+);
+
+/** The floor doing only what Olla's wire contract demands: the yardstick for Olla's own design. */
+const floorEssentials = floorTarget(
+  'floor-essentials',
+  "bench/floor.ts --essentials: the floor plus Olla's wire contract (body read, model found by byte search, " +
+    'proxy and X-Olla-* headers, a batched JSON request line); no routing, limits or stats',
+  (env) => ['--essentials', join(env.workDir, 'floor-essentials.log')],
+);
 
 /** Starts Olla from `src/cli/main.ts` (or another binary reading the same YAML) and waits for its health route. */
 export async function startOllaProcess(
@@ -319,6 +336,7 @@ const litellm: Target = {
 export const TARGETS: readonly Target[] = [
   direct,
   floor,
+  floorEssentials,
   ollaEngine('olla'),
   ollaEngine('olla', WITH_KEYS),
   ollaEngine('olla', WITHOUT_REQUEST_LOGS),
