@@ -81,10 +81,10 @@ const COLON = 0x3a;
 /** The `"model"` value by byte search, as Olla's scanner finds it: no JSON parse. */
 function modelOf(body: Buffer): string {
   const key = body.indexOf(MODEL_KEY);
-  if (key < 0) return '';
-  const open = body.indexOf(QUOTE, body.indexOf(COLON, key + MODEL_KEY.length) + 1);
-  const close = body.indexOf(QUOTE, open + 1);
-  return open < 0 || close < 0 ? '' : body.toString('latin1', open + 1, close);
+  const colon = key < 0 ? -1 : body.indexOf(COLON, key + MODEL_KEY.length);
+  const open = colon < 0 ? -1 : body.indexOf(QUOTE, colon + 1);
+  const close = open < 0 ? -1 : body.indexOf(QUOTE, open + 1);
+  return close < 0 ? '' : body.toString('latin1', open + 1, close);
 }
 
 /** What the essentials add to one request; the bare floor passes through untouched. */
