@@ -6,7 +6,7 @@
  * sent at once, as Olla's engines send it, not held back until the first token.
  *
  * `--essentials <log file>` adds what any proxy that answers as Olla does must do on the wire,
- * however it is built: the whole body read and its model found by a byte search (the node is
+ * however it is built: the whole body read and its model found by Olla's byte scanner (the node is
  * picked by model, so nothing can go upstream before the body has arrived), the proxy headers
  * Olla sends upstream, Olla's response headers (the `X-Olla-*` set, `Via`, `X-Served-By`, the
  * rate-limit trio) and one JSON request line per request, batched to a file by Olla's own log
@@ -19,6 +19,9 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { type Dispatcher, Pool } from 'undici';
+import { proxyIdentity } from '../src/adapter/proxy/core/request-headers.js';
+import { VERSION } from '../src/app/version.js';
+import { readTopLevelString } from '../src/core/json-field.js';
 import { BatchedDestination } from '../src/logger/batched-destination.js';
 
 const HOP_BY_HOP = new Set([
@@ -74,18 +77,8 @@ function forward(
   pool.dispatch({ path: req.url!, method: req.method as Dispatcher.HttpMethod, headers, body }, handler);
 }
 
-const MODEL_KEY = Buffer.from('"model"');
-const QUOTE = 0x22;
-const COLON = 0x3a;
-
-/** The `"model"` value by byte search, as Olla's scanner finds it: no JSON parse. */
-function modelOf(body: Buffer): string {
-  const key = body.indexOf(MODEL_KEY);
-  const colon = key < 0 ? -1 : body.indexOf(COLON, key + MODEL_KEY.length);
-  const open = colon < 0 ? -1 : body.indexOf(QUOTE, colon + 1);
-  const close = open < 0 ? -1 : body.indexOf(QUOTE, open + 1);
-  return close < 0 ? '' : body.toString('latin1', open + 1, close);
-}
+/** How the essentials name themselves, in Olla's own words and lengths. */
+const IDENTITY = proxyIdentity(VERSION.version, 'floor-essentials');
 
 /** What the essentials add to one request; the bare floor passes through untouched. */
 class OllaWireRequest {
@@ -108,8 +101,8 @@ class OllaWireRequest {
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-host'] = req.headers.host ?? '';
     headers['x-real-ip'] = peer;
-    headers.via = '1.1 olla/0.1.0 (floor-essentials)';
-    headers['x-proxied-by'] = 'Olla/0.1.0';
+    headers.via = IDENTITY.upstreamVia;
+    headers['x-proxied-by'] = IDENTITY.product;
     return headers;
   }
 
@@ -117,8 +110,8 @@ class OllaWireRequest {
     headers['x-ratelimit-limit'] = '100000000';
     headers['x-ratelimit-remaining'] = '99999999';
     headers['x-ratelimit-reset'] = String(Math.ceil(Date.now() / 1000) + 60);
-    headers.via = '1.1 olla/0.1.0';
-    headers['x-served-by'] = 'Olla/0.1.0';
+    headers.via = IDENTITY.via;
+    headers['x-served-by'] = IDENTITY.product;
     headers['x-olla-request-id'] = this.#id;
     headers['x-olla-response-time'] = `${Math.round(performance.now() - this.#startedAt)}ms`;
     headers['x-olla-endpoint'] = 'bench-mock';
@@ -161,7 +154,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    forward(req, res, body, wireRequest(log, modelOf(body)));
+    forward(req, res, body, wireRequest(log, readTopLevelString(body, 'model') ?? ''));
   });
 });
 server.keepAliveTimeout = 60_000;
