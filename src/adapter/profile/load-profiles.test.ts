@@ -134,6 +134,13 @@ describe('a user profiles directory', () => {
     await expect(loadProfileRegistry({ userDir: missing })).rejects.toThrow(`profiles_dir ${missing} does not exist`);
   });
 
+  it('names the shipped directory first when both are broken', async () => {
+    const missing = join(dir, 'nope');
+    await expect(loadProfileRegistry({ builtInDir: missing, userDir: join(dir, 'also-nope') })).rejects.toThrow(
+      `built-in profiles directory ${missing} does not exist`,
+    );
+  });
+
   it('is optional', async () => {
     expect((await loadProfileRegistry({ userDir: '' })).names()).toEqual(SHIPPED);
   });

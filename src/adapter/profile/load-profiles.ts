@@ -37,10 +37,14 @@ export interface LoadProfilesOptions {
  */
 export async function loadProfileRegistry(options: LoadProfilesOptions = {}): Promise<ProfileRegistry> {
   const compiled = options.compiled ?? (await readCompiledProfiles());
-  const [builtIn, user] = await Promise.all([
-    loadDirectory(options.builtInDir ?? builtInProfilesDir(), 'built-in profiles directory', compiled),
-    options.userDir ? loadDirectory(options.userDir, 'profiles_dir') : [],
-  ]);
+  // One directory after the other, so a broken shipped directory is the error reported even when
+  // the user's is broken too; the time that mattered was the reads inside each directory.
+  const builtIn = await loadDirectory(
+    options.builtInDir ?? builtInProfilesDir(),
+    'built-in profiles directory',
+    compiled,
+  );
+  const user = options.userDir ? await loadDirectory(options.userDir, 'profiles_dir') : [];
   const loaded = [...builtIn, ...user];
   const kept = options.include ? loaded.filter((profile) => options.include!(profile.name)) : loaded;
   return new ProfileRegistry(kept);
